@@ -1,0 +1,1 @@
+"""Cache keys, context inputs and the content store (an OCI image layout)."""

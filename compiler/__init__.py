@@ -1,0 +1,1 @@
+"""AST to the stage-DAG IR (Plan), its passes, graph views and lint rules."""

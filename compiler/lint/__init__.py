@@ -1,0 +1,1 @@
+"""Lint: rules over the AST and the Plan."""

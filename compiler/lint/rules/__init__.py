@@ -1,0 +1,1 @@
+"""Lint rules, one per file; each docstring is the user documentation."""

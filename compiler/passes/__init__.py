@@ -1,0 +1,1 @@
+"""Compiler passes, one per file: each a pure (plan, ctx) -> plan function."""

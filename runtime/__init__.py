@@ -1,0 +1,1 @@
+"""The layer-producing runtime: sandboxed RUN, COPY/ADD, layers, images, exports."""

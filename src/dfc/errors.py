@@ -1,0 +1,53 @@
+"""The error hierarchy. `cli.py` is the one place a DfcError becomes an exit code."""
+
+from __future__ import annotations
+
+from dfc.source import Source, Span, excerpt
+
+
+class DfcError(Exception):
+    """An error the user caused or can fix: shown as one line (plus an excerpt), exit 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, span: Span | None = None, source: Source | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.source = source
+
+    def located(self, span: Span | None, source: Source | None) -> DfcError:
+        """Fill in a location if the error does not have one yet; returns self."""
+        if self.span is None:
+            self.span = span
+        if self.source is None:
+            self.source = source
+        return self
+
+    def render(self) -> str:
+        """`FILE:LINE:COL: error: message` and, when the text is known, a caret excerpt."""
+        if self.span is None:
+            where = f"{self.source.name}: " if self.source else ""
+            return f"{where}error: {self.message}"
+        name = self.source.name if self.source else "Dockerfile"
+        head = f"{name}:{self.span.line}:{self.span.column}: error: {self.message}"
+        if self.source is None:
+            return head
+        return head + "\n" + excerpt(self.source, self.span)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class ParseError(DfcError):
+    """The Dockerfile text is not a valid Dockerfile."""
+
+
+class CompileError(DfcError):
+    """The Dockerfile parses but cannot be lowered (bad stage reference, bad value...)."""
+
+
+class UsageError(DfcError):
+    """A command-line or configuration mistake."""
+
+    exit_code = 2

@@ -1,0 +1,64 @@
+"""Imports go one way only: grammar -> compiler -> cache -> runtime -> dfc (CLI, API).
+
+`dfc.source` and `dfc.errors` are the foundation every layer may use.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDER = ["grammar", "compiler", "cache", "runtime", "dfc"]
+FOUNDATION = {"dfc.source", "dfc.errors"}
+FOLDERS = {"grammar": "grammar", "compiler": "compiler", "cache": "cache", "runtime": "runtime",
+           "dfc": "src/dfc"}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "dfc":
+        return None
+    if module in FOUNDATION or any(module.startswith(f + ".") for f in FOUNDATION):
+        return None
+    if len(parts) > 1 and parts[1] in ORDER[:-1]:
+        return parts[1]
+    return "dfc"
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(), str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [(node.lineno, node.module)]
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+    return found
+
+
+def test_no_module_imports_to_its_right() -> None:
+    wrong: list[str] = []
+    for layer, folder in FOLDERS.items():
+        own = ORDER.index(layer)
+        for path in (ROOT / folder).rglob("*.py"):
+            if layer == "dfc" and path.stem in {"source", "errors"}:
+                own_rank = -1
+            else:
+                own_rank = own
+            for line, module in imports_of(path):
+                target = layer_of(module)
+                if target is not None and ORDER.index(target) > own_rank:
+                    wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_bare_folder_imports_are_banned() -> None:
+    wrong: list[str] = []
+    for folder in FOLDERS.values():
+        for path in (ROOT / folder).rglob("*.py"):
+            for line, module in imports_of(path):
+                if module.split(".")[0] in {"grammar", "compiler", "cache", "runtime"}:
+                    wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not wrong, "\n".join(wrong)
