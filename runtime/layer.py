@@ -73,10 +73,11 @@ class LayerResult(msgspec.Struct, frozen=True):
 
 
 def clean_path(name: str) -> str:
-    """The one spelling of a layer path: relative, no `./`, no trailing `/`, no `..`."""
+    """The one spelling of a layer path: relative, no `./`, no trailing `/`; "" is the
+    root. `..` is refused outright rather than resolved: no layer dfc trusts needs it."""
     parts = [p for p in name.split("/") if p not in ("", ".")]
-    if not parts or ".." in parts:
-        raise DfcError(f"unsafe or empty path in layer: {name!r}")
+    if ".." in parts:
+        raise DfcError(f"unsafe path in layer: {name!r}")
     return "/".join(parts)
 
 
@@ -138,6 +139,8 @@ def _prepare(entries: Iterable[Entry], epoch: int | None) -> list[Entry]:
     by_path: dict[str, Entry] = {}
     for e in entries:
         path = clean_path(e.path)
+        if not path:
+            raise DfcError("a layer entry cannot be the root directory")
         if path in by_path:
             raise DfcError(f"duplicate path in layer: {path!r}")
         by_path[path] = msgspec.structs.replace(e, path=path)
