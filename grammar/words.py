@@ -195,6 +195,7 @@ class _Lexer:
         """'...': everything literal up to the next quote; there is no way to escape it."""
         end = self.text.find("'", self.i + 1)
         if end < 0:
+            self.i = len(self.text)
             raise CompileError(
                 "unexpected end of statement while looking for matching single-quote"
             )
@@ -455,8 +456,9 @@ def expand_word(
     With `skip_unset`, unset variables stay as written (BuildKit's SkipUnsetEnv, used for
     display names), so only known values are substituted.
 
-    >>> expand_word('"$A b"/${B:-c}', {"A": "a"})
-    Expansion(value='a b/c', used=frozenset({'A', 'B'}))
+    >>> e = expand_word('"$A b"/${B:-c}', {"A": "a"})
+    >>> e.value, sorted(e.used)
+    ('a b/c', ['A', 'B'])
     >>> expand_word("x-$NOPE", {}, skip_unset=True).value
     'x-$NOPE'
     """
