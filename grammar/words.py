@@ -2,6 +2,12 @@
 
 `split_raw` is the parse-time splitter (BuildKit's `parseWords`): it keeps quotes and
 escapes in the word text, because they are removed later by expansion.
+
+`expand_word`, `expand_words` and `expand_heredoc` are BuildKit's shell lexer
+(frontend/dockerfile/shell/lex.go) ported rule for rule, quirks included, because the
+result of an expansion decides file names, image config and cache keys and must be the
+one Docker would compute. Where BuildKit would print its end-of-input rune in a message,
+a plain message is given instead.
 """
 
 from __future__ import annotations
@@ -245,18 +251,27 @@ class _Lexer:
         return text[start : self.i]
 
     def lookup(self, name: str) -> str | None:
+        """The value, or None if unset; records the name (`${+x}` has none to record)."""
         if name:
             self.used.add(name)
         return self.env.get(name)
 
     def nested(self, stop: str, raw_escapes: bool, missing: str) -> str:
-        """A word inside `${...}`; any failure at the end of the text means `stop` is missing."""
+        """A word inside `${...}`; any failure at the end of the text means `stop` is missing.
+
+        Depth is bounded so that hostile input fails as a CompileError, not a RecursionError.
+        """
+        if self.depth == _MAX_DEPTH:
+            raise CompileError("syntax error: substitutions nested too deeply")
+        self.depth += 1
         try:
             return self.until(stop, raw_escapes)
         except CompileError:
             if self.i >= len(self.text):
                 raise CompileError(missing) from None
             raise
+        finally:
+            self.depth -= 1
 
     def dollar(self) -> str:
         """processDollar: `$NAME`, `${NAME}` and `${NAME<op>word}`, at `self.i` on the `$`."""
@@ -301,11 +316,7 @@ class _Lexer:
         pattern = op in "#%"
         if null_is_unset and pattern:
             raise _unsupported(modifier)
-        self.depth += 1
-        if self.depth > _MAX_DEPTH:
-            raise CompileError("syntax error: substitutions nested too deeply")
         word = self.nested("}", pattern, "syntax error: missing '}'")
-        self.depth -= 1
         value = self.lookup(name)
         if value is None and self.skip_unset:
             return "${" + name + modifier + word + "}"
@@ -334,12 +345,8 @@ class _Lexer:
         replace_all = self.i < len(self.text) and self.text[self.i] == "/"
         if replace_all:
             self.i += 1
-        self.depth += 1
-        if self.depth > _MAX_DEPTH:
-            raise CompileError("syntax error: substitutions nested too deeply")
         pattern = self.nested("/", True, "syntax error: missing '/' in ${}")
         replacement = self.nested("}", True, "syntax error: missing '}'")
-        self.depth -= 1
         value = self.lookup(name)
         if value is None and self.skip_unset:
             # Sic: BuildKit writes a single `/` back even for `//`.

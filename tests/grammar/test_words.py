@@ -370,7 +370,7 @@ def test_skip_unset(text: str, expected: str | Err) -> None:
 
 
 def test_nesting_depth_is_bounded() -> None:
-    assert expand_word("${a:-" * 50 + "x" + "}" * 50, {}).value == "x"
+    assert expand_word('"${a:-' * 100 + "x" + '}"' * 100, {}).value == "x"
     with pytest.raises(CompileError, match="nested too deeply"):
         expand_word("${a:-" * 500 + "}" * 500, {})
 
