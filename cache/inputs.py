@@ -164,7 +164,9 @@ def _walk_dir(origin: Origin, rel: str) -> Iterator[tuple[str, os.stat_result]]:
             yield from _walk_dir(origin, child)
 
 
-def _kept_below(origin: Origin, rel: str, st: os.stat_result) -> Iterator[tuple[str, os.stat_result]]:
+def _kept_below(
+    origin: Origin, rel: str, st: os.stat_result
+) -> Iterator[tuple[str, os.stat_result]]:
     """Entries re-included under an excluded directory, with the directory itself first
     when anything below it is kept (BuildKit keeps such parents)."""
     kept = list(_walk_dir(origin, rel))

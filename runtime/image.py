@@ -13,6 +13,7 @@ import platform
 from collections.abc import Sequence
 
 import msgspec
+
 from dfc.cache.oci import (
     MEDIA_CONFIG,
     MEDIA_INDEX,

@@ -9,13 +9,13 @@ from __future__ import annotations
 import doctest
 from typing import NamedTuple
 
-import dfc.grammar.words
 import pytest
-from dfc.grammar.words import Expansion, expand_heredoc, expand_word, expand_words
 from hypothesis import given
 from hypothesis import strategies as st
 
+import dfc.grammar.words
 from dfc.errors import CompileError
+from dfc.grammar.words import Expansion, expand_heredoc, expand_word, expand_words
 
 ENV = {
     "PWD": "/home",
