@@ -6,14 +6,12 @@ no escape character run under both escape tokens; the escape rows are written pe
 
 from __future__ import annotations
 
-import doctest
 from typing import NamedTuple
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dfc.grammar.words
 from dfc.errors import CompileError
 from dfc.grammar.words import Expansion, expand_heredoc, expand_word, expand_words
 
@@ -373,11 +371,6 @@ def test_nesting_depth_is_bounded() -> None:
     assert expand_word('"${a:-' * 100 + "x" + '}"' * 100, {}).value == "x"
     with pytest.raises(CompileError, match="nested too deeply"):
         expand_word("${a:-" * 500 + "}" * 500, {})
-
-
-def test_doctests() -> None:
-    failures, tried = doctest.testmod(dfc.grammar.words)
-    assert tried > 0 and failures == 0
 
 
 SHELLISH = st.text(alphabet="${}:-+?#%/\\`'\" \n*aAb01_é", max_size=40)
