@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import BinaryIO, TypeVar
 
 import msgspec
+
 from dfc.cache.fsutil import atomic_write, fsync_dir, locked
 from dfc.cache.oci import (
     ANNOTATION_CONTAINERD_NAME,
@@ -36,7 +37,6 @@ from dfc.cache.oci import (
     Manifest,
     encode,
 )
-
 from dfc.errors import DfcError
 
 T = TypeVar("T")

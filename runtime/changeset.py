@@ -12,9 +12,8 @@ import os
 import stat
 from collections.abc import Iterator
 
-from dfc.runtime.layer import OPAQUE, WHITEOUT, Entry, stat_entry, walk
-
 from dfc.errors import DfcError
+from dfc.runtime.layer import OPAQUE, WHITEOUT, Entry, stat_entry, walk
 
 _OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
 # A tar cannot express a renamed lower dir or a data-less copy-up: the sandbox must mount

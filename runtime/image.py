@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import msgspec
+
 from dfc.cache.oci import (
     MEDIA_CONFIG,
     MEDIA_INDEX,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import msgspec
+
 from dfc.cache.oci import Descriptor
 from dfc.cache.store import Store
 from dfc.runtime.image import (

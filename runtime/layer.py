@@ -25,10 +25,10 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Literal
 
 import msgspec
-from dfc.cache.oci import MEDIA_LAYER_GZIP, Descriptor
-from dfc.cache.store import Store
 from isal import igzip
 
+from dfc.cache.oci import MEDIA_LAYER_GZIP, Descriptor
+from dfc.cache.store import Store
 from dfc.errors import DfcError
 
 GZIP_LEVEL = 2

@@ -21,10 +21,9 @@ from typing import BinaryIO, Literal
 
 from dfc.cache.oci import Descriptor
 from dfc.cache.store import Store
+from dfc.errors import DfcError
 from dfc.runtime.image import chain_ids
 from dfc.runtime.layer import OPAQUE, WHITEOUT, clean_path, decompressed
-
-from dfc.errors import DfcError
 
 Mode = Literal["overlay", "apply"]
 _CHUNK = 1 << 20

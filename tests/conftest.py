@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+
 from dfc.cache.store import Store
 from dfc.runtime.importers import import_rootfs
 

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from dfc.cache.oci import MEDIA_CONFIG, MEDIA_LAYER, MEDIA_MANIFEST, Descriptor, Manifest
 from dfc.cache.store import DigestMismatch, ImageNotFound, Store, default_root, normalize_ref
-
 from dfc.errors import DfcError
 
 

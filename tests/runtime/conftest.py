@@ -10,6 +10,7 @@ import tarfile
 from collections.abc import Callable
 
 import pytest
+
 from dfc.cache.store import Store
 from dfc.runtime.layer import decompressed
 

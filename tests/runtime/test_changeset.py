@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from dfc.cache.store import Store
+from dfc.errors import DfcError
 from dfc.runtime.changeset import upper_entries
 from dfc.runtime.layer import write_layer
-
-from dfc.errors import DfcError
 
 EPOCH = 1_700_000_000
 Listing = Callable[[Store, str], list[tuple[str, str, int, int, int, int, str]]]

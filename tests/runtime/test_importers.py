@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
 from dfc.runtime.image import ContainerConfig, ImageConfig, host_platform

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dfc.cache.store import Store
-from dfc.runtime.layer import Entry, decompressed, write_layer, write_tree
 
+from dfc.cache.store import Store
 from dfc.errors import DfcError
+from dfc.runtime.layer import Entry, decompressed, write_layer, write_tree
 
 EPOCH = 1_700_000_000
 Listing = Callable[[Store, str], list[tuple[str, str, int, int, int, int, str]]]
