@@ -64,7 +64,7 @@ class ArgDecl(Node, frozen=True, kw_only=True):
 class Mount(Node, frozen=True, kw_only=True):
     """One `RUN --mount=` flag: its CSV parsed into keys, values raw (expanded later)."""
 
-    type: Literal["bind", "cache", "tmpfs", "secret", "ssh"] = "bind"
+    type: str = "bind"
     options: tuple[tuple[str, str | None], ...] = ()
 
     def get(self, *names: str) -> str | None:
@@ -188,10 +188,12 @@ class Maintainer(Instruction, frozen=True, kw_only=True, tag="MAINTAINER"):
 
 
 class Onbuild(Instruction, frozen=True, kw_only=True, tag="ONBUILD"):
-    """`trigger` is the parsed inner instruction; `text` is what the image stores in
-    `Config.OnBuild` (the joined line without the ONBUILD word, heredocs re-appended)."""
+    """`text` is what the image stores in `Config.OnBuild` (the joined line without the
+    ONBUILD word, heredocs re-appended); it is re-parsed where the trigger runs. `trigger`
+    is that instruction parsed here, or None when it would not parse (BuildKit stores such
+    a trigger unchecked and fails only downstream)."""
 
-    trigger: AnyInstruction
+    trigger: AnyInstruction | None
     text: str
 
 

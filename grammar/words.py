@@ -2,6 +2,12 @@
 
 `split_raw` is the parse-time splitter (BuildKit's `parseWords`): it keeps quotes and
 escapes in the word text, because they are removed later by expansion.
+
+`expand_word`, `expand_words` and `expand_heredoc` are BuildKit's shell lexer
+(frontend/dockerfile/shell/lex.go) ported rule for rule, quirks included, because the
+result of an expansion decides file names, image config and cache keys and must be the
+one Docker would compute. Where BuildKit would print its end-of-input rune in a message,
+a plain message is given instead.
 """
 
 from __future__ import annotations
@@ -195,6 +201,7 @@ class _Lexer:
         """'...': everything literal up to the next quote; there is no way to escape it."""
         end = self.text.find("'", self.i + 1)
         if end < 0:
+            self.i = len(self.text)
             raise CompileError(
                 "unexpected end of statement while looking for matching single-quote"
             )
@@ -244,18 +251,27 @@ class _Lexer:
         return text[start : self.i]
 
     def lookup(self, name: str) -> str | None:
+        """The value, or None if unset; records the name (`${+x}` has none to record)."""
         if name:
             self.used.add(name)
         return self.env.get(name)
 
     def nested(self, stop: str, raw_escapes: bool, missing: str) -> str:
-        """A word inside `${...}`; any failure at the end of the text means `stop` is missing."""
+        """A word inside `${...}`; any failure at the end of the text means `stop` is missing.
+
+        Depth is bounded so that hostile input fails as a CompileError, not a RecursionError.
+        """
+        if self.depth == _MAX_DEPTH:
+            raise CompileError("syntax error: substitutions nested too deeply")
+        self.depth += 1
         try:
             return self.until(stop, raw_escapes)
         except CompileError:
             if self.i >= len(self.text):
                 raise CompileError(missing) from None
             raise
+        finally:
+            self.depth -= 1
 
     def dollar(self) -> str:
         """processDollar: `$NAME`, `${NAME}` and `${NAME<op>word}`, at `self.i` on the `$`."""
@@ -300,11 +316,7 @@ class _Lexer:
         pattern = op in "#%"
         if null_is_unset and pattern:
             raise _unsupported(modifier)
-        self.depth += 1
-        if self.depth > _MAX_DEPTH:
-            raise CompileError("syntax error: substitutions nested too deeply")
         word = self.nested("}", pattern, "syntax error: missing '}'")
-        self.depth -= 1
         value = self.lookup(name)
         if value is None and self.skip_unset:
             return "${" + name + modifier + word + "}"
@@ -333,12 +345,8 @@ class _Lexer:
         replace_all = self.i < len(self.text) and self.text[self.i] == "/"
         if replace_all:
             self.i += 1
-        self.depth += 1
-        if self.depth > _MAX_DEPTH:
-            raise CompileError("syntax error: substitutions nested too deeply")
         pattern = self.nested("/", True, "syntax error: missing '/' in ${}")
         replacement = self.nested("}", True, "syntax error: missing '}'")
-        self.depth -= 1
         value = self.lookup(name)
         if value is None and self.skip_unset:
             # Sic: BuildKit writes a single `/` back even for `//`.
@@ -455,8 +463,9 @@ def expand_word(
     With `skip_unset`, unset variables stay as written (BuildKit's SkipUnsetEnv, used for
     display names), so only known values are substituted.
 
-    >>> expand_word('"$A b"/${B:-c}', {"A": "a"})
-    Expansion(value='a b/c', used=frozenset({'A', 'B'}))
+    >>> e = expand_word('"$A b"/${B:-c}', {"A": "a"})
+    >>> e.value, sorted(e.used)
+    ('a b/c', ['A', 'B'])
     >>> expand_word("x-$NOPE", {}, skip_unset=True).value
     'x-$NOPE'
     """

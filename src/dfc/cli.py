@@ -7,7 +7,7 @@ shows a traceback only with --debug.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +34,7 @@ def _options(
     STATE["debug"] = debug
 
 
-class ParseFormat(str, Enum):
+class ParseFormat(StrEnum):
     json = "json"
     text = "text"
 
@@ -51,7 +51,8 @@ def read_input(path: str) -> tuple[bytes, str]:
 
 @app.command("parse")
 def parse_command(
-    file: Annotated[str, typer.Argument(help="Dockerfile to parse, or - for stdin.")] = "Dockerfile",
+    file: Annotated[str, typer.Argument(help="Dockerfile to parse, or - for stdin.")]
+    = "Dockerfile",
     fmt: Annotated[ParseFormat, typer.Option("--format", help="Output format.")] = ParseFormat.text,
 ) -> None:
     """Print the typed AST of a Dockerfile."""

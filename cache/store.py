@@ -1,0 +1,390 @@
+"""The content store: an OCI image layout that dfc writes and any OCI tool can read.
+
+Layout: `oci-layout`, `index.json`, `blobs/sha256/<hex>` as the spec says, plus `ingest/`
+(blobs being written; a crash leaves its debris here, never in `blobs/`) and `keys/` (the
+build cache index, one small file per key).
+
+Tags: every tagged image is one `index.json` entry whose `org.opencontainers.image.ref.name`
+and `io.containerd.image.name` annotations both hold the normalised Docker reference
+(`app` -> `docker.io/library/app:latest`). Full names, not bare tags, so that two
+repositories can both have `latest`; skopeo (`oci:ROOT:docker.io/library/app:latest`) and
+umoci (`--image ROOT:docker.io/library/app:latest`) accept them. Moving a tag leaves the old
+manifest as an entry without annotations: Docker's dangling `<none>` image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, TypeVar
+
+import msgspec
+
+from dfc.cache.fsutil import atomic_write, fsync_dir, locked
+from dfc.cache.oci import (
+    ANNOTATION_CONTAINERD_NAME,
+    ANNOTATION_REF_NAME,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    Descriptor,
+    ImageLayout,
+    Index,
+    Manifest,
+    encode,
+)
+from dfc.errors import DfcError
+
+T = TypeVar("T")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_HEX_PREFIX = re.compile(r"(?:sha256:)?([0-9a-f]{1,64})")
+_KEY = re.compile(r"[A-Za-z0-9_:-][A-Za-z0-9_.:-]*")
+_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?")
+_TAG = re.compile(r"\w[\w.-]{0,127}")
+_CHUNK = 1 << 20
+
+
+class ImageNotFound(DfcError):
+    """No image in the store answers to the reference."""
+
+
+class DigestMismatch(DfcError):
+    """Bytes did not hash to the digest they were announced with."""
+
+
+class ImageRecord(msgspec.Struct, frozen=True):
+    """One image of the store: its manifest, its names, and its ID (the config digest)."""
+
+    manifest: Descriptor
+    names: tuple[str, ...]
+    config: str | None
+
+
+class CheckReport(msgspec.Struct, frozen=True):
+    """What `check` found: blobs whose bytes no longer match their name, and blobs that
+    an image needs but the store lacks."""
+
+    checked: int
+    corrupt: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.corrupt and not self.missing
+
+
+def default_root() -> Path:
+    """`DFC_ROOT`, else /var/lib/dfc for root, else `$XDG_DATA_HOME/dfc`."""
+    if env := os.environ.get("DFC_ROOT"):
+        return Path(env)
+    if os.geteuid() == 0:
+        return Path("/var/lib/dfc")
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "dfc"
+
+
+def normalize_ref(ref: str, *, allow_digest: bool) -> str:
+    """Docker's normalisation: `app` -> `docker.io/library/app:latest`,
+    `localhost:5000/a` -> `localhost:5000/a:latest`; `name@sha256:...` keeps its digest."""
+    name, at, digest = ref.partition("@")
+    if at and not (allow_digest and _DIGEST.fullmatch(digest)):
+        raise DfcError(f"invalid reference format: {ref!r}")
+    tag = ""
+    slash = name.rfind("/")
+    if name.rfind(":") > slash:
+        name, tag = name[: name.rfind(":")], name[name.rfind(":") + 1 :]
+    first, sep, rest = name.partition("/")
+    if not sep or not ("." in first or ":" in first or first == "localhost"):
+        first, rest = "docker.io", name
+    if first == "docker.io" and "/" not in rest:
+        rest = "library/" + rest
+    valid = _DOMAIN.fullmatch(first) and all(_COMPONENT.fullmatch(c) for c in rest.split("/"))
+    if not valid or (tag and not _TAG.fullmatch(tag)):
+        raise DfcError(f"invalid reference format: {ref!r}")
+    if at:
+        return f"{first}/{rest}{':' + tag if tag else ''}@{digest}"
+    return f"{first}/{rest}:{tag or 'latest'}"
+
+
+def check_digest(digest: str) -> str:
+    """Digests name files, so anything but `sha256:<64 hex>` is refused before use."""
+    if not _DIGEST.fullmatch(digest):
+        raise DfcError(f"invalid digest {digest!r}")
+    return digest
+
+
+class BlobWriter:
+    """Streams one blob into `ingest/`, hashing as it goes; on commit it is verified and
+    renamed into `blobs/`. An exception (or a kill) leaves nothing in `blobs/`."""
+
+    def __init__(self, store: Store, expected: str | None = None) -> None:
+        self._store = store
+        self._expected = check_digest(expected) if expected else None
+        fd, tmp = tempfile.mkstemp(prefix="blob-", dir=store.root / "ingest")
+        self._file = os.fdopen(fd, "wb")
+        self._tmp = Path(tmp)
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self.digest: str | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self._hash.update(data)
+        n = self._file.write(data)
+        self.size += n
+        return n
+
+    def commit(self) -> str:
+        """fsync, verify, rename into `blobs/`, fsync the directory; returns the digest."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        digest = "sha256:" + self._hash.hexdigest()
+        if self._expected and digest != self._expected:
+            self._tmp.unlink()
+            raise DigestMismatch(f"expected {self._expected}, got {digest}")
+        target = self._store.blob_path(digest)
+        if target.exists():
+            self._tmp.unlink()
+        else:
+            os.replace(self._tmp, target)
+            fsync_dir(target.parent)
+        self.digest = digest
+        return digest
+
+    def abort(self) -> None:
+        self._file.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+class Store:
+    """An OCI image layout on disk, created on first use."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(root) if root is not None else default_root()
+        self._blobs = self.root / "blobs" / "sha256"
+        for folder in (self._blobs, self.root / "ingest", self.root / "keys"):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._index_path = self.root / "index.json"
+        self._lock_path = self.root / "index.json.lock"
+        if not (self.root / "oci-layout").exists():
+            atomic_write(self.root / "oci-layout", encode(ImageLayout()))
+        with locked(self._lock_path):
+            if not self._index_path.exists():
+                atomic_write(self._index_path, encode(Index()))
+
+    # blobs
+
+    def blob_path(self, digest: str) -> Path:
+        return self._blobs / check_digest(digest).removeprefix("sha256:")
+
+    def has_blob(self, digest: str) -> bool:
+        return self.blob_path(digest).is_file()
+
+    def open_blob(self, digest: str) -> BinaryIO:
+        try:
+            return open(self.blob_path(digest), "rb")
+        except FileNotFoundError:
+            raise DfcError(f"blob {digest} is not in the store") from None
+
+    def writer(self, expected: str | None = None) -> BlobWriter:
+        return BlobWriter(self, expected)
+
+    def put_bytes(self, data: bytes, expected: str | None = None) -> str:
+        with self.writer(expected) as w:
+            w.write(data)
+        assert w.digest is not None
+        return w.digest
+
+    def put_json(self, obj: object, media_type: str) -> Descriptor:
+        """Store the canonical encoding of `obj`; returns its descriptor."""
+        data = encode(obj)
+        return Descriptor(media_type=media_type, digest=self.put_bytes(data), size=len(data))
+
+    def read_json(self, digest: str, type: type[T]) -> T:
+        with self.open_blob(digest) as f:
+            return msgspec.json.decode(f.read(), type=type)
+
+    # cache keys
+
+    def _key_path(self, key: str) -> Path:
+        if not _KEY.fullmatch(key):
+            raise DfcError(f"invalid cache key {key!r}")
+        return self.root / "keys" / key
+
+    def put_key(self, key: str, data: bytes) -> None:
+        atomic_write(self._key_path(key), data)
+
+    def get_key(self, key: str) -> bytes | None:
+        try:
+            return self._key_path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    # index.json and tags
+
+    def index(self) -> Index:
+        return msgspec.json.decode(self._index_path.read_bytes(), type=Index)
+
+    def _write_index(self, manifests: list[Descriptor]) -> None:
+        atomic_write(self._index_path, encode(Index(manifests=tuple(manifests))))
+
+    def add(self, manifest: Descriptor) -> None:
+        """Record an untagged image, unless the manifest already has an entry."""
+        with locked(self._lock_path):
+            untagged = msgspec.structs.replace(manifest, annotations=None)
+            self._write_index(_without_redundant_dangling([*self.index().manifests, untagged]))
+
+    def tag(self, name: str, manifest: Descriptor) -> str:
+        """Point `name` at `manifest`; the image it pointed to before stays, untagged if it
+        has no other name. Returns the normalised name."""
+        full = normalize_ref(name, allow_digest=False)
+        annotations = {ANNOTATION_REF_NAME: full, ANNOTATION_CONTAINERD_NAME: full}
+        with locked(self._lock_path):
+            entries = [
+                msgspec.structs.replace(e, annotations=None) if _name_of(e) == full else e
+                for e in self.index().manifests
+            ]
+            entries.append(msgspec.structs.replace(manifest, annotations=annotations))
+            self._write_index(_without_redundant_dangling(entries))
+        return full
+
+    def untag(self, name: str) -> Descriptor:
+        """Remove a name. If it was the manifest's last entry the image leaves the index
+        (its blobs become garbage), as `docker rmi` does. Returns what the name pointed to."""
+        full = normalize_ref(name, allow_digest=False)
+        with locked(self._lock_path):
+            entries = list(self.index().manifests)
+            found = [e for e in entries if _name_of(e) == full]
+            if not found:
+                raise ImageNotFound(f"No such image: {name}")
+            self._write_index([e for e in entries if _name_of(e) != full])
+        return found[0]
+
+    def remove(self, digest: str) -> None:
+        """Drop every entry of a manifest, tagged or not."""
+        with locked(self._lock_path):
+            entries = self.index().manifests
+            self._write_index([e for e in entries if e.digest != digest])
+
+    def images(self) -> list[ImageRecord]:
+        """Every image of index.json, once per manifest, with all its names."""
+        names: dict[str, list[str]] = {}
+        first: dict[str, Descriptor] = {}
+        for e in self.index().manifests:
+            first.setdefault(e.digest, e)
+            bucket = names.setdefault(e.digest, [])
+            if name := _name_of(e):
+                bucket.append(name)
+        return [
+            ImageRecord(
+                manifest=msgspec.structs.replace(d, annotations=None),
+                names=tuple(sorted(names[digest])),
+                config=self._config_digest(d),
+            )
+            for digest, d in first.items()
+        ]
+
+    def _config_digest(self, manifest: Descriptor) -> str | None:
+        if manifest.media_type not in MANIFEST_TYPES or not self.has_blob(manifest.digest):
+            return None
+        return self.read_json(manifest.digest, Manifest).config.digest
+
+    def resolve(self, ref: str) -> ImageRecord:
+        """Find an image by name[:tag], name@digest, manifest or config digest, or a
+        unique prefix of the image ID (the config digest), in Docker's order."""
+        records = self.images()
+        if _DIGEST.fullmatch(ref):
+            hits = [r for r in records if ref in (r.manifest.digest, r.config)]
+            if hits:
+                return hits[0]
+        try:
+            full = normalize_ref(ref, allow_digest=True)
+        except DfcError:
+            full = None
+        if full is not None:
+            name, _, digest = full.partition("@")
+            for r in records:
+                if (digest and r.manifest.digest == digest) or (not digest and name in r.names):
+                    return r
+        if m := _HEX_PREFIX.fullmatch(ref):
+            prefix = "sha256:" + m.group(1)
+            hits = [r for r in records if r.config and r.config.startswith(prefix)]
+            if len(hits) > 1:
+                raise ImageNotFound(f"ambiguous image ID prefix {ref!r}")
+            if hits:
+                return hits[0]
+        raise ImageNotFound(f"No such image: {ref}")
+
+    # verification
+
+    def check(self) -> CheckReport:
+        """Re-hash every blob, and look for blobs that the indexed images need but lack."""
+        corrupt: list[str] = []
+        checked = 0
+        for path in sorted(self._blobs.iterdir()):
+            checked += 1
+            if _hash_file(path) != path.name:
+                corrupt.append("sha256:" + path.name)
+        missing = sorted({d for d in self._referenced() if not self.has_blob(d)})
+        return CheckReport(checked=checked, corrupt=tuple(corrupt), missing=tuple(missing))
+
+    def _referenced(self) -> Iterator[str]:
+        todo = list(self.index().manifests)
+        while todo:
+            d = todo.pop()
+            yield d.digest
+            if not self.has_blob(d.digest):
+                continue
+            try:
+                if d.media_type in MANIFEST_TYPES:
+                    m = self.read_json(d.digest, Manifest)
+                    todo += [m.config, *m.layers]
+                elif d.media_type in INDEX_TYPES:
+                    todo += self.read_json(d.digest, Index).manifests
+            except msgspec.DecodeError:
+                continue  # a corrupt manifest: the re-hash reports it
+
+
+def _name_of(entry: Descriptor) -> str | None:
+    return (entry.annotations or {}).get(ANNOTATION_REF_NAME)
+
+
+def _without_redundant_dangling(entries: list[Descriptor]) -> list[Descriptor]:
+    """An untagged entry stays only while no other entry holds the same manifest."""
+    tagged = {e.digest for e in entries if _name_of(e)}
+    seen: set[str] = set()
+    out: list[Descriptor] = []
+    for e in entries:
+        if _name_of(e) is None:
+            if e.digest in tagged or e.digest in seen:
+                continue
+            seen.add(e.digest)
+        out.append(e)
+    return out
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,133 @@
+"""The OCI image config (with Docker's extensions) and how an image is written.
+
+The descriptor, manifest and index Structs and the media types are defined once, in
+dfc.cache.oci (the store needs them); they are re-exported here so runtime code has one
+place to import image types from. Config field names keep Docker's capitalised spelling,
+which is what `docker inspect` and every runtime read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections.abc import Sequence
+
+import msgspec
+
+from dfc.cache.oci import (
+    MEDIA_CONFIG,
+    MEDIA_INDEX,
+    MEDIA_LAYER,
+    MEDIA_LAYER_GZIP,
+    MEDIA_MANIFEST,
+    Descriptor,
+    Index,
+    Manifest,
+    Platform,
+    encode,
+)
+from dfc.cache.store import Store
+
+__all__ = [
+    "MEDIA_CONFIG", "MEDIA_INDEX", "MEDIA_LAYER", "MEDIA_LAYER_GZIP", "MEDIA_MANIFEST",
+    "ContainerConfig", "Descriptor", "Empty", "Healthcheck", "History", "ImageConfig", "Index",
+    "Manifest", "Platform", "RootFS", "chain_ids", "encode", "host_platform", "write_image",
+]
+
+
+class Empty(msgspec.Struct, frozen=True):
+    """The `{}` value of ExposedPorts and Volumes entries."""
+
+
+class Healthcheck(msgspec.Struct, frozen=True, omit_defaults=True, rename="pascal"):
+    """Docker's HEALTHCHECK; durations in integer nanoseconds."""
+
+    test: tuple[str, ...]
+    interval: int | None = None
+    timeout: int | None = None
+    start_period: int | None = None
+    start_interval: int | None = None
+    retries: int | None = None
+
+
+class ContainerConfig(msgspec.Struct, frozen=True, omit_defaults=True, rename="pascal"):
+    """What a container of the image starts with. `None` means unset; `()` is an explicit
+    empty list (an `ENTRYPOINT []` differs from no ENTRYPOINT)."""
+
+    user: str | None = None
+    exposed_ports: dict[str, Empty] | None = None
+    env: tuple[str, ...] | None = None
+    entrypoint: tuple[str, ...] | None = None
+    cmd: tuple[str, ...] | None = None
+    volumes: dict[str, Empty] | None = None
+    working_dir: str | None = None
+    labels: dict[str, str] | None = None
+    stop_signal: str | None = None
+    args_escaped: bool | None = None
+    healthcheck: Healthcheck | None = None
+    on_build: tuple[str, ...] | None = msgspec.field(default=None, name="OnBuild")
+    shell: tuple[str, ...] | None = None
+
+
+class RootFS(msgspec.Struct, frozen=True):
+    """The uncompressed digests of the layers, bottom first."""
+
+    diff_ids: tuple[str, ...] = ()
+    type: str = "layers"
+
+
+class History(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One build step; `empty_layer` steps (ENV, CMD...) have no layer."""
+
+    created: str | None = None
+    created_by: str | None = None
+    author: str | None = None
+    comment: str | None = None
+    empty_layer: bool = False
+
+
+class ImageConfig(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The config blob; its digest is the image ID."""
+
+    architecture: str
+    os: str
+    rootfs: RootFS
+    config: ContainerConfig = ContainerConfig()
+    history: tuple[History, ...] = ()
+    created: str | None = None
+    author: str | None = None
+    variant: str | None = None
+
+
+_GO_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
+            "i386": "386", "i686": "386", "armv7l": "arm", "ppc64le": "ppc64le",
+            "s390x": "s390x", "riscv64": "riscv64"}
+_VARIANT = {"arm64": "v8", "arm": "v7"}
+
+
+def host_platform() -> Platform:
+    """This machine in Go naming, as image configs and registries spell it."""
+    machine = platform.machine()
+    arch = _GO_ARCH.get(machine, machine)
+    return Platform(architecture=arch, os="linux", variant=_VARIANT.get(arch))
+
+
+def chain_ids(diff_ids: Sequence[str]) -> list[str]:
+    """ChainID(1) = diff_id(1); ChainID(n) = sha256(ChainID(n-1) + " " + diff_id(n))."""
+    out: list[str] = []
+    for diff_id in diff_ids:
+        if out:
+            diff_id = "sha256:" + hashlib.sha256(f"{out[-1]} {diff_id}".encode()).hexdigest()
+        out.append(diff_id)
+    return out
+
+
+def write_image(store: Store, config: ImageConfig, layers: Sequence[Descriptor]) -> Descriptor:
+    """Store the config and the manifest; returns the manifest descriptor, with the
+    platform set so that index.json entries say what they run on."""
+    if len(layers) != len(config.rootfs.diff_ids):
+        raise ValueError("one diff_id per layer")
+    config_desc = store.put_json(config, MEDIA_CONFIG)
+    manifest = store.put_json(Manifest(config=config_desc, layers=tuple(layers)), MEDIA_MANIFEST)
+    where = Platform(architecture=config.architecture, os=config.os, variant=config.variant)
+    return msgspec.structs.replace(manifest, platform=where)
