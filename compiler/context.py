@@ -1,0 +1,27 @@
+"""The options a compilation depends on (besides the Dockerfile itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from dfc.compiler.ir import ImageConfig, ImageRef
+
+Resolver = Callable[[ImageRef], ImageConfig | None]
+
+
+@dataclass(frozen=True)
+class CompileContext:
+    """Build args (`--build-arg`, values verbatim), `--target`, `--platform`, the build
+    platform (None: this host), and a base-image resolver.
+
+    `resolver` returns an image's config, or None when unknown; `dfc build` provides
+    one (it pulls). Without it (lint, graph, compile) image bases count as empty images,
+    so their Env/WorkingDir/User/OnBuild do not show in the plan.
+    """
+
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    target: str | None = None
+    platform: str | None = None
+    build_platform: str | None = None
+    resolver: Resolver | None = None
