@@ -27,8 +27,9 @@ from dfc.runtime.modes import apply_chmod, parse_chmod
 from dfc.runtime.rootview import RootView
 from dfc.runtime.users import chown_ids
 
-Fetch = Callable[[ir.UrlSource | ir.GitSource, str], tuple[Origin, str]]
-"""Fetch a remote ADD source into the scratch folder: (origin, path of it in the origin)."""
+Fetch = Callable[[ir.UrlSource | ir.GitSource, str, str, bool], tuple[Origin, str]]
+"""Fetch a remote ADD source into the scratch folder (source, scratch, checksum,
+keep_git_dir): the origin to copy from and the path in it."""
 
 
 class CopyError(DfcError):
@@ -158,7 +159,7 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
     for source in remote:
         if fetch is None:
             raise CopyError(f"{step.instruction} cannot fetch {source.url} here")
-        fetched_origin, fetched = fetch(source, scratch)
+        fetched_origin, fetched = fetch(source, scratch, step.checksum, step.keep_git_dir)
         matches.append((fetched_origin, fetched, fetched))
     target = Target(view, step.dest, len(matches) + len(inline) > 1)
     if target.is_dir:
