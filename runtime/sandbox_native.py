@@ -1,8 +1,8 @@
 """The in-process backend: fork, unshare, mount, pivot_root, confine, exec, from Python.
 
-Three processes, because Linux needs them: the forked child unshares the namespaces (a new
-pid namespace only applies to its children), its child is pid 1 of the container and reaps
-zombies, and pid 1's child confines itself and execs the command. When pid 1 exits the kernel
+Two processes, because a new pid namespace only applies to the children of the process that
+unshares it: the forked child unshares the namespaces and waits; its child is pid 1 of the
+container, builds the root, confines itself and execs the command. When pid 1 exits the kernel
 kills everything left in the pid namespace, and the private mount namespace, with the overlay
 in it, disappears with its last process: no mount is ever visible on the host.
 """
@@ -104,6 +104,7 @@ def _exec(spec: RunSpec, user: ExecUser, seccomp: sandbox_seccomp.LoadableFilter
     os.setgroups(list(user.groups))
     os.setgid(user.gid)
     os.setuid(user.uid)
+    sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change cleared it
     sys_.prctl(sys_.PR_SET_NO_NEW_PRIVS, 1)
     sandbox_seccomp.load(seccomp)
     env = _environment(spec, user)
@@ -113,20 +114,13 @@ def _exec(spec: RunSpec, user: ExecUser, seccomp: sandbox_seccomp.LoadableFilter
         raise OSError(exc.errno, f"exec {spec.argv[0]}: {exc.strerror}") from None
 
 
-def _init(spec: RunSpec, root: Rootfs, user: ExecUser,
-          seccomp: sandbox_seccomp.LoadableFilter) -> NoReturn:
-    """pid 1: build the root, start the command, reap every child, exit with the command's
-    code. Not dumpable, so the container cannot read its memory, environ or fds."""
+def _container(spec: RunSpec, root: Rootfs, user: ExecUser,
+               seccomp: sandbox_seccomp.LoadableFilter) -> NoReturn:
+    """pid 1 of the new pid namespace: build the root, then become the command, as under
+    Docker, where the RUN command is pid 1 and its exit tears the namespace down."""
     sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
-    sys_.prctl(sys_.PR_SET_DUMPABLE, 0)
     _build_root(root)
-    command = os.fork()
-    if command == 0:
-        _exec(spec, user, seccomp)
-    while True:
-        pid, status = os.waitpid(-1, 0)
-        if pid == command:
-            os._exit(exit_code(status))
+    _exec(spec, user, seccomp)
 
 
 class NativeBackend:
@@ -144,9 +138,9 @@ class NativeBackend:
             sys_.loopback_up()
         init = os.fork()
         if init == 0:
-            _init(spec, root, user, self._seccomp)
+            _container(spec, root, user, self._seccomp)
         os._exit(exit_code(os.waitpid(init, 0)[1]))
 
     def abort(self, root: Rootfs) -> None:
-        """Nothing to do: killing the child kills pid 1 (parent-death signal) and with it the
-        whole pid namespace."""
+        """Nothing to do: killing the child's process group kills pid 1 (also bound to it by
+        a parent-death signal) and with it the whole pid namespace."""

@@ -83,12 +83,21 @@ def _read_all(fd: int) -> bytes:
     return data
 
 
+def _kill(pid: int) -> None:
+    """SIGKILL the child's process group (its session, once it ran setsid) or the child."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        os.kill(pid, signal.SIGKILL)
+
+
 def supervise(body: Callable[[], NoReturn], stdout: Sink,
               abort: Callable[[], None] | None = None) -> int:
     """Run `body` in a forked child with stdout+stderr streamed to `stdout`; its exit code.
 
     On any exception here (KeyboardInterrupt included), `abort` runs first (for containers
-    that do not die with the child), then the child is killed and reaped, then it re-raises.
+    that do not die with the child), then the child's process group is killed and the child
+    reaped, then it re-raises.
     """
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -107,7 +116,7 @@ def supervise(body: Callable[[], NoReturn], stdout: Sink,
                 if abort is not None:
                     abort()
             finally:
-                os.kill(pid, signal.SIGKILL)
+                _kill(pid)
                 os.waitpid(pid, 0)
             raise
         message = _read_all(err_r).decode(errors="replace")
