@@ -78,10 +78,11 @@ class StageBuilder:
     ) -> SetConfig:
         """A metadata step: record the state before it (`state` if the caller already
         changed the scope), then apply the patch."""
+        history = None if created_by is None else History(created_by=created_by, empty_layer=True)
         step = SetConfig(
             span=instruction.span,
             state=state or self.state(),
-            history=None if created_by is None else History(created_by=created_by, empty_layer=True),
+            history=history,
             instruction=type(instruction).__struct_config__.tag,
             patch=patch,
         )

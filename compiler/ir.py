@@ -189,7 +189,7 @@ class Step(_Struct, frozen=True, tag_field="kind"):
     keyed_state: ClassVar[tuple[str, ...]] = ()
 
 
-class Run(Step, frozen=True, tag="run"):
+class Run(Step, frozen=True, kw_only=True, tag="run"):
     """RUN: `argv` is final (shell wrapping done). `args` lists the ARGs declared in
     scope (they are in `state.env`); `proxy_env` holds undeclared proxy build args,
     passed to the process but left out of history and of the cache key."""
@@ -234,7 +234,7 @@ class InlineSource(_Struct, frozen=True, tag="inline"):
 CopySource = PathSource | UrlSource | GitSource | InlineSource
 
 
-class Copy(Step, frozen=True, tag="copy"):
+class Copy(Step, frozen=True, kw_only=True, tag="copy"):
     """COPY or ADD. `dest` is absolute; a trailing `/` marks it as a directory."""
 
     instruction: Literal["COPY", "ADD"]
@@ -251,7 +251,7 @@ class Copy(Step, frozen=True, tag="copy"):
     keep_git_dir: bool = False
 
 
-class Mkdir(Step, frozen=True, tag="mkdir"):
+class Mkdir(Step, frozen=True, kw_only=True, tag="mkdir"):
     """WORKDIR's `mkdir -p`, owned by the USER in effect (resolved in the image)."""
 
     path: str
@@ -259,7 +259,7 @@ class Mkdir(Step, frozen=True, tag="mkdir"):
     mode: int = 0o755
 
 
-class SetConfig(Step, frozen=True, tag="config"):
+class SetConfig(Step, frozen=True, kw_only=True, tag="config"):
     """A metadata-only instruction: no layer, and no effect on later steps' keys."""
 
     instruction: str
@@ -347,7 +347,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, dict=T
 
     @cached_property
     def graph(self) -> nx.DiGraph:
-        """Stage nodes (`s<i>`, the stage's result) and step nodes (`s<i>.<j>`), edges
+        """Stage nodes (`s<i>`, the stage's result) and step nodes (`s<i>_<j>`), edges
         tagged `kind`: `step` within a stage, `base`/`copy-from`/`mount-from` across."""
         from dfc.compiler.graph import plan_graph
 

@@ -58,10 +58,9 @@ def lower(dockerfile: ast.Dockerfile, ctx: CompileContext) -> Plan:
             body.append([])
         elif body:
             body[-1].append(instruction)
-        elif isinstance(instruction, ast.Arg):
+        else:  # the parser allows only ARG before the first FROM
+            assert isinstance(instruction, ast.Arg)
             prelude.append(instruction)
-        else:
-            raise CompileError("no build stage in current context", instruction.span)
     if not stages:
         raise CompileError("dockerfile contains no stages to build")
     build = parse_platform(ctx.build_platform) if ctx.build_platform else host_platform()
@@ -290,18 +289,9 @@ def lower_maintainer(maintainer: ast.Maintainer, b: StageBuilder) -> Step:
     )
 
 
-def check_trigger(trigger: ast.AnyInstruction) -> None:
-    """The instructions ONBUILD cannot register."""
-    if isinstance(trigger, ast.Onbuild):
-        raise CompileError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
-    if isinstance(trigger, ast.From | ast.Maintainer):
-        name = type(trigger).__struct_config__.tag
-        raise CompileError(f"{name} isn't allowed as an ONBUILD trigger")
-
-
 def lower_onbuild(onbuild: ast.Onbuild, b: StageBuilder) -> Step:
-    """Stored, not run or expanded, and without a history entry."""
-    check_trigger(onbuild.trigger)
+    """Stored, not run or expanded, and without a history entry (the parser has
+    already rejected the triggers ONBUILD cannot register)."""
     return b.configure(onbuild, ConfigPatch(on_build=(*b.config.on_build, onbuild.text)), None)
 
 

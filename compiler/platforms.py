@@ -39,12 +39,11 @@ class Platform(msgspec.Struct, frozen=True):
 def parse_platform(text: str) -> Platform:
     """Parse and normalise a platform specifier.
 
-    >>> str(parse_platform("linux/aarch64")), str(parse_platform("arm")), str(parse_platform("Linux/ARM64/v8"))
-    ('linux/arm64', 'linux/arm/v7', 'linux/arm64')
+    >>> [str(parse_platform(p)) for p in ("linux/aarch64", "arm", "Linux/ARM64/v8")]
+    ['linux/arm64', 'linux/arm/v7', 'linux/arm64']
     >>> parse_platform("linux/nope")
     Traceback (most recent call last):
-    dfc.errors.CompileError: failed to parse platform linux/nope: "linux/nope": unknown \
-operating system or architecture: invalid argument
+    dfc.errors.CompileError: error: failed to parse platform linux/nope: "linux/nope": unknown...
     """
     parts = text.lower().split("/")
     bad = CompileError(
@@ -94,8 +93,9 @@ def host_platform() -> Platform:
 def platform_args(build: Platform, target: Platform, target_stage: str) -> dict[str, str]:
     """The automatic ARGs in global scope, before --build-arg overrides.
 
-    >>> platform_args(Platform("linux", "amd64"), Platform("linux", "arm", "v7"), "default")["TARGETPLATFORM"]
-    'linux/arm/v7'
+    >>> args = platform_args(Platform("linux", "amd64"), Platform("linux", "arm", "v7"), "x")
+    >>> args["TARGETPLATFORM"], args["TARGETARCH"], args["TARGETVARIANT"]
+    ('linux/arm/v7', 'arm', 'v7')
     """
     return {
         "BUILDPLATFORM": str(build),

@@ -28,7 +28,7 @@ def check_signal(text: str) -> str:
     ['SIGKILL', 'kill', '9']
     >>> check_signal("0")
     Traceback (most recent call last):
-    dfc.errors.CompileError: Invalid signal: 0
+    dfc.errors.CompileError: error: Invalid signal: 0
     """
     if text.isdigit():
         if int(text) == 0:
@@ -51,7 +51,7 @@ def normalize_ports(spec: str) -> list[str]:
     (['80/tcp'], ['8000/tcp', '8001/tcp'], ['90/tcp'])
     >>> normalize_ports("80/icmp")
     Traceback (most recent call last):
-    dfc.errors.CompileError: invalid proto: icmp
+    dfc.errors.CompileError: error: invalid proto: icmp
     """
     rest, _, proto = spec.rpartition("/") if "/" in spec else (spec, "", "tcp")
     proto = proto.lower()

@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from dfc.compiler.context import Resolver
+    from dfc.compiler.ir import Plan
     from dfc.grammar.ast import Dockerfile
 
-__all__ = ["parse"]
+__all__ = ["compile_dockerfile", "parse"]
 
 
 def parse(text: str | bytes, filename: str = "Dockerfile") -> Dockerfile:
@@ -19,3 +23,23 @@ def parse(text: str | bytes, filename: str = "Dockerfile") -> Dockerfile:
     from dfc.grammar.parser import parse_dockerfile
 
     return parse_dockerfile(text, filename)
+
+
+def compile_dockerfile(
+    text: str | bytes,
+    filename: str = "Dockerfile",
+    *,
+    build_args: Mapping[str, str] | None = None,
+    target: str | None = None,
+    platform: str | None = None,
+    resolver: Resolver | None = None,
+) -> Plan:
+    """Parse and compile Dockerfile text into its resolved Plan (raises ParseError or
+    CompileError). `resolver` maps a base image to its config (None: unknown)."""
+    from dfc.compiler.context import CompileContext
+    from dfc.compiler.pipeline import compile_text
+
+    ctx = CompileContext(
+        build_args=dict(build_args or {}), target=target, platform=platform, resolver=resolver
+    )
+    return compile_text(text, ctx, filename)
