@@ -15,6 +15,7 @@ import tempfile
 from typing import Any
 
 import pyseccomp
+
 from dfc.runtime.sandbox_policy import SECCOMP_RULES
 
 _NR_SCMP_ERROR = -1

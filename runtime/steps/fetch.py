@@ -36,7 +36,9 @@ def fetch_remote(source: ir.UrlSource | ir.GitSource, scratch: str, checksum: st
 
 
 def url_file_name(url: str) -> str:
-    """>>> url_file_name("https://x/a/b.tgz?x=1"), url_file_name("http://x/")
+    """The file name ADD gives a downloaded URL.
+
+    >>> url_file_name("https://x/a/b.tgz?x=1"), url_file_name("http://x/")
     ('b.tgz', '__unnamed__')
     """
     name = posixpath.basename(urllib.parse.urlparse(url).path)

@@ -29,7 +29,8 @@ def step(*sources: str, dest: str, instruction: str = "COPY", **flags: object) -
 def image(tmp_path: Path) -> RootView:
     root = tmp_path / "layer"
     (root / "etc").mkdir(parents=True)
-    (root / "etc" / "passwd").write_text("root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home:/bin/sh\n")
+    (root / "etc" / "passwd").write_text(
+        "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home:/bin/sh\n")
     (root / "etc" / "group").write_text("root:x:0:\nstaff:x:50:\n")
     (root / "app").mkdir()
     (root / "link").symlink_to("/")

@@ -17,10 +17,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from dfc.runtime.sandbox import BackendName, RunSpec, run
-from dfc.runtime.sandbox_policy import CAP_MASK
 
 from dfc.errors import DfcError
+from dfc.runtime.sandbox import BackendName, RunSpec, run
+from dfc.runtime.sandbox_policy import CAP_MASK
 
 BUSYBOX = shutil.which("busybox")
 pytestmark = [
