@@ -13,10 +13,12 @@ from dfc.cache.store import Store
 
 
 class Result(msgspec.Struct, frozen=True, omit_defaults=True):
-    """A step's output: its layer (None for a step that changed nothing) and diff_id."""
+    """A step's output: its layer (None for a step that changed nothing), diff_id, and when
+    it was made (its history `created`, so a cached rebuild gives the same image ID)."""
 
     layer: Descriptor | None = None
     diff_id: str | None = None
+    created: str | None = None
 
 
 def lookup(store: Store, key: str) -> Result | None:

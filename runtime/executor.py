@@ -47,11 +47,24 @@ class State(msgspec.Struct, frozen=True):
     key: str
 
     def with_result(self, key: str, result: index.Result, entry: image.History) -> State:
+        """The state after a layer step; metadata entries just before it take its time, as
+        BuildKit's exporter dates them."""
+        entry = msgspec.structs.replace(entry, created=result.created,
+                                        empty_layer=result.layer is None)
+        history = list(self.history)
+        for i in range(len(history) - 1, -1, -1):
+            if history[i].created is not None:
+                break
+            history[i] = msgspec.structs.replace(history[i], created=result.created)
+        history.append(entry)
         if result.layer is None or result.diff_id is None:
-            entry = msgspec.structs.replace(entry, empty_layer=True)
-            return State(self.layers, self.diff_ids, (*self.history, entry), key)
+            return State(self.layers, self.diff_ids, tuple(history), key)
         return State((*self.layers, result.layer), (*self.diff_ids, result.diff_id),
-                     (*self.history, entry), key)
+                     tuple(history), key)
+
+    def with_metadata(self, entry: image.History) -> State:
+        """A metadata step: a history entry, dated by the next layer (see with_result)."""
+        return msgspec.structs.replace(self, history=(*self.history, entry))
 
 
 class StageResult(msgspec.Struct, frozen=True):
@@ -103,16 +116,17 @@ class Executor:
         assert stage.config is not None, "the compiler resolves every reachable stage"
         ignore_cache = self.options.no_cache or (stage.name or "").lower() in {
             name.lower() for name in self.options.no_cache_filter}
-        total = len(stage.steps)
-        for position, step in enumerate(stage.steps, 1):
-            entry = image.History(created=self._created(), created_by=step.history.created_by
-                                  if step.history else None,
+        total = 1 + sum(not isinstance(step, ir.SetConfig) for step in stage.steps)
+        position = 1
+        for step in stage.steps:
+            entry = image.History(created_by=step.history.created_by if step.history else None,
                                   comment=step.history.comment if step.history else None,
                                   empty_layer=bool(step.history and step.history.empty_layer))
             if isinstance(step, ir.SetConfig):
                 if step.history is not None:
-                    state = msgspec.structs.replace(state, history=(*state.history, entry))
+                    state = state.with_metadata(entry)
                 continue
+            position += 1
             name = f"[{stage.id} {position}/{total}] {_describe(step)}"
             state = self._step(step, state, entry, name, ignore_cache, futures)
         return StageResult(state, stage.config)
@@ -208,8 +222,9 @@ class Executor:
     def _layer(self, entries) -> index.Result:  # type: ignore[no-untyped-def]
         written = write_layer(self.store, entries, epoch=self.options.epoch)
         if written is None:
-            return index.Result()
-        return index.Result(layer=written.descriptor, diff_id=written.diff_id)
+            return index.Result(created=self._created())
+        return index.Result(layer=written.descriptor, diff_id=written.diff_id,
+                            created=self._created())
 
     def _tmp(self) -> Path:
         tmp = self.store.root / "tmp"

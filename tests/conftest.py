@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 from typing import NamedTuple
@@ -58,3 +59,21 @@ def busybox_image(tmp_path_factory: pytest.TempPathFactory) -> BusyboxImage:
     imported = import_rootfs(store, work / "rootfs.tar", "busybox:latest", epoch=BUSYBOX_EPOCH)
     assert imported.name is not None
     return BusyboxImage(store=store, ref=imported.name)
+
+
+@pytest.fixture
+def fresh_store(busybox_image: BusyboxImage, tmp_path: Path) -> Store:
+    """A private store that starts with only the busybox image (copied, so cache state and
+    tags of one test never leak into another)."""
+    root = tmp_path / "store"
+    shutil.copytree(busybox_image.store.root, root, symlinks=True,
+                    ignore=shutil.ignore_patterns("snapshots", "tmp", "keys"))
+    return Store(root)
+
+
+@pytest.fixture(scope="session")
+def dfc_cmd() -> list[str]:
+    """The installed `dfc` console script of the interpreter running the tests."""
+    script = Path(sys.executable).parent / "dfc"
+    assert script.exists(), "install the package (scripts/setup.sh) before running tests"
+    return [str(script)]

@@ -68,6 +68,17 @@ def parse_command(
     typer.echo(dump_json(tree) if fmt is ParseFormat.json else dump_text(tree), nl=False)
 
 
+def _register_commands() -> None:
+    """The command modules, written out (no import-time discovery)."""
+    from dfc.commands import build
+
+    for module in (build,):
+        module.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     """Console entry point: run the app and turn DfcError into a one-line message."""
     try:

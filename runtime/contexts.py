@@ -1,0 +1,143 @@
+"""Build contexts as `docker build` takes them: a folder, a tar on stdin, a Dockerfile on
+stdin with no context, a git repository URL (`URL#ref:subdir`) or a tar archive URL.
+
+Everything that is not a local folder is unpacked into a temporary folder first, so the
+rest of the build only ever sees a directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import msgspec
+
+from dfc.cache.inputs import Origin
+from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
+from dfc.errors import DfcError
+from dfc.runtime.layer import decompressed
+from dfc.runtime.snapshots import extract_layer
+from dfc.runtime.steps.fetch import clone
+
+GIT_PREFIXES = ("git://", "git@", "github.com/")
+
+
+class Context(msgspec.Struct, frozen=True):
+    """A materialised build context and the Dockerfile chosen for it."""
+
+    root: str
+    dockerfile: bytes
+    dockerfile_name: str
+    ignore: IgnoreMatcher
+
+    def origin(self) -> Origin:
+        """The context as COPY sees it: `.dockerignore` applied, owners reset to 0:0."""
+        return Origin(self.root, self.ignore, reset_owner=True)
+
+
+def is_git_url(location: str) -> bool:
+    """Is this context location a git repository (Docker's rules)?
+
+    >>> is_git_url("https://h/r.git#main"), is_git_url("https://h/a.tar.gz")
+    (True, False)
+    """
+    base = location.partition("#")[0]
+    return location.startswith(GIT_PREFIXES) or base.endswith(".git")
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+@contextlib.contextmanager
+def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None = None
+                 ) -> Iterator[Context]:
+    """Materialise `location` (a folder, `-`, a git or tar URL) for the duration."""
+    temp = None
+    try:
+        if location == "-":
+            data = (stdin or io.BytesIO()).read()
+            if _is_tar(data):
+                temp = tempfile.mkdtemp(prefix="dfc-context-")
+                _unpack(io.BytesIO(data), temp)
+                root = temp
+            else:
+                temp = tempfile.mkdtemp(prefix="dfc-context-")
+                yield Context(temp, data, "Dockerfile", IgnoreMatcher())
+                return
+        elif is_git_url(location):
+            temp = tempfile.mkdtemp(prefix="dfc-context-")
+            root = os.path.join(temp, clone(location, temp, "", False))
+        elif is_url(location):
+            temp = tempfile.mkdtemp(prefix="dfc-context-")
+            _download_tar(location, temp)
+            root = temp
+        else:
+            root = location
+            if not os.path.isdir(root):
+                raise DfcError(f'unable to prepare context: path "{location}" not found')
+        yield _with_dockerfile(root, dockerfile)
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _with_dockerfile(root: str, dockerfile: str | None) -> Context:
+    """Read the Dockerfile (default `Dockerfile`, else `dockerfile`, in the context) and the
+    ignore file (`<Dockerfile>.dockerignore` beside it wins over `.dockerignore`)."""
+    if dockerfile is None:
+        path = Path(root) / "Dockerfile"
+        if not path.exists() and (Path(root) / "dockerfile").exists():
+            path = Path(root) / "dockerfile"
+        name = "Dockerfile"
+    else:
+        path = Path(dockerfile) if os.path.isabs(dockerfile) or os.path.exists(dockerfile) \
+            else Path(root) / dockerfile
+        name = str(dockerfile)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DfcError(f"failed to read dockerfile: open {path}: no such file or directory") \
+            from None
+    except OSError as exc:
+        raise DfcError(f"failed to read dockerfile {path}: {exc.strerror}") from None
+    ignore_file = Path(str(path) + ".dockerignore")
+    if not ignore_file.exists():
+        ignore_file = Path(root) / ".dockerignore"
+    lines = read_ignore_file(ignore_file.read_text()) if ignore_file.exists() else []
+    return Context(root, data, name, IgnoreMatcher.from_lines(lines))
+
+
+def _is_tar(data: bytes) -> bool:
+    try:
+        with decompressed(io.BytesIO(data)) as stream, tarfile.open(fileobj=stream,
+                                                                    mode="r|") as tar:
+            return tar.next() is not None
+    except Exception:  # noqa: BLE001 - anything unreadable is "not a tar"
+        return False
+
+
+def _unpack(stream: BinaryIO, dest: str) -> None:
+    """Unpack a context archive with the layer extractor's protections."""
+    with decompressed(stream) as plain:
+        extract_layer(plain, Path(dest), mode="apply")
+
+
+def _download_tar(url: str, dest: str) -> None:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise DfcError(f"unable to prepare context: {url}: {exc}") from None
+    if not _is_tar(data):
+        raise DfcError(f"unable to prepare context: {url} is not a tar archive")
+    _unpack(io.BytesIO(data), dest)

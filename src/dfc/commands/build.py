@@ -1,0 +1,75 @@
+"""`dfc build`: docker build's flags and behaviour."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Progress(StrEnum):
+    auto = "auto"
+    tty = "tty"
+    plain = "plain"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("build")(build_command)
+
+
+def build_command(
+    context: Annotated[str, typer.Argument(help="Context: a folder, - (stdin), a git or "
+                                           "tar URL.")],
+    tag: Annotated[list[str] | None, typer.Option("-t", "--tag", help="Name[:tag] "
+                                                  "(repeatable).")] = None,
+    file: Annotated[str | None, typer.Option("-f", "--file", help="Dockerfile path.")] = None,
+    build_arg: Annotated[list[str] | None, typer.Option("--build-arg",
+                                                        help="K=V (repeatable).")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Stage to build.")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="Target platform.")]
+    = None,
+    label: Annotated[list[str] | None, typer.Option("--label", help="K=V image label.")]
+    = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")]
+    = False,
+    no_cache_filter: Annotated[list[str] | None, typer.Option(
+        "--no-cache-filter", help="Stages not to take from the cache.")] = None,
+    iidfile: Annotated[Path | None, typer.Option("--iidfile", help="Write the image ID "
+                                                 "here.")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the image ID.")]
+    = False,
+    progress: Annotated[Progress, typer.Option("--progress", help="Progress output.")]
+    = Progress.auto,
+    root: Annotated[Path | None, typer.Option("--root", envvar="DFC_ROOT",
+                                              help="Store folder.")] = None,
+    runtime: Annotated[str, typer.Option("--runtime", help="RUN sandbox: native, runc, "
+                                         "crun.")] = "native",
+) -> None:
+    """Build an image from a Dockerfile and a context."""
+    from dfc.build import BuildRequest, build, parse_key_values
+    from dfc.cache.store import Store
+    from dfc.progress import reporter
+
+    request = BuildRequest(
+        context=context, dockerfile=file, tags=tuple(tag or ()),
+        build_args=parse_key_values(build_arg or [], "--build-arg"), target=target,
+        platform=platform, labels=parse_key_values(label or [], "--label"),
+        no_cache=no_cache,
+        no_cache_filter=tuple(n for item in no_cache_filter or [] for n in item.split(",")),
+        backend=runtime,
+    )
+    report = reporter(progress.value, quiet)
+    try:
+        result = build(request, Store(root), report, sys.stdin.buffer)
+    finally:
+        close = getattr(report, "close", None)
+        if close is not None:
+            close()
+    if iidfile is not None:
+        iidfile.write_text(result.image_id)
+    if quiet:
+        typer.echo(result.image_id)
