@@ -27,7 +27,7 @@ from dfc.errors import DfcError
 from dfc.runtime import events, image
 from dfc.runtime.layer import write_layer
 from dfc.runtime.mounts import readonly_view
-from dfc.runtime.snapshots import snapshot_dirs
+from dfc.runtime.snapshots import adopt_snapshot, snapshot_dirs
 from dfc.runtime.steps.execute import StepRunner
 
 
@@ -97,10 +97,10 @@ class Executor:
         needed = [s.index for s in self.plan.stages if s.reachable]
         futures: dict[int, Future[StageResult]] = {}
         with ThreadPoolExecutor(max_workers=max(1, len(needed))) as pool:
-            for generation in self.plan.topological_generations():
-                for index_ in generation:
-                    if index_ in needed:
-                        futures[index_] = pool.submit(self._stage, index_, futures)
+            # A stage only ever needs earlier stages, so submitting in file order means
+            # every future a stage waits on already exists.
+            for index_ in needed:
+                futures[index_] = pool.submit(self._stage, index_, futures)
             try:
                 return futures[self.plan.target].result()
             finally:
@@ -215,7 +215,10 @@ class Executor:
                     entries = self.runner.entries(step, lowerdirs, origin, scratch, output)
                     return self._layer(entries)
             entries = self.runner.entries(step, lowerdirs, self.context, scratch, output)
-            return self._layer(entries)
+            result = self._layer(entries)
+            if isinstance(step, ir.Run) and result.diff_id is not None:
+                adopt_snapshot(self.store, (*state.diff_ids, result.diff_id), scratch / "upper")
+            return result
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 

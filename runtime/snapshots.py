@@ -220,6 +220,21 @@ def snapshot_dirs(store: Store, layers: Sequence[Descriptor],
     return out
 
 
+def adopt_snapshot(store: Store, diff_ids: Sequence[str], folder: Path) -> None:
+    """Keep a RUN step's overlay upper dir as the snapshot of the layer made from it (it
+    is already in lowerdir form), so the next step need not unpack that layer again."""
+    target = store.root / "snapshots" / chain_ids(diff_ids)[-1].removeprefix("sha256:")
+    if target.is_dir():
+        return
+    target.parent.mkdir(exist_ok=True)
+    os.chmod(folder, 0o755)
+    try:
+        os.rename(folder, target)
+    except OSError:
+        if not target.is_dir():
+            raise
+
+
 def _build_snapshot(store: Store, layer: Descriptor, diff_id: str, target: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
