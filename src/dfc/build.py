@@ -52,17 +52,28 @@ def source_date_epoch() -> int | None:
         raise DfcError(f"invalid SOURCE_DATE_EPOCH: {value!r}") from None
 
 
-def store_resolver(store: Store):  # type: ignore[no-untyped-def]
-    """The compiler's base-image resolver: the config of an image in the store."""
+class StoreResolver:
+    """The compiler's base-image resolver: the config of an image in the store. It notes
+    each base's manifest digest, which keys the plan cache."""
 
-    def resolve(ref: ir.ImageRef) -> ir.ImageConfig:
-        stored = read_image(store, ref.name)
+    def __init__(self, store: Store):
+        self.store = store
+        self.used: dict[str, str] = {}
+
+    def __call__(self, ref: ir.ImageRef) -> ir.ImageConfig:
+        manifest, stored = read_manifest(self.store, ref.name)
+        self.used[ref.name] = manifest
         return configs.to_compiler(stored.config, stored.author)
 
-    return resolve
+    def current(self, name: str) -> str | None:
+        try:
+            return self.store.resolve(name).manifest.digest
+        except ImageNotFound:
+            return None
 
 
-def read_image(store: Store, name: str) -> image.ImageConfig:
+def read_manifest(store: Store, name: str) -> tuple[str, image.ImageConfig]:
+    """The manifest digest and config of an image of the store (a clear error if absent)."""
     try:
         record = store.resolve(name)
     except ImageNotFound:
@@ -70,20 +81,40 @@ def read_image(store: Store, name: str) -> image.ImageConfig:
             f"image {name!r} is not in the store: get it with `dfc pull {name}`, "
             f"`dfc load -i FILE` or `dfc import FILE {name}`") from None
     manifest = store.read_json(record.manifest.digest, image.Manifest)
-    return store.read_json(manifest.config.digest, image.ImageConfig)
+    return record.manifest.digest, store.read_json(manifest.config.digest, image.ImageConfig)
+
+
+def read_image(store: Store, name: str) -> image.ImageConfig:
+    return read_manifest(store, name)[1]
+
+
+def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: str) -> ir.Plan:
+    """The plan for this Dockerfile and these options: from the plan cache when nothing it
+    depends on changed, else compiled (and cached)."""
+    from dfc.cache import plans
+
+    resolver = StoreResolver(store)
+    key = plans.plan_key(dockerfile, name, request.build_args, request.target,
+                         request.platform)
+    cached = plans.load(store, key, resolver.current)
+    if cached is not None:
+        return cached
+    from dfc.compiler.context import CompileContext
+    from dfc.compiler.pipeline import compile_text
+
+    ctx = CompileContext(build_args=dict(request.build_args), target=request.target,
+                         platform=request.platform, resolver=resolver)
+    plan = compile_text(dockerfile, ctx, name)
+    plans.save(store, key, plan, resolver.used)
+    return plan
 
 
 def build(request: BuildRequest, store: Store, report: events.Reporter,
           stdin: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store` and tag it."""
-    from dfc.compiler.context import CompileContext
-    from dfc.compiler.pipeline import compile_text
-
     epoch = source_date_epoch()
     with open_context(request.context, request.dockerfile, stdin) as context:
-        ctx = CompileContext(build_args=dict(request.build_args), target=request.target,
-                             platform=request.platform, resolver=store_resolver(store))
-        plan = compile_text(context.dockerfile, ctx, context.dockerfile_name)
+        plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name)
         options = BuildOptions(no_cache=request.no_cache,
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend)

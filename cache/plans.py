@@ -1,0 +1,55 @@
+"""Compiled plans kept under the inputs that decide them, so an unchanged Dockerfile is
+neither parsed nor lowered again (and lark and networkx are never imported).
+
+The key covers the Dockerfile bytes and name, the build options and dfc's own version;
+the record also names the base images the compiler resolved, with their manifest digests,
+and is only used while every one of them still resolves to the same digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from importlib import metadata
+
+import msgspec
+
+from dfc.cache.fsutil import atomic_write
+from dfc.cache.store import Store
+from dfc.compiler.ir import Plan
+
+FORMAT = "dfc-plan-v1"
+
+
+class CachedPlan(msgspec.Struct, frozen=True):
+    plan: Plan
+    bases: dict[str, str]
+    """Base image name -> the manifest digest it resolved to when compiling."""
+
+
+def plan_key(dockerfile: bytes, name: str, build_args: Mapping[str, str], target: str | None,
+             platform: str | None) -> str:
+    """The key of a compilation's inputs."""
+    payload = msgspec.msgpack.encode(
+        [FORMAT, metadata.version("dfc"), name, dict(sorted(build_args.items())), target,
+         platform]) + dockerfile
+    return hashlib.sha256(payload).hexdigest()
+
+
+def load(store: Store, key: str, current: Callable[[str], str | None]) -> Plan | None:
+    """The cached plan for `key` if its base images are unchanged (`current` gives a
+    base's manifest digest now, or None)."""
+    path = store.root / "plans" / key
+    try:
+        cached = msgspec.msgpack.decode(path.read_bytes(), type=CachedPlan)
+    except (OSError, msgspec.DecodeError):
+        return None
+    if any(current(name) != digest for name, digest in cached.bases.items()):
+        return None
+    return cached.plan
+
+
+def save(store: Store, key: str, plan: Plan, bases: Mapping[str, str]) -> None:
+    folder = store.root / "plans"
+    folder.mkdir(exist_ok=True)
+    atomic_write(folder / key, msgspec.msgpack.encode(CachedPlan(plan, dict(bases))))
