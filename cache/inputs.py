@@ -19,6 +19,7 @@ import os
 import posixpath
 import stat
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
@@ -200,6 +201,22 @@ class StatCache:
         self.dirty = True
         return digest
 
+    def prefetch(self, files: list[tuple[str, os.stat_result]]) -> None:
+        """Hash the files the cache cannot answer for, several at a time (hashlib releases
+        the GIL on large buffers, so threads use every core)."""
+        missing = [(full, st) for full, st in files
+                   if (cached := self.entries.get(full)) is None
+                   or cached[:5] != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
+                                     st.st_mode)]
+        if len(missing) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2)) as pool:
+            digests = list(pool.map(lambda item: hash_file(item[0]), missing))
+        for (full, st), digest in zip(missing, digests, strict=True):
+            self.entries[full] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
+                                  st.st_mode, digest)
+        self.dirty = True
+
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
@@ -234,15 +251,27 @@ def entry_digest(origin: Origin, rel: str, st: os.stat_result, cache: StatCache)
     return f"{mode:o} {uid} {gid} {size} {extra}"
 
 
-def selection_digest(origin: Origin, sources: list[str], cache: StatCache) -> str:
-    """The digest of everything `sources` select in `origin` (relative names included)."""
-    digest = hashlib.sha256()
+def selection_digest(origin: Origin, sources: list[str], cache: StatCache,
+                     listing: list[tuple[str, str]] | None = None) -> str:
+    """The digest of everything `sources` select in `origin` (relative names included).
+    `listing`, when given, receives (path in origin, entry digest) for every entry, so a
+    later build can say which file made its key change."""
+    selected: list[tuple[str, str, str, os.stat_result]] = []
     for source in sources:
-        digest.update(b"source\0" + source.encode() + b"\0")
         for match in select(origin, source):
-            digest.update(b"match\0" + match.encode("utf-8", "surrogateescape") + b"\0")
-            for rel, st in walk(origin, match):
-                name = posixpath.relpath(rel, match) if rel != match else "."
-                line = f"{name}\0{entry_digest(origin, rel, st, cache)}\n"
-                digest.update(line.encode("utf-8", "surrogateescape"))
+            selected += [(source, match, rel, st) for rel, st in walk(origin, match)]
+    cache.prefetch([(os.path.join(origin.root, rel), st) for _, _, rel, st in selected
+                    if stat.S_ISREG(st.st_mode)])
+    digest = hashlib.sha256()
+    last: tuple[str, str] | None = None
+    for source, match, rel, st in selected:
+        if (source, match) != last:
+            digest.update(b"source\0" + source.encode() + b"\0match\0"
+                          + match.encode("utf-8", "surrogateescape") + b"\0")
+            last = (source, match)
+        name = posixpath.relpath(rel, match) if rel != match else "."
+        entry = entry_digest(origin, rel, st, cache)
+        if listing is not None:
+            listing.append((rel, entry))
+        digest.update(f"{name}\0{entry}\n".encode("utf-8", "surrogateescape"))
     return "sha256:" + digest.hexdigest()
