@@ -23,6 +23,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace `path` with `data`: temp file in the same directory, fsync, rename, fsync dir."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the store from other readers
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

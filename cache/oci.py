@@ -7,6 +7,8 @@ one canonical byte form (sorted keys, no spaces) so equal objects hash equal.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 OCI_LAYOUT_VERSION = "1.0.0"
@@ -44,7 +46,7 @@ class Descriptor(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"
     urls: tuple[str, ...] | None = None
 
 
-def _always(value: object) -> object:
+def _always(value: object) -> Any:
     """A default that `omit_defaults` still writes out: schemaVersion and mediaType must be
     present in every manifest and index, while unset optional fields must be absent."""
     return msgspec.field(default_factory=lambda: value)

@@ -126,6 +126,7 @@ class BlobWriter:
         self._store = store
         self._expected = check_digest(expected) if expected else None
         fd, tmp = tempfile.mkstemp(prefix="blob-", dir=store.root / "ingest")
+        os.fchmod(fd, 0o644)  # blobs are content, readable by any OCI tool
         self._file = os.fdopen(fd, "wb")
         self._tmp = Path(tmp)
         self._hash = hashlib.sha256()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import platform
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -31,7 +32,8 @@ from dfc.cache.store import Store
 __all__ = [
     "MEDIA_CONFIG", "MEDIA_INDEX", "MEDIA_LAYER", "MEDIA_LAYER_GZIP", "MEDIA_MANIFEST",
     "ContainerConfig", "Descriptor", "Empty", "Healthcheck", "History", "ImageConfig", "Index",
-    "Manifest", "Platform", "RootFS", "chain_ids", "encode", "host_platform", "write_image",
+    "Manifest", "Platform", "RootFS", "StoredImage", "chain_ids", "encode", "host_platform",
+    "rfc3339", "write_image",
 ]
 
 
@@ -112,6 +114,11 @@ def host_platform() -> Platform:
     return Platform(architecture=arch, os="linux", variant=_VARIANT.get(arch))
 
 
+def rfc3339(timestamp: float) -> str:
+    """`created` fields: UTC, `Z` suffix, as Docker writes them."""
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+
+
 def chain_ids(diff_ids: Sequence[str]) -> list[str]:
     """ChainID(1) = diff_id(1); ChainID(n) = sha256(ChainID(n-1) + " " + diff_id(n))."""
     out: list[str] = []
@@ -122,12 +129,20 @@ def chain_ids(diff_ids: Sequence[str]) -> list[str]:
     return out
 
 
-def write_image(store: Store, config: ImageConfig, layers: Sequence[Descriptor]) -> Descriptor:
-    """Store the config and the manifest; returns the manifest descriptor, with the
-    platform set so that index.json entries say what they run on."""
+class StoredImage(msgspec.Struct, frozen=True):
+    """An image written to the store; `config.digest` is its image ID."""
+
+    manifest: Descriptor
+    config: Descriptor
+
+
+def write_image(store: Store, config: ImageConfig, layers: Sequence[Descriptor]) -> StoredImage:
+    """Store the config and the manifest. The manifest descriptor carries the platform, so
+    that index.json entries say what they run on."""
     if len(layers) != len(config.rootfs.diff_ids):
         raise ValueError("one diff_id per layer")
     config_desc = store.put_json(config, MEDIA_CONFIG)
     manifest = store.put_json(Manifest(config=config_desc, layers=tuple(layers)), MEDIA_MANIFEST)
     where = Platform(architecture=config.architecture, os=config.os, variant=config.variant)
-    return msgspec.structs.replace(manifest, platform=where)
+    return StoredImage(manifest=msgspec.structs.replace(manifest, platform=where),
+                       config=config_desc)

@@ -9,6 +9,7 @@ the store, so the tar is never held in memory or written twice.
 gzip level: python-isal level 2. Measured on this machine (100 MB tar of Python's stdlib,
 both sha256 included): isal 0/1/2/3 ran at 250/210/210/155 MB/s for ratios 0.37/0.34/0.34/0.33;
 zlib 1 and 6 at 70 and 30 MB/s. Level 2 costs nothing over level 1 and compresses a bit better.
+End to end, `write_tree` of that tree (5,000 files) runs at ~110 MB/s, stat and tar included.
 """
 
 from __future__ import annotations
@@ -184,17 +185,29 @@ def _content(e: Entry) -> BinaryIO:
 
 
 class _Tee:
-    """The uncompressed side of the pipe: hash the tar bytes, pass them to gzip."""
+    """The uncompressed side of the pipe: hash the tar bytes and pass them to gzip in 1 MB
+    chunks (tarfile writes many small pieces; per-call costs would dominate)."""
 
     def __init__(self, gz: BinaryIO) -> None:
         self.hash = hashlib.sha256()
         self.size = 0
         self._gz = gz
+        self._buf = bytearray()
 
     def write(self, data: bytes) -> int:
-        self.hash.update(data)
+        self._buf += data
         self.size += len(data)
-        return self._gz.write(data)
+        if len(self._buf) >= _BUFSIZE:
+            self.flush()
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self.hash.update(self._buf)
+        self._gz.write(self._buf)
+        self._buf.clear()
 
 
 def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = None,
@@ -208,8 +221,7 @@ def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = N
         with igzip.IGzipFile(fileobj=blob, mode="wb", compresslevel=level, mtime=0,
                              filename="") as gz:
             tee = _Tee(gz)
-            with tarfile.open(fileobj=tee, mode="w|", format=tarfile.PAX_FORMAT,
-                              bufsize=_BUFSIZE) as tar:
+            with tarfile.open(fileobj=tee, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 for e in prepared:
                     ti = _tarinfo(e)
                     if e.kind == "file":
@@ -217,6 +229,7 @@ def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = N
                             tar.addfile(ti, f)
                     else:
                         tar.addfile(ti)
+            tee.flush()
     assert blob.digest is not None
     return LayerResult(
         descriptor=Descriptor(media_type=MEDIA_LAYER_GZIP, digest=blob.digest, size=blob.size),

@@ -60,6 +60,8 @@ def test_blobs_are_named_by_their_hash(tmp_path: Path) -> None:
     digest = store.put_bytes(b"hello")
     assert digest == sha(b"hello")
     assert store.blob_path(digest).read_bytes() == b"hello"
+    assert store.blob_path(digest).stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "index.json").stat().st_mode & 0o777 == 0o644
     assert store.has_blob(digest)
     with store.open_blob(digest) as f:
         assert f.read() == b"hello"

@@ -1,0 +1,37 @@
+"""The cache index: key -> what the step produced, one small file per key in the store.
+
+A result is only used when every blob it names is still in the store, so a pruned or
+damaged store degrades to a cache miss, never to a broken image.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from dfc.cache.oci import Descriptor
+from dfc.cache.store import Store
+
+
+class Result(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A step's output: its layer (None for a step that changed nothing) and diff_id."""
+
+    layer: Descriptor | None = None
+    diff_id: str | None = None
+
+
+def lookup(store: Store, key: str) -> Result | None:
+    """The stored result of `key`, if it is complete."""
+    raw = store.get_key(key)
+    if raw is None:
+        return None
+    try:
+        result = msgspec.json.decode(raw, type=Result)
+    except msgspec.DecodeError:
+        return None
+    if result.layer is not None and not store.has_blob(result.layer.digest):
+        return None
+    return result
+
+
+def record(store: Store, key: str, result: Result) -> None:
+    store.put_key(key, msgspec.json.encode(result))

@@ -1,0 +1,131 @@
+"""Docker's default confinement, written out once as data for both sandbox backends.
+
+The native backend applies these tables with syscalls; the OCI backend writes them into
+config.json. Keeping one source means the two backends cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+HOSTNAME = "buildkitsandbox"
+"""What `hostname` prints inside a RUN under BuildKit (executor/oci/hosts.go)."""
+
+
+
+def hosts_file(hostname: str) -> str:
+    """The /etc/hosts BuildKit writes for a RUN."""
+    return f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+
+CAPABILITIES: dict[str, int] = {
+    "CAP_CHOWN": 0,
+    "CAP_DAC_OVERRIDE": 1,
+    "CAP_FOWNER": 3,
+    "CAP_FSETID": 4,
+    "CAP_KILL": 5,
+    "CAP_SETGID": 6,
+    "CAP_SETUID": 7,
+    "CAP_SETPCAP": 8,
+    "CAP_NET_BIND_SERVICE": 10,
+    "CAP_NET_RAW": 13,
+    "CAP_SYS_CHROOT": 18,
+    "CAP_MKNOD": 27,
+    "CAP_AUDIT_WRITE": 29,
+    "CAP_SETFCAP": 31,
+}
+"""Docker's default capability set (moby oci/caps/defaults.go)."""
+
+CAP_MASK = sum(1 << bit for bit in CAPABILITIES.values())
+"""0xa80425fb: the CapEff a root process shows under `docker run`."""
+
+MASKED_PATHS: tuple[str, ...] = (
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+)
+"""Hidden behind /dev/null (files) or an empty read-only tmpfs (directories)."""
+
+READONLY_PATHS: tuple[str, ...] = (
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+)
+
+
+class Device(msgspec.Struct, frozen=True):
+    """A host character device made visible in the container's /dev."""
+
+    name: str
+    major: int
+    minor: int
+
+
+DEVICES: tuple[Device, ...] = (
+    Device("null", 1, 3),
+    Device("zero", 1, 5),
+    Device("full", 1, 7),
+    Device("random", 1, 8),
+    Device("urandom", 1, 9),
+    Device("tty", 5, 0),
+)
+
+DEV_SYMLINKS: tuple[tuple[str, str], ...] = (
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+    ("ptmx", "pts/ptmx"),
+    ("core", "/proc/kcore"),
+)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
+                   CLONE_NEWPID, CLONE_NEWNET)
+
+EPERM = 1
+ENOSYS = 38
+
+
+class SyscallRule(msgspec.Struct, frozen=True):
+    """Fail `names` with `errno`; with `flag`, only when arg 0 has that bit set."""
+
+    names: tuple[str, ...]
+    errno: int = EPERM
+    flag: int = 0
+
+
+DENIED_SYSCALLS: tuple[str, ...] = (
+    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+    "delete_module", "fanotify_init", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+    "get_kernel_syms", "init_module", "ioperm", "iopl", "kexec_file_load", "kexec_load",
+    "keyctl", "lookup_dcookie", "mount", "mount_setattr", "move_mount", "nfsservctl",
+    "open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "query_module",
+    "quotactl", "reboot", "request_key", "setns", "settimeofday", "stime", "swapoff", "swapon",
+    "_sysctl", "syslog", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat",
+    "vm86", "vm86old",
+)
+"""What Docker's profile refuses a container without CAP_SYS_ADMIN & co. ptrace stays allowed,
+as in Docker on kernels >= 4.8, where seccomp runs after ptrace and cannot be bypassed by it."""
+
+SECCOMP_RULES: tuple[SyscallRule, ...] = (
+    SyscallRule(DENIED_SYSCALLS),
+    # clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone.
+    SyscallRule(("clone3",), errno=ENOSYS),
+    *(SyscallRule(("clone",), flag=flag) for flag in NAMESPACE_FLAGS),
+)

@@ -1,0 +1,195 @@
+"""COPY and ADD: the layer entries a copy produces, built straight from the sources.
+
+No container is involved: the destination image is read through a RootView (for the
+destination rules and `--chown` names) and each selected source file becomes a layer entry
+that streams from where it already is. BuildKit's rules (reference section 7): a
+directory source copies its contents; a trailing `/`, or an existing directory, makes the
+destination a directory; parents are created 0755 (or `--chmod`) and owned by the
+`--chown` user; context files are owned 0:0, stage and image files keep their owners;
+modes and mtimes are kept; ADD extracts local tar archives (detected by content).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+import time
+from collections.abc import Callable, Iterator
+
+from dfc.cache.inputs import Origin, select, walk
+from dfc.cache.patterns import IgnoreMatcher
+from dfc.compiler import ir
+from dfc.errors import DfcError
+from dfc.runtime.archives import archive_entries, is_archive
+from dfc.runtime.layer import Entry, read_xattrs
+from dfc.runtime.modes import apply_chmod, parse_chmod
+from dfc.runtime.rootview import RootView
+from dfc.runtime.users import chown_ids
+
+Fetch = Callable[[ir.UrlSource | ir.GitSource, str, str, bool], tuple[Origin, str]]
+"""Fetch a remote ADD source into the scratch folder (source, scratch, checksum,
+keep_git_dir): the origin to copy from and the path in it."""
+
+
+class CopyError(DfcError):
+    """A COPY/ADD that cannot be carried out as written."""
+
+
+class Target:
+    """Where the copy lands: the resolved destination and whether it is a directory."""
+
+    def __init__(self, view: RootView, dest: str, many: bool):
+        self.view = view
+        rel = view.resolve(dest.strip("/"), follow_last=True)
+        self.rel = rel
+        self.is_dir = dest.endswith("/") or dest in ("", "/") or view.is_dir(rel)
+        self.many = many
+
+    def path_for(self, name: str) -> str:
+        """The destination of a top-level file called `name`."""
+        return posixpath.join(self.rel, name) if self.is_dir else self.rel
+
+
+class Copier:
+    """Collects the entries of one COPY/ADD step, later ones replacing earlier ones."""
+
+    def __init__(self, step: ir.Copy, view: RootView, epoch: int | None):
+        self.step = step
+        self.view = view
+        self.entries: dict[str, Entry] = {}
+        self.now = epoch if epoch is not None else int(time.time())
+        self.mode = parse_chmod(step.chmod) if step.chmod else None
+        self.owner = chown_ids(step.chown, view) if step.chown else None
+        self.exclude = IgnoreMatcher.from_lines(step.exclude) if step.exclude else None
+
+    def add(self, entry: Entry) -> None:
+        if self.owner is not None:
+            entry = _replace(entry, uid=self.owner[0], gid=self.owner[1])
+        if self.mode is not None and entry.kind in ("file", "dir"):
+            entry = _replace(entry, mode=apply_chmod(self.mode, entry.mode, entry.kind == "dir"))
+        self.entries[entry.path] = entry
+
+    def parents(self, path: str) -> None:
+        """Create the missing parent directories of `path` (existing ones stay as they are)."""
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            parent = "/".join(parts[:depth])
+            if parent in self.entries or self.view.locate(parent) is not None:
+                continue
+            self.add(Entry(path=parent, kind="dir", mode=0o755, mtime=self.now))
+
+    def add_dir(self, path: str) -> None:
+        if path and path not in self.entries and not self.view.is_dir(path):
+            self.parents(path)
+            self.add(Entry(path=path, kind="dir", mode=0o755, mtime=self.now))
+
+    def copy_tree(self, origin: Origin, match: str, dest: str, *, top_is_dest: bool) -> None:
+        """Copy `match` (a file or a directory's contents) from `origin` to `dest`."""
+        for rel, st in walk(origin, match):
+            inside = posixpath.relpath(rel, match) if rel != match else ""
+            if inside and self._excluded(inside):
+                continue
+            if not inside and stat.S_ISDIR(st.st_mode):
+                if top_is_dest:
+                    self.add_dir(dest)
+                continue
+            target = posixpath.join(dest, inside) if inside else dest
+            self.parents(target)
+            self.add(_entry(origin, rel, target, st))
+
+    def _excluded(self, inside: str) -> bool:
+        return self.exclude is not None and self.exclude.excluded(inside)
+
+
+def _replace(entry: Entry, **changes: object) -> Entry:
+    import msgspec
+
+    return msgspec.structs.replace(entry, **changes)
+
+
+def _entry(origin: Origin, rel: str, target: str, st: os.stat_result) -> Entry:
+    full = os.path.join(origin.root, rel)
+    uid, gid = (0, 0) if origin.reset_owner else (st.st_uid, st.st_gid)
+    common = dict(path=target, mode=stat.S_IMODE(st.st_mode), uid=uid, gid=gid,
+                  mtime=int(st.st_mtime), xattrs=read_xattrs(full))
+    fmt = stat.S_IFMT(st.st_mode)
+    if fmt == stat.S_IFREG:
+        return Entry(kind="file", size=st.st_size, source=full,
+                     inode=(st.st_dev, st.st_ino) if st.st_nlink > 1 else None, **common)
+    if fmt == stat.S_IFDIR:
+        return Entry(kind="dir", **common)
+    if fmt == stat.S_IFLNK:
+        return Entry(kind="symlink", link=os.readlink(full), **common)
+    if fmt in (stat.S_IFCHR, stat.S_IFBLK):
+        return Entry(kind="char" if fmt == stat.S_IFCHR else "block",
+                     devmajor=os.major(st.st_rdev), devminor=os.minor(st.st_rdev), **common)
+    if fmt == stat.S_IFIFO:
+        return Entry(kind="fifo", **common)
+    raise CopyError(f"cannot copy {rel}: unsupported file type")
+
+
+def parents_path(source: str, match: str) -> str:
+    """`--parents`: the part of a match kept under the destination (after `/./` if any).
+
+    >>> parents_path("a/./b/*.txt", "a/b/c.txt"), parents_path("x/y", "x/y")
+    ('b/c.txt', 'x/y')
+    """
+    cleaned = source.lstrip("/")
+    if "/./" in cleaned:
+        prefix = posixpath.normpath(cleaned.split("/./", 1)[0])
+        if match.startswith(prefix + "/"):
+            return match[len(prefix) + 1:]
+    return match
+
+
+def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: str,
+                 *, fetch: Fetch | None = None, epoch: int | None = None) -> Iterator[Entry]:
+    """The entries of one COPY/ADD. `origin` serves path sources; `scratch` is an empty
+    folder for extracted or downloaded content that lives until the layer is written."""
+    copier = Copier(step, view, epoch)
+    paths = [s for s in step.sources if isinstance(s, ir.PathSource)]
+    remote = [s for s in step.sources if isinstance(s, ir.UrlSource | ir.GitSource)]
+    inline = [s for s in step.sources if isinstance(s, ir.InlineSource)]
+    matches: list[tuple[Origin, str, str]] = []
+    for source in paths:
+        if origin is None:
+            raise CopyError(f"{step.instruction} has no origin for {source.path}")
+        matches += [(origin, match, source.path) for match in select(origin, source.path)]
+    for source in remote:
+        if fetch is None:
+            raise CopyError(f"{step.instruction} cannot fetch {source.url} here")
+        fetched_origin, fetched = fetch(source, scratch, step.checksum, step.keep_git_dir)
+        matches.append((fetched_origin, fetched, fetched))
+    target = Target(view, step.dest, len(matches) + len(inline) > 1)
+    if target.is_dir:
+        copier.add_dir(target.rel)
+    for match_origin, match, written in matches:
+        _copy_match(copier, step, target, match_origin, match, written, scratch)
+    for source in inline:
+        path = target.path_for(source.name)
+        copier.parents(path)
+        copier.add(Entry(path=path, kind="file", mode=0o644, mtime=copier.now,
+                         data=source.data.encode(), size=len(source.data.encode())))
+    yield from copier.entries.values()
+
+
+def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin, match: str,
+                written: str, scratch: str) -> None:
+    full = os.path.join(origin.root, match)
+    st = os.stat(full)
+    name = posixpath.basename(match) if match else ""
+    if step.parents:
+        dest = posixpath.join(target.rel, parents_path(written, match))
+        copier.copy_tree(origin, match, dest, top_is_dest=True)
+        return
+    if stat.S_ISDIR(st.st_mode):
+        copier.copy_tree(origin, match, target.rel, top_is_dest=True)
+        return
+    if step.instruction == "ADD" and step.unpack is not False and is_archive(full):
+        copier.add_dir(target.rel)
+        for entry in archive_entries(full, target.rel, scratch):
+            copier.parents(entry.path)
+            copier.add(entry)
+        return
+    copier.copy_tree(origin, match, target.path_for(name), top_is_dest=False)

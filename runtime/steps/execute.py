@@ -1,0 +1,77 @@
+"""One executor per step kind, behind one call: the layer entries a step produces."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from dfc.cache.inputs import Origin
+from dfc.cache.store import Store
+from dfc.compiler import ir
+from dfc.errors import DfcError
+from dfc.runtime import sandbox
+from dfc.runtime.changeset import upper_entries
+from dfc.runtime.layer import Entry
+from dfc.runtime.rootview import RootView
+from dfc.runtime.steps.copy import copy_entries
+from dfc.runtime.steps.fetch import fetch_remote
+from dfc.runtime.users import chown_ids
+
+Output = Callable[[bytes], None]
+
+
+class StepFailed(DfcError):
+    """A RUN exited non-zero."""
+
+
+class StepRunner:
+    """Executes RUN, COPY/ADD and WORKDIR steps; the caller writes the layer."""
+
+    def __init__(self, store: Store, backend: str, epoch: int | None):
+        self.store = store
+        self.backend = backend
+        self.epoch = epoch
+
+    def entries(self, step: ir.AnyStep, lowerdirs: list[Path], origin: Origin | None,
+                scratch: Path, output: Output) -> Iterator[Entry]:
+        if isinstance(step, ir.Run):
+            return self.run(step, lowerdirs, scratch, output)
+        if isinstance(step, ir.Copy):
+            return copy_entries(step, origin, RootView(lowerdirs), str(scratch),
+                                fetch=fetch_remote, epoch=self.epoch)
+        if isinstance(step, ir.Mkdir):
+            return mkdir_entries(step, RootView(lowerdirs), self.epoch)
+        raise DfcError(f"nothing to execute for a {type(step).__name__} step")
+
+    def run(self, step: ir.Run, lowerdirs: list[Path], scratch: Path,
+            output: Output) -> Iterator[Entry]:
+        if step.mounts:
+            raise DfcError("RUN --mount is not supported by this runtime yet")
+        if step.files:
+            raise DfcError("RUN heredoc scripts with a #! line are not supported by this "
+                           "runtime yet")
+        upper = scratch / "upper"
+        upper.mkdir()
+        spec = sandbox.RunSpec(
+            argv=step.argv, env=(*step.state.env, *step.proxy_env), cwd=step.state.workdir,
+            user=step.state.user, network="none" if step.network == "none" else "host",
+        )
+        code = sandbox.run(spec, lowerdirs, upper, stdout=output,
+                           backend=self.backend)  # type: ignore[arg-type]
+        if code != 0:
+            raise StepFailed(f"RUN {shlex.join(step.argv)} returned a non-zero code: {code}")
+        return upper_entries(str(upper))
+
+
+def mkdir_entries(step: ir.Mkdir, view: RootView, epoch: int | None) -> Iterator[Entry]:
+    """WORKDIR: `mkdir -p` owned by the USER in effect; existing directories stay as they are."""
+    import time
+
+    uid, gid = chown_ids(step.user, view) if step.user else (0, 0)
+    now = epoch if epoch is not None else int(time.time())
+    parts = [p for p in view.resolve(step.path.strip("/")).split("/") if p]
+    for depth in range(1, len(parts) + 1):
+        path = "/".join(parts[:depth])
+        if view.locate(path) is None:
+            yield Entry(path=path, kind="dir", mode=step.mode, uid=uid, gid=gid, mtime=now)
