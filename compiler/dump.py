@@ -10,6 +10,8 @@ import msgspec
 
 from dfc.compiler.ir import AnyStep, Plan, SetConfig, Stage, State, keyed
 from dfc.compiler.labels import base_label, node_labels, step_label
+from dfc.compiler.platforms import AUTOMATIC_ARGS
+from dfc.source import Source
 
 _ENCODER = msgspec.json.Encoder(order="deterministic")
 
@@ -49,7 +51,7 @@ def _step_lines(step: AnyStep, before: State | None) -> list[str]:
     return lines
 
 
-def _stage_lines(plan: Plan, stage: Stage) -> list[str]:
+def _stage_lines(plan: Plan, stage: Stage, source: Source | None) -> list[str]:
     flags = [stage.platform] if stage.platform else []
     if stage.index == plan.target:
         flags.append("target")
@@ -64,9 +66,9 @@ def _stage_lines(plan: Plan, stage: Stage) -> list[str]:
         lines.append(f"  needs: {deps}")
     if stage.triggers:
         lines.append(f"  onbuild triggers: {stage.triggers}")
-    if not stage.steps:
+    if stage.config is None:
         lines += [f"  {i.span.line}:{i.span.column:<4} {label}" for i, label in
-                  zip(stage.instructions, node_labels(stage, None), strict=True)]
+                  zip(stage.instructions, node_labels(stage, source), strict=True)]
         return lines
     before: State | None = None
     for step in stage.steps:
@@ -76,14 +78,18 @@ def _stage_lines(plan: Plan, stage: Stage) -> list[str]:
     return lines
 
 
-def dump_text(plan: Plan) -> str:
-    """A readable listing of the plan (see the module docstring)."""
+def dump_text(plan: Plan, source: Source | None = None) -> str:
+    """A readable listing of the plan (see the module docstring); `source` gives the
+    text of instructions not lowered yet."""
     lines = [
         f"target: {plan.stages[plan.target].id}",
         f"platform: {plan.platform} (build: {plan.build_platform})",
         f"parallel: {plan.topological_generations()}",
     ]
+    declared = {k: v for k, v in plan.globals.items() if k not in AUTOMATIC_ARGS}
+    if declared:
+        lines.append(f"global args: {_compact(declared)}")
     for stage in plan.stages:
         lines.append("")
-        lines += _stage_lines(plan, stage)
+        lines += _stage_lines(plan, stage, source)
     return "\n".join(lines) + "\n"

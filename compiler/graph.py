@@ -85,9 +85,10 @@ def _visible(plan: Plan, prune: bool) -> list[int]:
     return [s.index for s in plan.stages if s.reachable or not prune]
 
 
-def _edges(plan: Plan, shown: list[int]) -> list[tuple[str, str, str]]:
+def _edges(plan: Plan, shown: list[int]) -> list[tuple[str, str, str, bool]]:
+    """(from, to, kind, whether the dependent stage is reachable) for shown stages."""
     return [
-        (stage_node(dep.stage), _entry(plan, stage.index, dep.at), dep.kind)
+        (stage_node(dep.stage), _entry(plan, stage.index, dep.at), dep.kind, stage.reachable)
         for stage in plan.stages
         if stage.index in shown
         for dep in stage.deps
@@ -127,8 +128,9 @@ def to_dot(plan: Plan, source: Source | None = None, prune: bool = False) -> str
         chain = [step_node(index, at) for at in range(_size(plan, index))]
         for a, b in zip(chain, [*chain[1:], stage_node(index)], strict=False):
             lines.append(f"  {a} -> {b};")
-    for a, b, kind in _edges(plan, shown):
-        lines.append(f"  {a} -> {b} [{EDGE_STYLE[kind]}];")
+    for a, b, kind, reachable in _edges(plan, shown):
+        grey = "" if reachable else ", color=grey, fontcolor=grey"
+        lines.append(f"  {a} -> {b} [{EDGE_STYLE[kind]}{grey}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -158,7 +160,7 @@ def to_mermaid(plan: Plan, source: Source | None = None, prune: bool = False) ->
         chain = [step_node(index, at) for at in range(_size(plan, index))]
         for a, b in zip(chain, [*chain[1:], stage_node(index)], strict=False):
             lines.append(f"  {a} --> {b}")
-    for a, b, kind in _edges(plan, shown):
+    for a, b, kind, _ in _edges(plan, shown):
         lines.append(f"  {a} {MERMAID_ARROW[kind]}|{kind}| {b}")
     if pruned:
         lines.append(f"  class {','.join(pruned)} pruned")
@@ -211,6 +213,6 @@ def to_json(plan: Plan, source: Source | None = None, prune: bool = False) -> st
             )
             for index in shown
         ),
-        edges=tuple(_Edge(a, b, kind) for a, b, kind in _edges(plan, shown)),
+        edges=tuple(_Edge(a, b, kind) for a, b, kind, _ in _edges(plan, shown)),
     )
     return msgspec.json.format(msgspec.json.encode(graph).decode(), indent=2) + "\n"

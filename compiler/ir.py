@@ -260,7 +260,9 @@ class Mkdir(Step, frozen=True, kw_only=True, tag="mkdir"):
 
 
 class SetConfig(Step, frozen=True, kw_only=True, tag="config"):
-    """A metadata-only instruction: no layer, and no effect on later steps' keys."""
+    """A metadata-only instruction: no layer and no key of its own. What it changes
+    reaches later steps through their recorded `state` (so ENV before a RUN changes the
+    RUN's key, LABEL does not) and the stage's final `config`."""
 
     instruction: str
     patch: ConfigPatch = ConfigPatch()

@@ -65,6 +65,8 @@ def lower_mount(
         return next((values[n] for n in names if n in values), None)
 
     target = get("target", "dst", "destination") or ""
+    if target and not target.startswith("/"):
+        target = posixpath.normpath(posixpath.join(workdir or "/", target))
     source = get("source", "src") or ""
     mode = get("mode")
     uid, gid = get("uid"), get("gid")
@@ -110,8 +112,6 @@ def lower_mount(
         fields.setdefault("mode", 0o600)
     if kind in ("bind", "cache", "tmpfs") and not target:
         raise CompileError(f"mount type {kind} requires a target")
-    if target and not target.startswith("/"):
-        target = posixpath.normpath(posixpath.join(workdir or "/", target))
     if fields.get("sharing") not in (None, "shared", "private", "locked"):
         raise CompileError(f"unrecognized sharing parameter {fields['sharing']}")
     return Mount(type=kind, target=target, origin=origin, **fields)  # type: ignore[arg-type]

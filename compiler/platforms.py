@@ -90,6 +90,13 @@ def host_platform() -> Platform:
     return _host_arch()
 
 
+AUTOMATIC_ARGS = (
+    "BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT",
+    "TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT",
+    "TARGETSTAGE",
+)
+
+
 def platform_args(build: Platform, target: Platform, target_stage: str) -> dict[str, str]:
     """The automatic ARGs in global scope, before --build-arg overrides.
 
@@ -97,16 +104,9 @@ def platform_args(build: Platform, target: Platform, target_stage: str) -> dict[
     >>> args["TARGETPLATFORM"], args["TARGETARCH"], args["TARGETVARIANT"]
     ('linux/arm/v7', 'arm', 'v7')
     """
-    return {
-        "BUILDPLATFORM": str(build),
-        "BUILDOS": build.os,
-        "BUILDOSVERSION": "",
-        "BUILDARCH": build.architecture,
-        "BUILDVARIANT": build.variant,
-        "TARGETPLATFORM": str(target),
-        "TARGETOS": target.os,
-        "TARGETOSVERSION": "",
-        "TARGETARCH": target.architecture,
-        "TARGETVARIANT": target.variant,
-        "TARGETSTAGE": target_stage,
-    }
+    values = (
+        str(build), build.os, "", build.architecture, build.variant,
+        str(target), target.os, "", target.architecture, target.variant,
+        target_stage,
+    )
+    return dict(zip(AUTOMATIC_ARGS, values, strict=True))

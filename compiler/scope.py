@@ -109,15 +109,17 @@ class Scope:
         return f"|{len(self.declared)} {pairs}"
 
     def proxy_env(self, build_args: Mapping[str, str]) -> tuple[str, ...]:
-        """Proxy build args not declared as ARG, in both spellings, as RUN gets them.
+        """Proxy build args in both spellings, as RUN gets them, except names the
+        env already sets (a declared ARG or an ENV of that name).
 
-        >>> Scope({}, ["HTTPS_PROXY"]).proxy_env({"http_proxy": "p", "HTTPS_PROXY": "q"})
-        ('HTTP_PROXY=p', 'http_proxy=p')
+        >>> Scope({"HTTPS_PROXY": "q"}).proxy_env({"http_proxy": "p", "HTTPS_PROXY": "q"})
+        ('HTTP_PROXY=p', 'http_proxy=p', 'https_proxy=q')
         """
-        declared = {name.upper() for name in self.declared}
         given = {key.upper(): build_args[key] for key in sorted(build_args, reverse=True)}
-        out: list[str] = []
-        for name in PROXY_ARGS:
-            if name in given and name not in declared:
-                out += [f"{name}={given[name]}", f"{name.lower()}={given[name]}"]
-        return tuple(out)
+        return tuple(
+            f"{key}={given[name]}"
+            for name in PROXY_ARGS
+            if name in given
+            for key in (name, name.lower())
+            if key not in self.env
+        )

@@ -14,8 +14,6 @@ dfc.errors.CompileError: Dockerfile:1:1: error: circular dependency detected on 
 
 from __future__ import annotations
 
-import networkx as nx
-
 from dfc.compiler.context import CompileContext
 from dfc.compiler.graph import stage_node
 from dfc.compiler.ir import Plan
@@ -23,6 +21,8 @@ from dfc.errors import CompileError
 
 
 def check_cycles(plan: Plan, ctx: CompileContext) -> Plan:
+    import networkx as nx
+
     graph = plan.graph
     cyclic = set()
     for component in nx.strongly_connected_components(graph):

@@ -14,7 +14,6 @@ but are never lowered, so their errors never fire and their images are never pul
 from __future__ import annotations
 
 import msgspec
-import networkx as nx
 
 from dfc.compiler.context import CompileContext
 from dfc.compiler.graph import stage_node
@@ -22,6 +21,8 @@ from dfc.compiler.ir import Plan
 
 
 def prune_unreachable(plan: Plan, ctx: CompileContext) -> Plan:
+    import networkx as nx
+
     target = stage_node(plan.target)
     needed = nx.ancestors(plan.graph, target) | {target}
     return msgspec.structs.replace(

@@ -166,8 +166,8 @@ def compile_command(
     """Print the resolved build plan: stages, steps, their state and history."""
     from dfc.compiler.dump import dump_json, dump_text
 
-    plan, _ = compile_file(file, dockerfile, build_arg, target, platform)
-    typer.echo(dump_json(plan) if fmt is CompileFormat.json else dump_text(plan), nl=False)
+    plan, source = compile_file(file, dockerfile, build_arg, target, platform)
+    typer.echo(dump_json(plan) if fmt is CompileFormat.json else dump_text(plan, source), nl=False)
 
 
 @app.command("graph")
