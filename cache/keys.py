@@ -18,8 +18,13 @@ _ENCODER = msgspec.json.Encoder(order="deterministic")
 VERSION = "dfc-cache-v1"
 
 
+def encode(payload: object) -> bytes:
+    """The canonical bytes of a key's payload."""
+    return _ENCODER.encode(payload)
+
+
 def digest(payload: object) -> str:
-    return "sha256:" + hashlib.sha256(_ENCODER.encode(payload)).hexdigest()
+    return "sha256:" + hashlib.sha256(encode(payload)).hexdigest()
 
 
 def base_key(base: ir.Ref, resolved: str) -> str:

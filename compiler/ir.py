@@ -346,6 +346,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, dict=T
     escape: str = "\\"
     prelude: tuple[ast.Arg, ...] = ()
     globals: dict[str, str] = {}
+    declared: tuple[str, ...] = ()
+    """Every ARG name declared anywhere in the file (for the unused build-arg warning)."""
 
     @cached_property
     def graph(self) -> nx.DiGraph:

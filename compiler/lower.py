@@ -75,7 +75,18 @@ def lower(dockerfile: ast.Dockerfile, ctx: CompileContext) -> Plan:
         platform=str(target),
         escape=dockerfile.directives.escape,
         prelude=tuple(prelude),
+        declared=declared_args(dockerfile.instructions),
     )
+
+
+def declared_args(instructions: tuple[ast.AnyInstruction, ...]) -> tuple[str, ...]:
+    """Every ARG name the file declares, in any stage or ONBUILD trigger."""
+    names: dict[str, None] = {}
+    for node in instructions:
+        inner = node.trigger if isinstance(node, ast.Onbuild) else node
+        if isinstance(inner, ast.Arg):
+            names.update((decl.name, None) for decl in inner.args)
+    return tuple(names)
 
 
 def _fields(stage: Stage) -> dict[str, Any]:

@@ -123,3 +123,18 @@ class Scope:
             for key in (name, name.lower())
             if key not in self.env
         )
+
+
+def unconsumed_build_args(declared: Iterable[str], build_args: Mapping[str, str]
+                          ) -> list[str]:
+    """`--build-arg` names no ARG declares (proxy and automatic platform args excepted):
+    the classic builder's "were not consumed" warning, which BuildKit dropped.
+
+    >>> unconsumed_build_args(["A"], {"A": "1", "B": "2", "http_proxy": "p"})
+    ['B']
+    """
+    from dfc.compiler.platforms import AUTOMATIC_ARGS
+
+    builtin = {*AUTOMATIC_ARGS, *PROXY_ARGS, *(name.lower() for name in PROXY_ARGS)}
+    known = set(declared)
+    return sorted(name for name in build_args if name not in known and name not in builtin)

@@ -9,6 +9,7 @@ Stages with no dependency between them build concurrently.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -24,7 +25,7 @@ from dfc.cache.oci import Descriptor, Manifest
 from dfc.cache.store import Store
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.runtime import events, image
+from dfc.runtime import events, explain, image
 from dfc.runtime.layer import write_layer
 from dfc.runtime.mounts import readonly_view
 from dfc.runtime.snapshots import adopt_snapshot, snapshot_dirs
@@ -32,6 +33,9 @@ from dfc.runtime.steps.execute import StepRunner
 
 
 class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
+    dockerfile: str = "Dockerfile"
+    """Names the build in explain records (with the context folder)."""
+    explain_cache: bool = False
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
     epoch: int | None = None
@@ -65,6 +69,14 @@ class State(msgspec.Struct, frozen=True):
     def with_metadata(self, entry: image.History) -> State:
         """A metadata step: a history entry, dated by the next layer (see with_result)."""
         return msgspec.structs.replace(self, history=(*self.history, entry))
+
+
+class Where(msgspec.Struct, frozen=True):
+    """A step's place: its progress name, its explain identity, its stage's base."""
+
+    name: str
+    ident: str
+    base: str
 
 
 class StageResult(msgspec.Struct, frozen=True):
@@ -112,7 +124,7 @@ class Executor:
         stage = self.plan.stages[index_]
         for dep in stage.deps:
             futures[dep.stage].result()
-        state = self._base(stage, futures)
+        state, base = self._base(stage, futures)
         assert stage.config is not None, "the compiler resolves every reachable stage"
         ignore_cache = self.options.no_cache or (stage.name or "").lower() in {
             name.lower() for name in self.options.no_cache_filter}
@@ -128,39 +140,57 @@ class Executor:
                 continue
             position += 1
             name = f"[{stage.id} {position}/{total}] {_describe(step)}"
-            state = self._step(step, state, entry, name, ignore_cache, futures)
+            ident = explain.identity(os.path.realpath(self.context.root),
+                                     self.options.dockerfile, stage.index, position)
+            state = self._step(step, state, entry, Where(name, ident, base), ignore_cache,
+                               futures)
         return StageResult(state, stage.config)
 
     def _created(self) -> str:
         return image.rfc3339(self.options.epoch if self.options.epoch is not None
                              else time.time())
 
-    def _base(self, stage: ir.Stage, futures: dict[int, Future[StageResult]]) -> State:
+    def _base(self, stage: ir.Stage,
+              futures: dict[int, Future[StageResult]]) -> tuple[State, str]:
+        """The state a stage starts from, and a description of it for explanations."""
         base = stage.base
         if isinstance(base, ir.StageRef):
-            return futures[base.index].result().state
+            state = futures[base.index].result().state
+            return state, f"stage {base.name} ({state.key[7:19]})"
         if isinstance(base, ir.ImageRef):
             record = self.store.resolve(base.name)
             manifest = self.store.read_json(record.manifest.digest, Manifest)
             config = self.store.read_json(manifest.config.digest, image.ImageConfig)
-            return State(manifest.layers, config.rootfs.diff_ids, config.history,
-                         keys.base_key(base, record.manifest.digest))
-        return State((), (), (), keys.base_key(ir.Scratch(), ""))
+            state = State(manifest.layers, config.rootfs.diff_ids, config.history,
+                          keys.base_key(base, record.manifest.digest))
+            return state, f"image {base.name} ({record.manifest.digest[7:19]})"
+        return State((), (), (), keys.base_key(ir.Scratch(), "")), "scratch"
 
-    def _step(self, step: ir.AnyStep, state: State, entry: image.History, name: str,
+    def _step(self, step: ir.AnyStep, state: State, entry: image.History, where: Where,
               ignore_cache: bool, futures: dict[int, Future[StageResult]]) -> State:
         number = self.next_step()
-        self.report(events.Started(step=number, name=name))
+        self.report(events.Started(step=number, name=where.name))
         started = time.monotonic()
         try:
-            inputs = self._inputs(step, futures)
+            listing: list[tuple[str, str]] = []
+            inputs = self._inputs(step, futures, listing)
             key = keys.step_key(state.key, step, inputs)
+            record = explain.StepRecord(key=key, parent=state.key, base=where.base,
+                                        step=keys.encode(ir.keyed(step)).decode(),
+                                        files=tuple(listing))
+            previous = explain.load(self.store, where.ident)
             cached = None if ignore_cache else index.lookup(self.store, key)
             if cached is not None:
                 self.report(events.Cached(step=number))
+                if previous is None or previous.key != key:
+                    explain.save(self.store, where.ident, record)
                 return state.with_result(key, cached, entry)
+            if self.options.explain_cache:
+                why = "--no-cache" if ignore_cache else explain.reason(previous, record)
+                self.report(events.Note(step=number, message=f"cache miss: {why}"))
             result = self._execute(step, state, number, started, futures)
             index.record(self.store, key, result)
+            explain.save(self.store, where.ident, record)
         except DfcError as exc:
             self.report(events.Failed(step=number, elapsed=time.monotonic() - started,
                                       message=exc.message))
@@ -168,18 +198,19 @@ class Executor:
         self.report(events.Done(step=number, elapsed=time.monotonic() - started))
         return state.with_result(key, result, entry)
 
-    def _inputs(self, step: ir.AnyStep,
-                futures: dict[int, Future[StageResult]]) -> tuple[str, ...]:
-        """Digests of what the step reads besides its parent: COPY sources, by content."""
+    def _inputs(self, step: ir.AnyStep, futures: dict[int, Future[StageResult]],
+                listing: list[tuple[str, str]]) -> tuple[str, ...]:
+        """Digests of what the step reads besides its parent: COPY sources, by content
+        (`listing` receives the per-file digests, for explanations)."""
         if not isinstance(step, ir.Copy):
             return ()
         paths = [s.path for s in step.sources if isinstance(s, ir.PathSource)]
         if not paths:
             return ()
         if isinstance(step.origin, ir.ContextRef):
-            return (selection_digest(self.context, paths, self.stat_cache),)
+            return (selection_digest(self.context, paths, self.stat_cache, listing),)
         with self._origin_view(step.origin, futures) as origin:
-            return (selection_digest(origin, paths, StatCache()),)
+            return (selection_digest(origin, paths, StatCache(), listing),)
 
     def _origin_view(self, ref: ir.Ref, futures: dict[int, Future[StageResult]]):
         """A read-only mounted view of a stage's or image's filesystem."""

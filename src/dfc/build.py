@@ -33,6 +33,7 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     labels: Mapping[str, str] = {}
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
+    explain_cache: bool = False
     backend: str = "native"
 
 
@@ -115,9 +116,11 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     epoch = source_date_epoch()
     with open_context(request.context, request.dockerfile, stdin) as context:
         plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name)
-        options = BuildOptions(no_cache=request.no_cache,
+        options = BuildOptions(dockerfile=context.dockerfile_name,
+                               explain_cache=request.explain_cache, no_cache=request.no_cache,
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend)
+        warn_unconsumed(plan, request.build_args, report)
         result = Executor(plan, store, context.origin(), options, report).build()
     stored = write_final_image(store, plan, result, request.labels, epoch)
     tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
@@ -127,6 +130,16 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))
     return BuildResult(stored.config.digest, stored.manifest.digest, tags)
+
+
+def warn_unconsumed(plan: ir.Plan, build_args: Mapping[str, str],
+                    report: events.Reporter) -> None:
+    from dfc.compiler.scope import unconsumed_build_args
+
+    unused = unconsumed_build_args(plan.declared, build_args)
+    if unused:
+        report(events.Note(step=0, message="[Warning] One or more build-args "
+                           f"[{' '.join(unused)}] were not consumed"))
 
 
 def write_final_image(store: Store, plan: ir.Plan, result: StageResult,

@@ -38,6 +38,8 @@ def build_command(
     = False,
     no_cache_filter: Annotated[list[str] | None, typer.Option(
         "--no-cache-filter", help="Stages not to take from the cache.")] = None,
+    explain_cache: Annotated[bool, typer.Option(
+        "--explain-cache", help="Say why each executed step missed the cache.")] = False,
     iidfile: Annotated[Path | None, typer.Option("--iidfile", help="Write the image ID "
                                                  "here.")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the image ID.")]
@@ -60,7 +62,7 @@ def build_command(
         platform=platform, labels=parse_key_values(label or [], "--label"),
         no_cache=no_cache,
         no_cache_filter=tuple(n for item in no_cache_filter or [] for n in item.split(",")),
-        backend=runtime,
+        explain_cache=explain_cache, backend=runtime,
     )
     report = reporter(progress.value, quiet)
     try:

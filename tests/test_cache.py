@@ -1,0 +1,148 @@
+"""Cache exactness: a rebuild executes precisely the steps whose inputs changed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dfc.build import BuildRequest, build
+from dfc.cache.store import Store
+from dfc.runtime import events
+
+DOCKERFILE = """\
+FROM busybox AS deps
+WORKDIR /app
+COPY manifest.txt ./
+RUN cat manifest.txt > installed.txt
+COPY src/ ./src/
+RUN ls src > listing.txt
+ARG LATE
+RUN echo late > late.txt
+COPY last.txt ./
+"""
+
+
+class Run:
+    """One build's outcome: which steps executed and which came from the cache."""
+
+    def __init__(self, recorded: list[events.AnyEvent]):
+        names = {e.step: e.name.split("] ", 1)[1] for e in recorded
+                 if isinstance(e, events.Started)}
+        self.executed = [names[e.step] for e in recorded if isinstance(e, events.Done)]
+        self.cached = [names[e.step] for e in recorded if isinstance(e, events.Cached)]
+        self.notes = [e.message for e in recorded if isinstance(e, events.Note)]
+        self.misses = [note for note in self.notes if note.startswith("cache miss")]
+
+
+@pytest.fixture
+def context(tmp_path: Path) -> Path:
+    ctx = tmp_path / "ctx"
+    (ctx / "src").mkdir(parents=True)
+    (ctx / "Dockerfile").write_text(DOCKERFILE)
+    (ctx / "manifest.txt").write_text("dep==1\n")
+    (ctx / "src" / "a.py").write_text("print('a')\n")
+    (ctx / "src" / "b.py").write_text("print('b')\n")
+    (ctx / "last.txt").write_text("last\n")
+    (ctx / "unused.txt").write_text("never copied\n")
+    (ctx / ".dockerignore").write_text("src/*.tmp\n")
+    return ctx
+
+
+def rebuild(store: Store, context: Path, **options: object) -> Run:
+    recorded: list[events.AnyEvent] = []
+    build(BuildRequest(context=str(context), **options), store, recorded.append)
+    return Run(recorded)
+
+
+ALL = ["WORKDIR /app", "COPY manifest.txt ./", "RUN /bin/sh -c cat manifest.txt > installed.txt",
+       "COPY src/ ./src/", "RUN /bin/sh -c ls src > listing.txt",
+       "RUN |1 LATE= /bin/sh -c echo late > late.txt", "COPY last.txt ./"]
+
+
+@pytest.fixture
+def warm(fresh_store: Store, context: Path) -> Store:
+    assert rebuild(fresh_store, context).executed == ALL
+    return fresh_store
+
+
+def test_noop_rebuild_executes_nothing(warm: Store, context: Path) -> None:
+    again = rebuild(warm, context)
+    assert again.executed == [] and again.cached == ALL
+
+
+def test_changing_the_last_copied_file_reruns_only_that_copy(warm: Store, context: Path) -> None:
+    (context / "last.txt").write_text("changed\n")
+    assert rebuild(warm, context).executed == ["COPY last.txt ./"]
+
+
+def test_changing_an_early_input_reruns_everything_after_it(warm: Store, context: Path) -> None:
+    (context / "manifest.txt").write_text("dep==2\n")
+    assert rebuild(warm, context).executed == ALL[1:]
+
+
+def test_changing_a_source_file_keeps_the_dependency_install(warm: Store,
+                                                             context: Path) -> None:
+    (context / "src" / "a.py").write_text("print('changed')\n")
+    assert rebuild(warm, context).executed == ALL[3:]
+
+
+@pytest.mark.parametrize("change", ["rename", "mode"])
+def test_renames_and_mode_changes_miss(warm: Store, context: Path, change: str) -> None:
+    if change == "rename":
+        (context / "src" / "b.py").rename(context / "src" / "c.py")
+    else:
+        os.chmod(context / "src" / "b.py", 0o755)
+    assert rebuild(warm, context).executed == ALL[3:]
+
+
+@pytest.mark.parametrize("change", ["mtime", "ignored", "unselected"])
+def test_changes_no_step_reads_hit(warm: Store, context: Path, change: str) -> None:
+    if change == "mtime":
+        os.utime(context / "src" / "a.py", (1, 1))
+    elif change == "ignored":
+        (context / "src" / "x.tmp").write_text("ignored by .dockerignore\n")
+    else:
+        (context / "unused.txt").write_text("changed\n")
+    assert rebuild(warm, context).executed == []
+
+
+def test_undeclared_build_arg_hits_with_the_classic_warning(warm: Store, context: Path) -> None:
+    again = rebuild(warm, context, build_args={"NOBODY": "x"})
+    assert again.executed == []
+    assert "[Warning] One or more build-args [NOBODY] were not consumed" in again.notes
+
+
+def test_declared_build_arg_reruns_every_run_after_it(warm: Store, context: Path) -> None:
+    again = rebuild(warm, context, build_args={"LATE": "2"})
+    assert again.executed == ["RUN |1 LATE=2 /bin/sh -c echo late > late.txt",
+                              "COPY last.txt ./"]
+
+
+def test_proxy_build_args_do_not_bust_the_cache(warm: Store, context: Path) -> None:
+    assert rebuild(warm, context, build_args={"HTTP_PROXY": "http://p:3128"}).executed == []
+
+
+def test_metadata_before_a_run_keeps_it_cached_env_does_not(warm: Store, context: Path) -> None:
+    text = DOCKERFILE.replace("RUN ls src", "LABEL v=2\nEXPOSE 80\nRUN ls src")
+    (context / "Dockerfile").write_text(text)
+    assert rebuild(warm, context).executed == []
+    (context / "Dockerfile").write_text(DOCKERFILE.replace("COPY src/", "ENV A=1\nCOPY src/"))
+    assert rebuild(warm, context).executed == ALL[4:]
+
+
+def test_no_cache_and_no_cache_filter(warm: Store, context: Path) -> None:
+    assert rebuild(warm, context, no_cache=True).executed == ALL
+    assert rebuild(warm, context, no_cache_filter=("DEPS",)).executed == ALL
+    assert rebuild(warm, context, no_cache_filter=("other",)).executed == []
+
+
+def test_explain_cache_names_the_changed_input(warm: Store, context: Path) -> None:
+    (context / "src" / "a.py").write_text("print('changed')\n")
+    notes = rebuild(warm, context, explain_cache=True).misses
+    assert notes[0] == "cache miss: file changed: src/a.py"
+    assert notes[1] == "cache miss: the step before it changed"
+    again = rebuild(warm, context, explain_cache=True, build_args={"LATE": "3"}).misses
+    assert again == ["cache miss: ARG/ENV LATE added ('3')",
+                     "cache miss: the step before it changed"]
