@@ -7,7 +7,6 @@ text the way BuildKit's line parsers do and checks it at the place BuildKit does
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +17,7 @@ from dfc.errors import ParseError
 from dfc.grammar import ast
 from dfc.grammar.durations import DurationError, parse_duration
 from dfc.grammar.flags import FLAG_WORD, parse_flags, parse_mount, suggestion
-from dfc.grammar.lines import HEREDOC_WORD, LogicalLine
+from dfc.grammar.lines import HEREDOC_WORD, LogicalLine, json_array_value
 from dfc.grammar.words import split_raw
 from dfc.source import Span
 
@@ -27,6 +26,7 @@ KEYWORDS = ("FROM", "RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "ENV", "
             "MAINTAINER", "ONBUILD")
 STAGE_NAME = re.compile(r"^[a-z][a-z0-9\-_.]*$")
 WHITESPACE = re.compile(r"\s+")
+GO_INT = re.compile(r"[+-]?[0-9]+\Z", re.ASCII)  # strconv.ParseInt, base 10
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
@@ -86,18 +86,13 @@ class Args:
 def json_array(text: str, span: Span) -> list[str] | None:
     """The strings of a JSON array argument, None when the text is not a JSON array
     (shell form), and BuildKit's hard error when the array holds anything but strings."""
-    stripped = text.lstrip()
-    if not stripped.startswith("["):
+    value = json_array_value(text)
+    if value is None:
         return None
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        return None
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(item, str) for item in value):
+    strings = [item for item in value if isinstance(item, str)]
+    if len(strings) != len(value):
         raise ParseError(NOT_STRINGS, span)
-    return value
+    return strings
 
 
 def command_of(args: Args) -> ast.Command:
@@ -176,7 +171,9 @@ def build_entrypoint(args: Args) -> ast.Entrypoint:
 
 def build_shell(args: Args) -> ast.Shell:
     args.flags()
-    values = json_array(args.text, args.rest_span) if args.text else None
+    if not args.text:
+        raise args.error("SHELL requires at least one argument")
+    values = json_array(args.text, args.rest_span)
     if values is None:
         raise args.error("SHELL requires the arguments to be in JSON form")
     if not values:
@@ -217,8 +214,11 @@ def build_copy(args: Args) -> ast.Copy:
 
 def build_add(args: Args) -> ast.Add:
     flags = args.flags()
+    parts = sources_and_dest(args)
+    if flags.get("checksum") and (len(parts["sources"]) != 1 or parts["heredocs"]):
+        raise args.error("checksum can't be specified for multiple sources")
     return ast.Add(
-        **args.common(), **sources_and_dest(args), chown=flags.get("chown"),
+        **args.common(), **parts, chown=flags.get("chown"),
         chmod=flags.get("chmod"), link=flags.get("link"),
         keep_git_dir=flags.get("keep-git-dir"), checksum=flags.get("checksum"),
         unpack=flags.get("unpack"),
@@ -299,10 +299,10 @@ def build_healthcheck(args: Args, check_type: Token | None) -> ast.Healthcheck:
         if args.text:
             raise args.error("HEALTHCHECK NONE takes no arguments", args.rest_span)
         return ast.Healthcheck(**args.common())
+    flags = args.flags()
     if kind != "CMD":
         raise args.error(f'Unknown type "{kind}" in HEALTHCHECK (try CMD)',
                          args.span_of(check_type))
-    flags = args.flags()
     if not args.text:
         raise args.error("Missing command after HEALTHCHECK CMD")
     durations: dict[str, int | None] = {}
@@ -310,11 +310,10 @@ def build_healthcheck(args: Args, check_type: Token | None) -> ast.Healthcheck:
         durations[name.replace("-", "_")] = _duration(args, name, flags.get(name))
     retries = None
     if flags.get("retries"):
-        try:
-            retries = int(flags["retries"])
-        except ValueError:
+        if not GO_INT.match(flags["retries"]):
             raise args.error(f'strconv.ParseInt: parsing "{flags["retries"]}": invalid syntax',
-                             _flag_span(args, "retries")) from None
+                             _flag_span(args, "retries"))
+        retries = int(flags["retries"])
         if retries < 0:
             raise args.error(f"--retries cannot be negative ({retries})",
                              _flag_span(args, "retries"))
@@ -334,13 +333,6 @@ def _duration(args: Args, name: str, value: str | None) -> int | None:
     if ns < 1_000_000:
         raise args.error(f'Interval "{name}" cannot be less than 1ms', _flag_span(args, name))
     return ns
-
-
-ONBUILD_FORBIDDEN = {
-    "ONBUILD": "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
-    "FROM": "FROM isn't allowed as an ONBUILD trigger",
-    "MAINTAINER": "MAINTAINER isn't allowed as an ONBUILD trigger",
-}
 
 
 def build_env(args: Args, escape: str) -> ast.Env:
@@ -480,8 +472,9 @@ class DockerfileTransformer(Transformer[Token, Any]):
                            lambda args: build_healthcheck(args, check_type))
 
     def onbuild(self, c: list[Any]) -> Any:
-        keyword, flags, trigger = c
-        return self._build([keyword, flags, None], lambda args: build_onbuild(args, trigger))
+        keyword, flags, *trigger = c  # no placeholder when the trigger is missing
+        return self._build([keyword, flags, None],
+                           lambda args: build_onbuild(args, trigger[0] if trigger else None))
 
     def unknown(self, c: list[Any]) -> Any:
         return self._build(c, build_unknown)
