@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+import sys
 from typing import Literal
 
 from dfc.errors import ParseError
@@ -162,7 +163,9 @@ def parse_mount(value: str, span: Span) -> tuple[str, tuple[tuple[str, str | Non
         if not has_value and canonical not in VALUELESS_MOUNT_KEYS:
             raise ParseError(f"invalid field '{field}' must be a key=value pair", span)
         if canonical == "type":
-            mount_type = raw.lower()
+            # Interned: msgspec's omit_defaults tests `is`, so an equal but distinct "bind"
+            # would print in the JSON where the default one does not.
+            mount_type = sys.intern(raw.lower())
             if "$" not in raw and mount_type not in MOUNT_TYPES:
                 raise ParseError(f'unsupported mount type "{raw}"', span)
             continue
