@@ -207,7 +207,8 @@ class _Scanner:
                     break
                 body.append(raw)
             span_start = logical.span(start, start + 2)
-            span = Span(span_start.line, span_start.column, self.index, len(candidate) + 1)
+            span = Span(span_start.line, span_start.column, self.index,
+                        len(strip_newline(raw)) + 1)
             bodies.append(HeredocBody(name, "".join(body), expand, chomp, fd, span))
         if bodies:
             logical.end = (self.index, len(strip_newline(self.raw[self.index - 1])) + 1)
