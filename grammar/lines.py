@@ -152,7 +152,7 @@ class _Scanner:
             piece, done = self.trim_continuation(stripped)
             if done and not piece:
                 continue
-            logical = self.join(number, lead, piece, done)
+            logical = self.join(number, lead, piece, done, len(line))
             if logical is None:
                 continue
             logical.comments = tuple(comments)
@@ -161,12 +161,14 @@ class _Scanner:
             result.append(logical)
         return result
 
-    def join(self, number: int, lead: int, first: str, done: bool) -> LogicalLine | None:
-        """Append continuation lines to `first` (physical line `number`)."""
+    def join(self, number: int, lead: int, first: str, done: bool,
+             width: int) -> LogicalLine | None:
+        """Append continuation lines to `first` (physical line `number`, `width` long).
+        The instruction ends at the end of its last physical line, escape token included."""
         text = first
         starts = [0]
         places = [(number, lead + 1)]
-        end = (number, lead + len(first) + 1)
+        end = (number, width + 1)
         empty: Span | None = None
         while not done and (item := self.next_line()) is not None:
             number, line = item
@@ -176,11 +178,11 @@ class _Scanner:
                 empty = empty or Span(number, 1, number, 1)
                 continue
             piece, done = self.trim_continuation(line)
+            end = (number, len(line) + 1)
             if piece:
                 starts.append(len(text))
                 places.append((number, 1))
                 text += piece
-                end = (number, len(piece) + 1)
         if empty is not None:
             # One warning per instruction, with the whole joined line, as BuildKit does.
             self.warnings.append(ParseWarning(
