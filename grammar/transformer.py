@@ -16,7 +16,7 @@ from lark import Token, Transformer
 from dfc.errors import ParseError
 from dfc.grammar import ast
 from dfc.grammar.durations import DurationError, parse_duration
-from dfc.grammar.flags import FLAG_WORD, parse_flags, parse_mount, suggestion
+from dfc.grammar.flags import FLAG_WORD, go_quote, parse_flags, parse_mount, suggestion
 from dfc.grammar.lines import HEREDOC_WORD, LogicalLine, json_array_value
 from dfc.grammar.words import split_raw
 from dfc.source import Span
@@ -124,7 +124,7 @@ def build_from(args: Args) -> ast.From:
     name = words[2] if len(words) == 3 else None
     if name is not None and not STAGE_NAME.match(name.lower()):
         span, _ = args.word_span(name, len(args.text) - len(name))
-        raise args.error(f'invalid name for build stage: "{name}", name can\'t start with a '
+        raise args.error(f"invalid name for build stage: {go_quote(name)}, name can't start with a "
                          "number or contain symbols", span)
     return ast.From(**args.common(), image=words[0], name=name, platform=flags.get("platform"))
 
@@ -139,10 +139,12 @@ def build_run(args: Args) -> ast.Run:
         mounts.append(ast.Mount(span=span, type=mount_type, options=options))
     network = flags.get("network")
     if network is not None and network not in ("default", "none", "host"):
-        raise args.error(f'invalid network mode "{network}"', _flag_span(args, "network"))
+        raise args.error(f"invalid network mode {go_quote(network)}",
+                         _flag_span(args, "network"))
     security = flags.get("security")
     if security is not None and security not in ("sandbox", "insecure"):
-        raise args.error(f'security "{security}" is not valid', _flag_span(args, "security"))
+        raise args.error(f"security {go_quote(security)} is not valid",
+                         _flag_span(args, "security"))
     command = command_of(args)
     return ast.Run(
         **args.common(), command=command,
@@ -242,8 +244,8 @@ def key_values(args: Args, escape: str) -> tuple[ast.KeyValue, ...]:
     for word in words:
         span, offset = args.word_span(word, offset)
         if "=" not in word:
-            raise args.error(f'Syntax error - can\'t find = in "{word}". Must be of the form: '
-                             "name=value", span)
+            raise args.error(f"Syntax error - can't find = in {go_quote(word)}. "
+                             "Must be of the form: name=value", span)
         key, _, value = word.partition("=")
         if not key:
             raise args.error(f"{args.name} names can not be blank", span)
@@ -301,7 +303,7 @@ def build_healthcheck(args: Args, check_type: Token | None) -> ast.Healthcheck:
         return ast.Healthcheck(**args.common())
     flags = args.flags()
     if kind != "CMD":
-        raise args.error(f'Unknown type "{kind}" in HEALTHCHECK (try CMD)',
+        raise args.error(f"Unknown type {go_quote(kind)} in HEALTHCHECK (try CMD)",
                          args.span_of(check_type))
     if not args.text:
         raise args.error("Missing command after HEALTHCHECK CMD")
