@@ -78,15 +78,14 @@ class Lines(msgspec.Struct):
 
 
 def split_lines(text: str) -> list[str]:
-    """Physical lines with their `\\n` kept (a final line may lack it); BOM removed."""
+    """Physical lines with their `\\n` kept (a final line may lack it); BOM removed.
+    Only `\\n` ends a line (str.splitlines would also split on \\r, \\x85, \\u2028...).
+
+    >>> split_lines("a\\x85b\\r\\nc")
+    ['a\\x85b\\r\\n', 'c']
+    """
     if text.startswith(BOM):
         text = text[1:]
-    return text.splitlines(keepends=True) if "\r" not in text and "\f" not in text \
-        else _split_on_newline(text)
-
-
-def _split_on_newline(text: str) -> list[str]:
-    """Only `\\n` ends a line in a Dockerfile (str.splitlines also splits on \\r, \\f...)."""
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     if parts[-1]:
