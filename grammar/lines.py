@@ -55,6 +55,9 @@ class LogicalLine(msgspec.Struct):
         """Source (line, column) of a 0-based offset into `text` (the end maps to `end`)."""
         if offset >= len(self.text):
             return self.end
+        if len(self.starts) == 1:  # the common one-line instruction: no search
+            line, column = self.places[0]
+            return line, column + offset
         index = bisect.bisect_right(self.starts, offset) - 1
         line, column = self.places[index]
         return line, column + offset - self.starts[index]

@@ -228,9 +228,24 @@ def build_add(args: Args) -> ast.Add:
     )
 
 
+PLAIN_WORDS = re.compile(r"[\x21-\x7e ]*")  # printable ASCII and spaces
+
+
+def words_of(text: str, escape: str) -> list[str]:
+    """Quote-aware words (ENV, LABEL, ARG); a plain str.split when nothing is quoted or
+    escaped, which gives the same words and is what most lines are.
+
+    >>> words_of('A=1  B="x y"', "\\\\"), words_of("A=1  B=2", "\\\\")
+    (['A=1', 'B="x y"'], ['A=1', 'B=2'])
+    """
+    if '"' in text or "'" in text or escape in text or not PLAIN_WORDS.fullmatch(text):
+        return split_raw(text, escape)
+    return text.split()
+
+
 def key_values(args: Args, escape: str) -> tuple[ast.KeyValue, ...]:
     """ENV/LABEL: `k=v ...` pairs, or the legacy `k v` form (first word has no `=`)."""
-    words = split_raw(args.text, escape)
+    words = words_of(args.text, escape)
     if not words:
         raise args.error(f"{args.name} requires at least one argument")
     if "=" not in words[0]:
@@ -254,7 +269,7 @@ def key_values(args: Args, escape: str) -> tuple[ast.KeyValue, ...]:
 
 
 def build_arg(args: Args, escape: str) -> ast.Arg:
-    words = split_raw(args.text, escape)
+    words = words_of(args.text, escape)
     if not words:
         raise args.error("ARG requires at least one argument")
     decls = []
