@@ -42,18 +42,23 @@ def scan_directives(lines: list[str]) -> tuple[Directives, int]:
     directives = Directives(
         escape=found.get("escape", "\\"), syntax=found.get("syntax"), check=found.get("check")
     )
-    if directives.syntax is None and count == 0 and lines and lines[0].startswith("#!"):
+    if count == 0 and lines and lines[0].startswith("#!"):
         directives = _after_shebang(lines, directives)
     return directives, count
 
 
 def _after_shebang(lines: list[str], directives: Directives) -> Directives:
-    """BuildKit's syntax detector skips a first `#!` line; the escape scanner does not."""
+    """BuildKit's syntax/check detector skips a first `#!` line; the escape scanner does not
+    (so after a shebang `# escape=` is a plain comment, but `# syntax=`/`# check=` count).
+
+    >>> _after_shebang(["#!/bin/x", "# check=skip=all", "# syntax=a/b"], Directives())
+    Directives(escape='\\\\', syntax='a/b', check='skip=all')
+    """
+    found: dict[str, str] = {}
     for line in lines[1:]:
         match = DIRECTIVE.match(line)
         if match is None or match.group(1).lower() not in KNOWN:
             break
-        if match.group(1).lower() == "syntax":
-            return Directives(escape=directives.escape, syntax=match.group(2),
-                              check=directives.check)
-    return directives
+        found.setdefault(match.group(1).lower(), match.group(2))
+    return Directives(escape=directives.escape, syntax=found.get("syntax"),
+                      check=found.get("check"))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
 import re
+import sys
 from typing import Literal
 
 from dfc.errors import ParseError
@@ -98,6 +100,16 @@ def decode_flag(word: str) -> str:
     return "".join(out)
 
 
+def go_quote(text: str) -> str:
+    """Go's `%q` as BuildKit's messages use it (JSON string syntax matches it for the
+    characters a Dockerfile word can hold).
+
+    >>> print(go_quote('"b c"'))
+    "\\"b c\\""
+    """
+    return json.dumps(text, ensure_ascii=False)
+
+
 def suggestion(word: str, choices: list[str], prefix: str = "") -> str:
     """` (did you mean X?)` when a close choice exists, else nothing."""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
@@ -162,9 +174,11 @@ def parse_mount(value: str, span: Span) -> tuple[str, tuple[tuple[str, str | Non
         if not has_value and canonical not in VALUELESS_MOUNT_KEYS:
             raise ParseError(f"invalid field '{field}' must be a key=value pair", span)
         if canonical == "type":
-            mount_type = raw.lower()
+            # Interned: msgspec's omit_defaults tests `is`, so an equal but distinct "bind"
+            # would print in the JSON where the default one does not.
+            mount_type = sys.intern(raw.lower())
             if "$" not in raw and mount_type not in MOUNT_TYPES:
-                raise ParseError(f'unsupported mount type "{raw}"', span)
+                raise ParseError(f"unsupported mount type {go_quote(raw)}", span)
             continue
         if canonical == "from" and "$" in raw[:-1]:
             raise ParseError(

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
 
 import msgspec
 
-from dfc.errors import ParseError
+from dfc.errors import DfcError, ParseError
 from dfc.grammar.ast import Directives, ParseWarning
 from dfc.grammar.directives import scan_directives
 from dfc.grammar.flags import extract_flags
@@ -54,6 +55,9 @@ class LogicalLine(msgspec.Struct):
         """Source (line, column) of a 0-based offset into `text` (the end maps to `end`)."""
         if offset >= len(self.text):
             return self.end
+        if len(self.starts) == 1:  # the common one-line instruction: no search
+            line, column = self.places[0]
+            return line, column + offset
         index = bisect.bisect_right(self.starts, offset) - 1
         line, column = self.places[index]
         return line, column + offset - self.starts[index]
@@ -77,15 +81,14 @@ class Lines(msgspec.Struct):
 
 
 def split_lines(text: str) -> list[str]:
-    """Physical lines with their `\\n` kept (a final line may lack it); BOM removed."""
+    """Physical lines with their `\\n` kept (a final line may lack it); BOM removed.
+    Only `\\n` ends a line (str.splitlines would also split on \\r, \\x85, \\u2028...).
+
+    >>> split_lines("a\\x85b\\r\\nc")
+    ['a\\x85b\\r\\n', 'c']
+    """
     if text.startswith(BOM):
         text = text[1:]
-    return text.splitlines(keepends=True) if "\r" not in text and "\f" not in text \
-        else _split_on_newline(text)
-
-
-def _split_on_newline(text: str) -> list[str]:
-    """Only `\\n` ends a line in a Dockerfile (str.splitlines also splits on \\r, \\f...)."""
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     if parts[-1]:
@@ -99,6 +102,13 @@ def strip_newline(line: str) -> str:
     if line.endswith("\n"):
         return line[:-1]
     return line
+
+
+def check_length(line: str, number: int) -> None:
+    """BuildKit's line scanner stops at 65535 bytes (UTF-8), heredoc body lines included."""
+    if len(line) * 4 > MAX_LINE and len(line.encode("utf-8", "surrogatepass")) > MAX_LINE:
+        raise ParseError(f"dockerfile line greater than max allowed size of {MAX_LINE}",
+                         Span(number, 1, number, 2))
 
 
 def is_comment(line: str) -> bool:
@@ -120,11 +130,7 @@ class _Scanner:
             return None
         self.index += 1
         line = strip_newline(self.raw[self.index - 1])
-        if len(line) > MAX_LINE:
-            raise ParseError(
-                f"dockerfile line greater than max allowed size of {MAX_LINE}",
-                Span(self.index, 1, self.index, 2),
-            )
+        check_length(line, self.index)
         return self.index, line
 
     def trim_continuation(self, line: str) -> tuple[str, bool]:
@@ -148,7 +154,7 @@ class _Scanner:
             piece, done = self.trim_continuation(stripped)
             if done and not piece:
                 continue
-            logical = self.join(number, lead, piece, done)
+            logical = self.join(number, lead, piece, done, len(line))
             if logical is None:
                 continue
             logical.comments = tuple(comments)
@@ -157,29 +163,32 @@ class _Scanner:
             result.append(logical)
         return result
 
-    def join(self, number: int, lead: int, first: str, done: bool) -> LogicalLine | None:
-        """Append continuation lines to `first` (physical line `number`)."""
+    def join(self, number: int, lead: int, first: str, done: bool,
+             width: int) -> LogicalLine | None:
+        """Append continuation lines to `first` (physical line `number`, `width` long).
+        The instruction ends at the end of its last physical line, escape token included."""
         text = first
         starts = [0]
         places = [(number, lead + 1)]
-        end = (number, lead + len(first) + 1)
+        end = (number, width + 1)
+        empty: Span | None = None
         while not done and (item := self.next_line()) is not None:
             number, line = item
             if is_comment(line):
                 continue
             if not line.strip():
-                self.warnings.append(ParseWarning(
-                    "NoEmptyContinuation",
-                    "Empty continuation line found in: " + text.strip(),
-                    Span(number, 1, number, 1),
-                ))
+                empty = empty or Span(number, 1, number, 1)
                 continue
             piece, done = self.trim_continuation(line)
+            end = (number, len(line) + 1)
             if piece:
                 starts.append(len(text))
                 places.append((number, 1))
                 text += piece
-                end = (number, len(piece) + 1)
+        if empty is not None:
+            # One warning per instruction, with the whole joined line, as BuildKit does.
+            self.warnings.append(ParseWarning(
+                "NoEmptyContinuation", "Empty continuation line found in: " + text, empty))
         if not text.strip():
             return None
         return LogicalLine(text=text, starts=starts, places=places, end=end)
@@ -195,13 +204,15 @@ class _Scanner:
                 raw = self.raw[self.index]
                 self.index += 1
                 candidate = strip_newline(raw)
+                check_length(candidate, self.index)
                 if chomp:
                     candidate = candidate.lstrip("\t")
                 if candidate == name:
                     break
                 body.append(raw)
             span_start = logical.span(start, start + 2)
-            span = Span(span_start.line, span_start.column, self.index, len(candidate) + 1)
+            span = Span(span_start.line, span_start.column, self.index,
+                        len(strip_newline(raw)) + 1)
             bodies.append(HeredocBody(name, "".join(body), expand, chomp, fd, span))
         if bodies:
             logical.end = (self.index, len(strip_newline(self.raw[self.index - 1])) + 1)
@@ -238,11 +249,14 @@ def heredocs_of(logical: LogicalLine) -> list[tuple[str, bool, bool, int | None,
         names = split_raw(delimiter, "\\")
         if len(names) != 1:
             continue
-        name = expand_word(delimiter, {}, "\\", skip_unset=True).value
-        expand = _quote_count(name) == _quote_count(delimiter)
         offset = text.find(match.group(0).split()[0], search_from)
         offset = max(offset, 0)
         search_from = offset + 1
+        try:
+            name = expand_word(delimiter, {}, "\\", skip_unset=True).value
+        except DfcError as exc:  # an unbalanced quote or a bad ${...} in the delimiter
+            raise ParseError(exc.message, logical.span(offset, offset + len(word))) from None
+        expand = _quote_count(name) == _quote_count(delimiter)
         fd = int(match.group(1)) if match.group(1) else None
         found.append((name, expand, match.group(2) == "-", fd, offset))
     return found
@@ -252,16 +266,47 @@ def _quote_count(word: str) -> int:
     return word.count("'") + word.count('"')
 
 
-def is_json_array(text: str) -> bool:
-    """True when `text` is a JSON array (of anything): BuildKit's exec-form test."""
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _go_number(text: str) -> float:
+    """Go decodes JSON numbers into float64 and rejects those that overflow it."""
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"number {text} out of range")
+    return value
+
+
+def _go_constant(text: str) -> None:
+    raise ValueError(f"invalid JSON literal {text}")  # NaN, Infinity: not JSON to Go
+
+
+def _go_string(value: object) -> object:
+    """Go turns an unpaired surrogate escape (`"\\ud800"`) into U+FFFD."""
+    if isinstance(value, str) and LONE_SURROGATE.search(value):
+        return LONE_SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def json_array_value(text: str) -> list[object] | None:
+    """The decoded array when `text` is a JSON array as Go's decoder reads it, else None:
+    BuildKit's exec-form test (anything else falls back to shell form)."""
     text = text.strip()
     if not text.startswith("["):
-        return False
+        return None
     try:
-        value = json.loads(text)
-    except ValueError:
-        return False
-    return isinstance(value, list)
+        value = json.loads(text, parse_float=_go_number, parse_int=_go_number,
+                           parse_constant=_go_constant)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, list):
+        return None
+    return [_go_string(item) for item in value]
+
+
+def is_json_array(text: str) -> bool:
+    """True when `text` is a JSON array (of anything)."""
+    return json_array_value(text) is not None
 
 
 def prelex(text: str) -> Lines:

@@ -94,9 +94,11 @@ def syntax_error(exc: UnexpectedInput, lines: list[LogicalLine]) -> ParseError:
 
 
 def check_stages(instructions: list[ast.AnyInstruction]) -> None:
-    """Only ARG may come before the first FROM (BuildKit: no build stage in context)."""
+    """Only ARG may come before the first FROM, and there must be a FROM (BuildKit's
+    instruction layer: no build stage in context / no stages to build)."""
     for node in instructions:
         if isinstance(node, ast.From):
             return
         if not isinstance(node, ast.Arg):
             raise ParseError("no build stage in current context", node.span)
+    raise ParseError("dockerfile contains no stages to build")

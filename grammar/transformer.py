@@ -7,7 +7,6 @@ text the way BuildKit's line parsers do and checks it at the place BuildKit does
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +16,8 @@ from lark import Token, Transformer
 from dfc.errors import ParseError
 from dfc.grammar import ast
 from dfc.grammar.durations import DurationError, parse_duration
-from dfc.grammar.flags import FLAG_WORD, parse_flags, parse_mount, suggestion
-from dfc.grammar.lines import HEREDOC_WORD, LogicalLine
+from dfc.grammar.flags import FLAG_WORD, go_quote, parse_flags, parse_mount, suggestion
+from dfc.grammar.lines import HEREDOC_WORD, LogicalLine, json_array_value
 from dfc.grammar.words import split_raw
 from dfc.source import Span
 
@@ -27,6 +26,7 @@ KEYWORDS = ("FROM", "RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "ENV", "
             "MAINTAINER", "ONBUILD")
 STAGE_NAME = re.compile(r"^[a-z][a-z0-9\-_.]*$")
 WHITESPACE = re.compile(r"\s+")
+GO_INT = re.compile(r"[+-]?[0-9]+\Z", re.ASCII)  # strconv.ParseInt, base 10
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
@@ -86,18 +86,13 @@ class Args:
 def json_array(text: str, span: Span) -> list[str] | None:
     """The strings of a JSON array argument, None when the text is not a JSON array
     (shell form), and BuildKit's hard error when the array holds anything but strings."""
-    stripped = text.lstrip()
-    if not stripped.startswith("["):
+    value = json_array_value(text)
+    if value is None:
         return None
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        return None
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(item, str) for item in value):
+    strings = [item for item in value if isinstance(item, str)]
+    if len(strings) != len(value):
         raise ParseError(NOT_STRINGS, span)
-    return value
+    return strings
 
 
 def command_of(args: Args) -> ast.Command:
@@ -129,7 +124,7 @@ def build_from(args: Args) -> ast.From:
     name = words[2] if len(words) == 3 else None
     if name is not None and not STAGE_NAME.match(name.lower()):
         span, _ = args.word_span(name, len(args.text) - len(name))
-        raise args.error(f'invalid name for build stage: "{name}", name can\'t start with a '
+        raise args.error(f"invalid name for build stage: {go_quote(name)}, name can't start with a "
                          "number or contain symbols", span)
     return ast.From(**args.common(), image=words[0], name=name, platform=flags.get("platform"))
 
@@ -144,10 +139,12 @@ def build_run(args: Args) -> ast.Run:
         mounts.append(ast.Mount(span=span, type=mount_type, options=options))
     network = flags.get("network")
     if network is not None and network not in ("default", "none", "host"):
-        raise args.error(f'invalid network mode "{network}"', _flag_span(args, "network"))
+        raise args.error(f"invalid network mode {go_quote(network)}",
+                         _flag_span(args, "network"))
     security = flags.get("security")
     if security is not None and security not in ("sandbox", "insecure"):
-        raise args.error(f'security "{security}" is not valid', _flag_span(args, "security"))
+        raise args.error(f"security {go_quote(security)} is not valid",
+                         _flag_span(args, "security"))
     command = command_of(args)
     return ast.Run(
         **args.common(), command=command,
@@ -176,7 +173,9 @@ def build_entrypoint(args: Args) -> ast.Entrypoint:
 
 def build_shell(args: Args) -> ast.Shell:
     args.flags()
-    values = json_array(args.text, args.rest_span) if args.text else None
+    if not args.text:
+        raise args.error("SHELL requires at least one argument")
+    values = json_array(args.text, args.rest_span)
     if values is None:
         raise args.error("SHELL requires the arguments to be in JSON form")
     if not values:
@@ -217,8 +216,11 @@ def build_copy(args: Args) -> ast.Copy:
 
 def build_add(args: Args) -> ast.Add:
     flags = args.flags()
+    parts = sources_and_dest(args)
+    if flags.get("checksum") and (len(parts["sources"]) != 1 or parts["heredocs"]):
+        raise args.error("checksum can't be specified for multiple sources")
     return ast.Add(
-        **args.common(), **sources_and_dest(args), chown=flags.get("chown"),
+        **args.common(), **parts, chown=flags.get("chown"),
         chmod=flags.get("chmod"), link=flags.get("link"),
         keep_git_dir=flags.get("keep-git-dir"), checksum=flags.get("checksum"),
         unpack=flags.get("unpack"),
@@ -226,9 +228,24 @@ def build_add(args: Args) -> ast.Add:
     )
 
 
+PLAIN_WORDS = re.compile(r"[\x21-\x7e ]*")  # printable ASCII and spaces
+
+
+def words_of(text: str, escape: str) -> list[str]:
+    """Quote-aware words (ENV, LABEL, ARG); a plain str.split when nothing is quoted or
+    escaped, which gives the same words and is what most lines are.
+
+    >>> words_of('A=1  B="x y"', "\\\\"), words_of("A=1  B=2", "\\\\")
+    (['A=1', 'B="x y"'], ['A=1', 'B=2'])
+    """
+    if '"' in text or "'" in text or escape in text or not PLAIN_WORDS.fullmatch(text):
+        return split_raw(text, escape)
+    return text.split()
+
+
 def key_values(args: Args, escape: str) -> tuple[ast.KeyValue, ...]:
     """ENV/LABEL: `k=v ...` pairs, or the legacy `k v` form (first word has no `=`)."""
-    words = split_raw(args.text, escape)
+    words = words_of(args.text, escape)
     if not words:
         raise args.error(f"{args.name} requires at least one argument")
     if "=" not in words[0]:
@@ -242,8 +259,8 @@ def key_values(args: Args, escape: str) -> tuple[ast.KeyValue, ...]:
     for word in words:
         span, offset = args.word_span(word, offset)
         if "=" not in word:
-            raise args.error(f'Syntax error - can\'t find = in "{word}". Must be of the form: '
-                             "name=value", span)
+            raise args.error(f"Syntax error - can't find = in {go_quote(word)}. "
+                             "Must be of the form: name=value", span)
         key, _, value = word.partition("=")
         if not key:
             raise args.error(f"{args.name} names can not be blank", span)
@@ -252,7 +269,7 @@ def key_values(args: Args, escape: str) -> tuple[ast.KeyValue, ...]:
 
 
 def build_arg(args: Args, escape: str) -> ast.Arg:
-    words = split_raw(args.text, escape)
+    words = words_of(args.text, escape)
     if not words:
         raise args.error("ARG requires at least one argument")
     decls = []
@@ -299,10 +316,10 @@ def build_healthcheck(args: Args, check_type: Token | None) -> ast.Healthcheck:
         if args.text:
             raise args.error("HEALTHCHECK NONE takes no arguments", args.rest_span)
         return ast.Healthcheck(**args.common())
-    if kind != "CMD":
-        raise args.error(f'Unknown type "{kind}" in HEALTHCHECK (try CMD)',
-                         args.span_of(check_type))
     flags = args.flags()
+    if kind != "CMD":
+        raise args.error(f"Unknown type {go_quote(kind)} in HEALTHCHECK (try CMD)",
+                         args.span_of(check_type))
     if not args.text:
         raise args.error("Missing command after HEALTHCHECK CMD")
     durations: dict[str, int | None] = {}
@@ -310,11 +327,10 @@ def build_healthcheck(args: Args, check_type: Token | None) -> ast.Healthcheck:
         durations[name.replace("-", "_")] = _duration(args, name, flags.get(name))
     retries = None
     if flags.get("retries"):
-        try:
-            retries = int(flags["retries"])
-        except ValueError:
+        if not GO_INT.match(flags["retries"]):
             raise args.error(f'strconv.ParseInt: parsing "{flags["retries"]}": invalid syntax',
-                             _flag_span(args, "retries")) from None
+                             _flag_span(args, "retries"))
+        retries = int(flags["retries"])
         if retries < 0:
             raise args.error(f"--retries cannot be negative ({retries})",
                              _flag_span(args, "retries"))
@@ -334,13 +350,6 @@ def _duration(args: Args, name: str, value: str | None) -> int | None:
     if ns < 1_000_000:
         raise args.error(f'Interval "{name}" cannot be less than 1ms', _flag_span(args, name))
     return ns
-
-
-ONBUILD_FORBIDDEN = {
-    "ONBUILD": "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
-    "FROM": "FROM isn't allowed as an ONBUILD trigger",
-    "MAINTAINER": "MAINTAINER isn't allowed as an ONBUILD trigger",
-}
 
 
 def build_env(args: Args, escape: str) -> ast.Env:
@@ -480,8 +489,9 @@ class DockerfileTransformer(Transformer[Token, Any]):
                            lambda args: build_healthcheck(args, check_type))
 
     def onbuild(self, c: list[Any]) -> Any:
-        keyword, flags, trigger = c
-        return self._build([keyword, flags, None], lambda args: build_onbuild(args, trigger))
+        keyword, flags, *trigger = c  # no placeholder when the trigger is missing
+        return self._build([keyword, flags, None],
+                           lambda args: build_onbuild(args, trigger[0] if trigger else None))
 
     def unknown(self, c: list[Any]) -> Any:
         return self._build(c, build_unknown)
