@@ -27,9 +27,9 @@ class Source(msgspec.Struct, frozen=True):
     text: str
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self.text.split("\n")  # only \n ends a Dockerfile line
         if 1 <= line <= len(lines):
-            return lines[line - 1]
+            return lines[line - 1].removesuffix("\r")
         return ""
 
 
