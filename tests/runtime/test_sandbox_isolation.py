@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
+import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -153,6 +157,12 @@ def test_mount_is_refused(sh: Step) -> None:
     assert sh("unshare -m true")[0] != 0
 
 
+def test_seccomp_refuses_what_capabilities_alone_would_allow(sh: Step) -> None:
+    """A user namespace needs no capability; only the seccomp filter stops it."""
+    rc, out = sh("unshare -U -r true")
+    assert rc != 0 and "not permitted" in out
+
+
 def test_mknod_cannot_reach_a_host_disk(sh: Step) -> None:
     """mknod itself is allowed (CAP_MKNOD is in Docker's set); opening the node is not."""
     disk = os.stat("/").st_dev
@@ -225,10 +235,10 @@ def test_etc_files_are_buildkits_and_leave_no_trace(sh: Step, upper: Path) -> No
 
 def test_nothing_survives_a_step(sh: Step, upper: Path) -> None:
     marker = f"dfc-{uuid.uuid4().hex}"
-    before = host_mounts()
+    before, hostname = host_mounts(), socket.gethostname()
     assert sh(f"sh -c 'sleep 100; : {marker}' & echo started") == (0, "started\n")
     assert pids_with(marker) == []
-    assert host_mounts() == before
+    assert host_mounts() == before and socket.gethostname() == hostname
     assert str(upper.parent) not in host_mounts()
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
@@ -277,3 +287,39 @@ def test_scratch_has_no_shell(upper: Path) -> None:
     with pytest.raises(DfcError, match="exec /bin/sh"):
         run(spec, [], upper, stdout=lambda _: None)
     assert list(upper.iterdir()) == []
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_native_step_dies_with_a_killed_dfc(image: Path, upper: Path) -> None:
+    """SIGKILL leaves no time to clean up: parent-death signals take the container down."""
+    marker = f"dfc-{uuid.uuid4().hex}"
+    code = ("import pathlib, sys; from dfc.runtime.sandbox import run, RunSpec; "
+            f"run(RunSpec(('/bin/sh', '-c', 'sleep 60; : {marker}'), ({PATH!r},)), "
+            f"[pathlib.Path({str(image)!r})], pathlib.Path({str(upper)!r}), stdout=print)")
+    with subprocess.Popen([sys.executable, "-c", code]) as dfc:
+        assert _wait_until(lambda: bool(pids_with(marker)))
+        dfc.kill()
+    assert _wait_until(lambda: not pids_with(marker))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_steps_run_concurrently_from_threads(image: Path, tmp_path: Path,
+                                             backend: BackendName) -> None:
+    def step(i: int) -> tuple[int, str]:
+        upper = tmp_path / f"upper{i}"
+        upper.mkdir()
+        return Step(image, upper, backend)(f"echo {i} > /f; cat /f")
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(step, range(8)))
+    assert results == [(0, f"{i}\n") for i in range(8)]
+    written = [(tmp_path / f"upper{i}/f").read_text() for i in range(8)]
+    assert written == [f"{i}\n" for i in range(8)]
