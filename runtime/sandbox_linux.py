@@ -12,6 +12,7 @@ import os
 import platform
 import socket
 import struct
+from pathlib import Path
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
@@ -85,7 +86,7 @@ def prctl(option: int, arg: int = 0, arg3: int = 0) -> None:
 
 def drop_bounding_set(keep: int) -> None:
     """Remove every capability outside `keep` from the bounding set, for good."""
-    last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     for cap in range(last + 1):
         if not keep >> cap & 1:
             prctl(PR_CAPBSET_DROP, cap)

@@ -18,7 +18,10 @@ from dfc.runtime import sandbox_linux as sys_
 from dfc.runtime.sandbox_policy import SECCOMP_RULES
 
 _NR_SCMP_ERROR = -1
-_EXTRA_ARCHES = {"x86_64": (pyseccomp.Arch.X86, pyseccomp.Arch.X32)}
+_EXTRA_ARCHES = {
+    "x86_64": (pyseccomp.Arch.X86, pyseccomp.Arch.X32),
+    "aarch64": (pyseccomp.Arch.ARM,),
+}
 _OCI_ARCHES = {
     "x86_64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
     "aarch64": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
