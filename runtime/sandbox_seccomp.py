@@ -30,7 +30,8 @@ _OCI_ARCHES = {
 
 def _known(name: str) -> bool:
     """libseccomp knows the name (negative numbers are its pseudo-syscalls for other arches)."""
-    return pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name) != _NR_SCMP_ERROR
+    number: int = pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name)
+    return number != _NR_SCMP_ERROR
 
 
 @functools.cache
