@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from dfc.runtime.sandbox import BackendName, RunSpec, run
@@ -75,9 +76,11 @@ class Step:
     def __init__(self, image: Path, upper: Path, backend: BackendName):
         self.image, self.upper, self.backend = image, upper, backend
 
-    def __call__(self, script: str, **fields: str) -> tuple[int, str]:
+    def __call__(self, script: str, cwd: str = "/", user: str = "",
+                 network: Literal["host", "none"] = "host") -> tuple[int, str]:
         chunks: list[bytes] = []
-        spec = RunSpec(argv=("/bin/sh", "-c", script), env=(PATH,), **fields)  # type: ignore[arg-type]
+        spec = RunSpec(argv=("/bin/sh", "-c", script), env=(PATH,), cwd=cwd, user=user,
+                       network=network)
         rc = run(spec, [self.image], self.upper, stdout=chunks.append, backend=self.backend)
         return rc, b"".join(chunks).decode()
 
