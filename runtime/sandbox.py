@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, NoReturn, Protocol
 
+from dfc.errors import DfcError
 from dfc.runtime.sandbox_native import NativeBackend
 from dfc.runtime.sandbox_oci import OciBackend
 from dfc.runtime.sandbox_proc import Sink, supervise
 from dfc.runtime.sandbox_rootfs import Rootfs, prepared
 from dfc.runtime.sandbox_spec import RunSpec
 from dfc.runtime.sandbox_users import ExecUser, lookup
-
-from dfc.errors import DfcError
 
 __all__ = ["BackendName", "RunSpec", "Sink", "run"]
 

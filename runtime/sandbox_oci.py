@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any, NoReturn
 
+from dfc.errors import DfcError
 from dfc.runtime import sandbox_linux as sys_
 from dfc.runtime.sandbox_policy import (
     CAPABILITIES,
@@ -28,8 +29,6 @@ from dfc.runtime.sandbox_rootfs import Rootfs
 from dfc.runtime.sandbox_seccomp import oci_seccomp
 from dfc.runtime.sandbox_spec import RunSpec
 from dfc.runtime.sandbox_users import ExecUser
-
-from dfc.errors import DfcError
 
 _HYBRID_CGROUP2 = "/sys/fs/cgroup/unified"
 

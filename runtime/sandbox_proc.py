@@ -14,9 +14,8 @@ import traceback
 from collections.abc import Callable
 from typing import BinaryIO, NoReturn
 
-from dfc.runtime import sandbox_linux as sys_
-
 from dfc.errors import DfcError
+from dfc.runtime import sandbox_linux as sys_
 
 Sink = BinaryIO | Callable[[bytes], None]
 SETUP_FAILED = 125

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import msgspec
+
 from dfc.runtime.sandbox_policy import hosts_file
 
 _INIT_DIRS = ("proc", "dev", "sys", "etc")

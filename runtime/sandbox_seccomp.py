@@ -14,6 +14,7 @@ import tempfile
 from typing import Any
 
 import pyseccomp
+
 from dfc.runtime import sandbox_linux as sys_
 from dfc.runtime.sandbox_policy import SECCOMP_RULES
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from dfc.runtime.sandbox import BackendName, RunSpec, run
-from dfc.runtime.sandbox_policy import CAP_MASK
 
 from dfc.errors import DfcError
+from dfc.runtime.sandbox import BackendName, RunSpec, run
+from dfc.runtime.sandbox_policy import CAP_MASK
 
 BUSYBOX = shutil.which("busybox")
 pytestmark = [

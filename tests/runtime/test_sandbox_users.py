@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from dfc.runtime.sandbox_users import ExecUser, lookup, read_from_layers, resolve_user
 
 from dfc.errors import DfcError
+from dfc.runtime.sandbox_users import ExecUser, lookup, read_from_layers, resolve_user
 
 PASSWD = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n"
 GROUP = "root:x:0:\nwheel:x:10:root,app\napp:x:1000:\n"
