@@ -12,6 +12,7 @@ import os
 import platform
 import socket
 import struct
+from pathlib import Path
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
@@ -37,6 +38,8 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 
@@ -83,7 +86,7 @@ def prctl(option: int, arg: int = 0, arg3: int = 0) -> None:
 
 def drop_bounding_set(keep: int) -> None:
     """Remove every capability outside `keep` from the bounding set, for good."""
-    last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     for cap in range(last + 1):
         if not keep >> cap & 1:
             prctl(PR_CAPBSET_DROP, cap)

@@ -124,7 +124,8 @@ def _container(spec: RunSpec, root: Rootfs, user: ExecUser,
 
 
 class NativeBackend:
-    """Runs the step with namespaces set up by dfc itself (~10 ms, no external binary)."""
+    """Runs the step with namespaces set up by dfc itself: ~16 ms a step against ~35 ms for
+    crun and ~57 ms for runc on the same machine, and no external binary."""
 
     def __init__(self) -> None:
         self._seccomp = sandbox_seccomp.LoadableFilter(sandbox_seccomp.bpf_program())

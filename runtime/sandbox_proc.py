@@ -29,8 +29,9 @@ def exit_code(status: int) -> int:
 
 
 def _describe(exc: BaseException) -> str:
+    """sandbox_linux raises OSError(errno, "what: why"); anything else shows its type too."""
     if isinstance(exc, OSError) and exc.strerror and exc.filename is None:
-        return exc.strerror if len(exc.args) < 2 else str(exc.args[1])
+        return exc.strerror
     return "".join(traceback.format_exception_only(exc)).strip()
 
 
@@ -62,11 +63,10 @@ def _child_main(body: Callable[[], NoReturn], parent: int, out_w: int, err_w: in
         os.closerange(3, err_w)
         os.closerange(err_w + 1, os.sysconf("SC_OPEN_MAX"))
         body()
-    except BaseException as exc:  # noqa: B036 - whatever it was, the parent must hear of it
-        try:
-            os.write(err_w, _describe(exc).encode(errors="replace")[:4000])
-        finally:
-            os._exit(SETUP_FAILED)
+    except BaseException as exc:  # whatever it was, the parent must hear of it
+        os.write(err_w, _describe(exc).encode(errors="replace")[:4000])
+    finally:
+        os._exit(SETUP_FAILED)  # never return into the parent's code
 
 
 def _pump(fd: int, sink: Sink) -> None:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import os
 import platform
 import tempfile
 from typing import Any
 
 import pyseccomp
 
+from dfc.runtime import sandbox_linux as sys_
 from dfc.runtime.sandbox_policy import SECCOMP_RULES
 
 _NR_SCMP_ERROR = -1
-_EXTRA_ARCHES = {"x86_64": (pyseccomp.Arch.X86, pyseccomp.Arch.X32)}
+_EXTRA_ARCHES = {
+    "x86_64": (pyseccomp.Arch.X86, pyseccomp.Arch.X32),
+    "aarch64": (pyseccomp.Arch.ARM,),
+}
 _OCI_ARCHES = {
     "x86_64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
     "aarch64": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
@@ -28,7 +31,8 @@ _OCI_ARCHES = {
 
 def _known(name: str) -> bool:
     """libseccomp knows the name (negative numbers are its pseudo-syscalls for other arches)."""
-    return pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name) != _NR_SCMP_ERROR
+    number: int = pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name)
+    return number != _NR_SCMP_ERROR
 
 
 @functools.cache
@@ -59,18 +63,9 @@ class LoadableFilter:
         self.prog = _SockFprog(len(program) // 8, ctypes.addressof(self._buffer))
 
 
-PR_SET_SECCOMP = 22
-SECCOMP_MODE_FILTER = 2
-
-
 def load(filt: LoadableFilter) -> None:
     """Install the filter on the calling thread; needs no_new_privs or CAP_SYS_ADMIN."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong,
-                           ctypes.c_ulong]
-    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(filt.prog), 0, 0) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"seccomp: {os.strerror(err)}")
+    sys_.prctl(sys_.PR_SET_SECCOMP, sys_.SECCOMP_MODE_FILTER, ctypes.addressof(filt.prog))
 
 
 def oci_seccomp() -> dict[str, Any]:
