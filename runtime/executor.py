@@ -23,6 +23,7 @@ from dfc.cache import index, keys
 from dfc.cache.inputs import Origin, StatCache, selection_digest
 from dfc.cache.oci import Descriptor, Manifest
 from dfc.cache.store import Store
+from dfc.cache.transfer import ImportedCache, export_cache
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import events, explain, image
@@ -38,6 +39,11 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     explain_cache: bool = False
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
+    cache_from: tuple[str, ...] = ()
+    """Folders written by --cache-to, consulted when the store has no answer."""
+    cache_to: str | None = None
+    cache_mode: str = "min"
+    """min: export the results the target image is made of; max: those of every stage."""
     epoch: int | None = None
     backend: str = "native"
 
@@ -77,6 +83,7 @@ class Where(msgspec.Struct, frozen=True):
     name: str
     ident: str
     base: str
+    stage: int
 
 
 class StageResult(msgspec.Struct, frozen=True):
@@ -98,6 +105,9 @@ class Executor:
         self.counter = 0
         self.lock = threading.Lock()
         self.runner = StepRunner(store, options.backend, options.epoch)
+        self.imported = ImportedCache([Path(p) for p in options.cache_from]) \
+            if options.cache_from else None
+        self.results: dict[int, dict[str, index.Result]] = {}
 
     def next_step(self) -> int:
         with self.lock:
@@ -114,11 +124,33 @@ class Executor:
             for index_ in needed:
                 futures[index_] = pool.submit(self._stage, index_, futures)
             try:
-                return futures[self.plan.target].result()
+                result = futures[self.plan.target].result()
             finally:
                 for future in futures.values():
                     future.cancel()
                 self.stat_cache.save()
+        if self.options.cache_to is not None:
+            export_cache(self.store, self._exported(), Path(self.options.cache_to))
+        return result
+
+    def _exported(self) -> dict[str, index.Result]:
+        """The cache records `--cache-to` writes, by mode."""
+        if self.options.cache_mode == "max":
+            stages = list(self.results)
+        else:
+            stages, current = [], self.plan.stages[self.plan.target]
+            while True:
+                stages.append(current.index)
+                if not isinstance(current.base, ir.StageRef):
+                    break
+                current = self.plan.stages[current.base.index]
+        return {key: result for i in stages for key, result in self.results.get(i, {}).items()}
+
+    def _lookup(self, key: str) -> index.Result | None:
+        found = index.lookup(self.store, key)
+        if found is None and self.imported is not None:
+            found = self.imported.lookup(self.store, key)
+        return found
 
     def _stage(self, index_: int, futures: dict[int, Future[StageResult]]) -> StageResult:
         stage = self.plan.stages[index_]
@@ -142,8 +174,8 @@ class Executor:
             name = f"[{stage.id} {position}/{total}] {_describe(step)}"
             ident = explain.identity(os.path.realpath(self.context.root),
                                      self.options.dockerfile, stage.index, position)
-            state = self._step(step, state, entry, Where(name, ident, base), ignore_cache,
-                               futures)
+            state = self._step(step, state, entry, Where(name, ident, base, stage.index),
+                               ignore_cache, futures)
         return StageResult(state, stage.config)
 
     def _created(self) -> str:
@@ -179,8 +211,9 @@ class Executor:
                                         step=keys.encode(ir.keyed(step)).decode(),
                                         files=tuple(listing))
             previous = explain.load(self.store, where.ident)
-            cached = None if ignore_cache else index.lookup(self.store, key)
+            cached = None if ignore_cache else self._lookup(key)
             if cached is not None:
+                self.results.setdefault(where.stage, {})[key] = cached
                 self.report(events.Cached(step=number))
                 if previous is None or previous.key != key:
                     explain.save(self.store, where.ident, record)
@@ -190,6 +223,7 @@ class Executor:
                 self.report(events.Note(step=number, message=f"cache miss: {why}"))
             result = self._execute(step, state, number, started, futures)
             index.record(self.store, key, result)
+            self.results.setdefault(where.stage, {})[key] = result
             explain.save(self.store, where.ident, record)
         except DfcError as exc:
             self.report(events.Failed(step=number, elapsed=time.monotonic() - started,

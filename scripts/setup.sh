@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(python3-venv busybox-static graphviz shellcheck git)
 if [ "${DFC_SETUP_FULL:-0}" = 1 ]; then
   # Interop peers: only the test suite needs them.
-  APT_PACKAGES+=(crun skopeo umoci docker.io docker-registry)
+  APT_PACKAGES+=(crun runc skopeo umoci docker.io docker-registry)
 fi
 
 missing=()

@@ -61,14 +61,24 @@ def busybox_image(tmp_path_factory: pytest.TempPathFactory) -> BusyboxImage:
     return BusyboxImage(store=store, ref=imported.name)
 
 
+def busybox_store_copy(busybox_image: BusyboxImage, root: Path) -> Store:
+    """A new store at `root` holding only the busybox image."""
+    shutil.copytree(busybox_image.store.root, root, symlinks=True,
+                    ignore=shutil.ignore_patterns("snapshots", "tmp", "keys"))
+    return Store(root)
+
+
 @pytest.fixture
 def fresh_store(busybox_image: BusyboxImage, tmp_path: Path) -> Store:
     """A private store that starts with only the busybox image (copied, so cache state and
     tags of one test never leak into another)."""
-    root = tmp_path / "store"
-    shutil.copytree(busybox_image.store.root, root, symlinks=True,
-                    ignore=shutil.ignore_patterns("snapshots", "tmp", "keys"))
-    return Store(root)
+    return busybox_store_copy(busybox_image, tmp_path / "store")
+
+
+@pytest.fixture
+def second_store(busybox_image: BusyboxImage, tmp_path: Path) -> Store:
+    """Another private busybox store: a second machine."""
+    return busybox_store_copy(busybox_image, tmp_path / "store2")
 
 
 @pytest.fixture(scope="session")

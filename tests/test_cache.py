@@ -146,3 +146,24 @@ def test_explain_cache_names_the_changed_input(warm: Store, context: Path) -> No
     again = rebuild(warm, context, explain_cache=True, build_args={"LATE": "3"}).misses
     assert again == ["cache miss: ARG/ENV LATE added ('3')",
                      "cache miss: the step before it changed"]
+
+
+def test_cache_travels_between_stores_through_a_folder(warm: Store, second_store: Store,
+                                                       context: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "exported-cache"
+    rebuild(warm, context, cache_to=str(folder), cache_mode="max")
+    assert (folder / "index.json").exists() and (folder / "oci-layout").exists()
+    other = rebuild(second_store, context, cache_from=(str(folder),))
+    assert other.executed == [] and other.cached == ALL
+    (context / "last.txt").write_text("changed on the second machine\n")
+    assert rebuild(second_store, context, cache_from=(str(folder),)).executed == [
+        "COPY last.txt ./"]
+    assert second_store.check().ok
+
+
+def test_cache_from_a_folder_that_is_not_a_cache(fresh_store: Store, context: Path,
+                                                 tmp_path: Path) -> None:
+    from dfc.errors import DfcError
+
+    with pytest.raises(DfcError, match="not a dfc cache folder"):
+        rebuild(fresh_store, context, cache_from=(str(tmp_path),))

@@ -34,6 +34,9 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
     explain_cache: bool = False
+    cache_from: tuple[str, ...] = ()
+    cache_to: str | None = None
+    cache_mode: str = "min"
     backend: str = "native"
 
 
@@ -118,6 +121,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
         plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name)
         options = BuildOptions(dockerfile=context.dockerfile_name,
                                explain_cache=request.explain_cache, no_cache=request.no_cache,
+                               cache_from=request.cache_from, cache_to=request.cache_to,
+                               cache_mode=request.cache_mode,
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend)
         warn_unconsumed(plan, request.build_args, report)

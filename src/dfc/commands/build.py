@@ -40,6 +40,12 @@ def build_command(
         "--no-cache-filter", help="Stages not to take from the cache.")] = None,
     explain_cache: Annotated[bool, typer.Option(
         "--explain-cache", help="Say why each executed step missed the cache.")] = False,
+    cache_from: Annotated[list[str] | None, typer.Option(
+        "--cache-from", help="type=local,src=DIR: reuse a cache exported with --cache-to.")]
+    = None,
+    cache_to: Annotated[str | None, typer.Option(
+        "--cache-to", help="type=local,dest=DIR[,mode=min|max]: export the build cache.")]
+    = None,
     iidfile: Annotated[Path | None, typer.Option("--iidfile", help="Write the image ID "
                                                  "here.")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the image ID.")]
@@ -54,7 +60,11 @@ def build_command(
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build, parse_key_values
     from dfc.cache.store import Store
+    from dfc.cache.transfer import parse_cache_option
     from dfc.progress import reporter
+
+    sources = tuple(parse_cache_option(v, "--cache-from")["src"] for v in cache_from or [])
+    export = parse_cache_option(cache_to, "--cache-to") if cache_to else {}
 
     request = BuildRequest(
         context=context, dockerfile=file, tags=tuple(tag or ()),
@@ -62,7 +72,8 @@ def build_command(
         platform=platform, labels=parse_key_values(label or [], "--label"),
         no_cache=no_cache,
         no_cache_filter=tuple(n for item in no_cache_filter or [] for n in item.split(",")),
-        explain_cache=explain_cache, backend=runtime,
+        explain_cache=explain_cache, cache_from=sources, cache_to=export.get("dest"),
+        cache_mode=export.get("mode", "min"), backend=runtime,
     )
     report = reporter(progress.value, quiet)
     try:
