@@ -32,6 +32,7 @@ def lookup(store: Store, key: str) -> Result | None:
         return None
     if result.layer is not None and not store.has_blob(result.layer.digest):
         return None
+    store.touch_key(key)
     return result
 
 

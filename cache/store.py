@@ -14,6 +14,7 @@ manifest as an entry without annotations: Docker's dangling `<none>` image.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -239,6 +240,43 @@ class Store:
             return self._key_path(key).read_bytes()
         except FileNotFoundError:
             return None
+
+    def touch_key(self, key: str) -> None:
+        """Mark a cache record as used now (prune filters and --keep-storage go by it)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(self._key_path(key))
+
+    def keys(self) -> list[Path]:
+        """The cache record files (their mtime is when the record was last used)."""
+        return sorted((self.root / "keys").iterdir())
+
+    # garbage collection
+
+    def lock(self):  # type: ignore[no-untyped-def]
+        """The store-wide lock that index.json changes and garbage collection take."""
+        return locked(self._lock_path)
+
+    def gc_lock(self, *, shared: bool = False):  # type: ignore[no-untyped-def]
+        """Builds hold this shared while they use snapshots and blobs; garbage collection
+        takes it exclusively, so it never pulls a layer from under a running build."""
+        return locked(self.root / "gc.lock", shared=shared)
+
+    def blobs(self) -> list[str]:
+        return ["sha256:" + path.name for path in sorted(self._blobs.iterdir())]
+
+    def referenced(self) -> set[str]:
+        """Every blob an image of index.json needs (manifests, configs, layers)."""
+        return set(self._referenced())
+
+    def remove_blob(self, digest: str) -> int:
+        """Delete a blob; returns the bytes freed."""
+        path = self.blob_path(digest)
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            return 0
+        return size
 
     # index.json and tags
 

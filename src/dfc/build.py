@@ -117,7 +117,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
           stdin: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store` and tag it."""
     epoch = source_date_epoch()
-    with open_context(request.context, request.dockerfile, stdin) as context:
+    with store.gc_lock(shared=True), \
+            open_context(request.context, request.dockerfile, stdin) as context:
         plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name)
         options = BuildOptions(dockerfile=context.dockerfile_name,
                                explain_cache=request.explain_cache, no_cache=request.no_cache,
@@ -127,10 +128,10 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                backend=request.backend)
         warn_unconsumed(plan, request.build_args, report)
         result = Executor(plan, store, context.origin(), options, report).build()
-    stored = write_final_image(store, plan, result, request.labels, epoch)
-    tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
-    if not tags:
-        store.add(stored.manifest)
+        stored = write_final_image(store, plan, result, request.labels, epoch)
+        tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
+        if not tags:
+            store.add(stored.manifest)
     report(events.Note(step=0, message=f"writing image {stored.config.digest}"))
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))

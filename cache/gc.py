@@ -1,0 +1,93 @@
+"""Garbage collection of the build cache (`dfc builder prune`).
+
+What can go: cache records (by default only those whose layer no image uses; with
+`all_records` every one), then every blob neither an image nor a remaining record needs,
+and the unpacked snapshots, plans and temporary files (all rebuilt on demand). The store
+lock is held throughout, so no tag or blob write races the sweep.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import msgspec
+
+from dfc.cache.index import Result
+from dfc.cache.store import Store
+
+REBUILDABLE = ("snapshots", "plans", "explain", "tmp", "ingest")
+
+
+class PruneReport(msgspec.Struct, frozen=True):
+    records: tuple[str, ...]
+    reclaimed: int
+
+
+def prune(store: Store, *, all_records: bool = False, until: float | None = None,
+          keep_storage: int | None = None) -> PruneReport:
+    """Prune the build cache. `until`: only records unused for that many seconds;
+    `keep_storage`: drop least recently used records until the cache fits in it."""
+    with store.gc_lock(), store.lock():
+        in_images = store.referenced()
+        records = _records(store)
+        doomed = _choose(records, in_images, all_records, until, keep_storage, store)
+        for path, _, _ in doomed:
+            path.unlink(missing_ok=True)
+        kept = {r.layer.digest for path, r, _ in records
+                if path.exists() and r.layer is not None}
+        reclaimed = sum(store.remove_blob(d) for d in store.blobs()
+                        if d not in in_images and d not in kept)
+        reclaimed += sum(_remove_tree(store.root / name) for name in REBUILDABLE
+                         if all_records or name != "plans")
+        (store.root / "ingest").mkdir(exist_ok=True)
+        (store.root / "statcache").unlink(missing_ok=True)
+    return PruneReport(tuple(path.name for path, _, _ in doomed), reclaimed)
+
+
+def _records(store: Store) -> list[tuple[Path, Result, float]]:
+    found = []
+    for path in store.keys():
+        try:
+            result = msgspec.json.decode(path.read_bytes(), type=Result)
+        except (OSError, msgspec.DecodeError):
+            result = Result()
+        found.append((path, result, path.stat().st_mtime))
+    return found
+
+
+def _choose(records: list[tuple[Path, Result, float]], in_images: set[str], all_records: bool,
+            until: float | None, keep_storage: int | None, store: Store
+            ) -> list[tuple[Path, Result, float]]:
+    """The records to delete: the candidates (unused by images unless `all_records`, and
+    idle for `until` seconds), all of them, or with `keep_storage` the least recently
+    used ones until the cache fits."""
+    now = time.time()
+    candidates = [rec for rec in records
+                  if (all_records or rec[1].layer is None
+                      or rec[1].layer.digest not in in_images)
+                  and (until is None or now - rec[2] >= until)]
+    if keep_storage is None:
+        return candidates
+    size = sum(_layer_size(rec[1], store) for rec in records)
+    doomed = []
+    for rec in sorted(candidates, key=lambda rec: rec[2]):
+        if size <= keep_storage:
+            break
+        doomed.append(rec)
+        size -= _layer_size(rec[1], store)
+    return doomed
+
+
+def _layer_size(result: Result, store: Store) -> int:
+    return result.layer.size if result.layer is not None and store.has_blob(
+        result.layer.digest) else 0
+
+
+def _remove_tree(path: Path) -> int:
+    if not path.exists():
+        return 0
+    size = sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    shutil.rmtree(path, ignore_errors=True)
+    return size
