@@ -19,6 +19,7 @@ from dfc.errors import DfcError
 from dfc.runtime import configs, events, image
 from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
+from dfc.runtime.export import OutputSpec, export
 
 
 class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,6 +35,7 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
     backend: str = "native"
+    outputs: tuple[OutputSpec, ...] = ()
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -74,8 +76,9 @@ def read_image(store: Store, name: str) -> image.ImageConfig:
 
 
 def build(request: BuildRequest, store: Store, report: events.Reporter,
-          stdin: BinaryIO | None = None) -> BuildResult:
-    """Build the request's target into `store` and tag it."""
+          stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> BuildResult:
+    """Build the request's target into `store`, tag it and export it as asked
+    (`stdout` takes the outputs whose dest is `-`)."""
     from dfc.compiler.context import CompileContext
     from dfc.compiler.pipeline import compile_text
 
@@ -95,6 +98,10 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     report(events.Note(step=0, message=f"writing image {stored.config.digest}"))
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))
+    record = store.resolve(stored.manifest.digest)
+    for spec in request.outputs:
+        report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
+        export(store, spec, record, tags, stdout)
     return BuildResult(stored.config.digest, stored.manifest.digest, tags)
 
 

@@ -48,11 +48,15 @@ def build_command(
                                               help="Store folder.")] = None,
     runtime: Annotated[str, typer.Option("--runtime", help="RUN sandbox: native, runc, "
                                          "crun.")] = "native",
+    output: Annotated[list[str] | None, typer.Option(
+        "-o", "--output", help="type=oci|docker|local|tar,dest=PATH, or a folder "
+        "(local), or - (tar to stdout); repeatable.")] = None,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build, parse_key_values
     from dfc.cache.store import Store
     from dfc.progress import reporter
+    from dfc.runtime.export import parse_output
 
     request = BuildRequest(
         context=context, dockerfile=file, tags=tuple(tag or ()),
@@ -60,11 +64,11 @@ def build_command(
         platform=platform, labels=parse_key_values(label or [], "--label"),
         no_cache=no_cache,
         no_cache_filter=tuple(n for item in no_cache_filter or [] for n in item.split(",")),
-        backend=runtime,
+        backend=runtime, outputs=tuple(parse_output(o) for o in output or ()),
     )
     report = reporter(progress.value, quiet)
     try:
-        result = build(request, Store(root), report, sys.stdin.buffer)
+        result = build(request, Store(root), report, sys.stdin.buffer, sys.stdout.buffer)
     finally:
         close = getattr(report, "close", None)
         if close is not None:
