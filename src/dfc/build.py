@@ -19,6 +19,7 @@ from dfc.errors import DfcError
 from dfc.runtime import configs, events, image
 from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
+from dfc.runtime.export import OutputSpec, export
 
 
 class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +39,7 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     cache_to: str | None = None
     cache_mode: str = "min"
     backend: str = "native"
+    outputs: tuple[OutputSpec, ...] = ()
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -114,8 +116,17 @@ def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: s
 
 
 def build(request: BuildRequest, store: Store, report: events.Reporter,
+<<<<<<< HEAD
           stdin: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store` and tag it."""
+=======
+          stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> BuildResult:
+    """Build the request's target into `store`, tag it and export it as asked
+    (`stdout` takes the outputs whose dest is `-`)."""
+    from dfc.compiler.context import CompileContext
+    from dfc.compiler.pipeline import compile_text
+
+>>>>>>> images
     epoch = source_date_epoch()
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
@@ -135,6 +146,10 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     report(events.Note(step=0, message=f"writing image {stored.config.digest}"))
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))
+    record = store.resolve(stored.manifest.digest)
+    for spec in request.outputs:
+        report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
+        export(store, spec, record, tags, stdout)
     return BuildResult(stored.config.digest, stored.manifest.digest, tags)
 
 

@@ -56,12 +56,16 @@ def build_command(
                                               help="Store folder.")] = None,
     runtime: Annotated[str, typer.Option("--runtime", help="RUN sandbox: native, runc, "
                                          "crun.")] = "native",
+    output: Annotated[list[str] | None, typer.Option(
+        "-o", "--output", help="type=oci|docker|local|tar,dest=PATH, or a folder "
+        "(local), or - (tar to stdout); repeatable.")] = None,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build, parse_key_values
     from dfc.cache.store import Store
     from dfc.cache.transfer import parse_cache_option
     from dfc.progress import reporter
+    from dfc.runtime.export import parse_output
 
     sources = tuple(parse_cache_option(v, "--cache-from")["src"] for v in cache_from or [])
     export = parse_cache_option(cache_to, "--cache-to") if cache_to else {}
@@ -74,10 +78,11 @@ def build_command(
         no_cache_filter=tuple(n for item in no_cache_filter or [] for n in item.split(",")),
         explain_cache=explain_cache, cache_from=sources, cache_to=export.get("dest"),
         cache_mode=export.get("mode", "min"), backend=runtime,
+        outputs=tuple(parse_output(o) for o in output or ()),
     )
     report = reporter(progress.value, quiet)
     try:
-        result = build(request, Store(root), report, sys.stdin.buffer)
+        result = build(request, Store(root), report, sys.stdin.buffer, sys.stdout.buffer)
     finally:
         close = getattr(report, "close", None)
         if close is not None:

@@ -1,0 +1,198 @@
+"""`dfc images`, `history`, `inspect`, `tag`, `rmi`, `image prune`: Docker's commands and
+output over the store, also under `dfc image ls|history|inspect|tag|rm|prune`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from dfc.commands.formatting import Template, ellipsis, human_size, since
+from dfc.commands.options import FormatOpt, RootOpt, open_store
+from dfc.errors import DfcError
+
+IMAGE_HEADERS = {
+    "ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
+    "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE",
+    "Containers": "CONTAINERS", "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE",
+    "VirtualSize": "VIRTUAL SIZE",
+}
+HISTORY_HEADERS = {
+    "ID": "IMAGE", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT",
+    "CreatedBy": "CREATED BY", "Size": "SIZE", "Comment": "COMMENT",
+}
+_IMAGES_TABLE = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+_DIGESTS_TABLE = ("table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}"
+                  "\t{{.Size}}")
+_HISTORY_TABLE = ("table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}"
+                  "\t{{.Comment}}")
+
+image_app = typer.Typer(help="Manage images.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("images")(images_command)
+    app.command("history")(history_command)
+    app.command("inspect")(inspect_command)
+    app.command("tag")(tag_command)
+    app.command("rmi")(rmi_command)
+    image_app.command("ls")(images_command)
+    image_app.command("history")(history_command)
+    image_app.command("inspect")(inspect_command)
+    image_app.command("tag")(tag_command)
+    image_app.command("rm")(rmi_command)
+    image_app.command("prune")(prune_command)
+    app.add_typer(image_app, name="image")
+
+
+def short_id(digest: str, no_trunc: bool) -> str:
+    """`sha256:<64 hex>` untouched with --no-trunc, else Docker's 12 hex characters."""
+    return digest if no_trunc else digest.removeprefix("sha256:")[:12]
+
+
+def images_command(
+    reference: Annotated[str | None, typer.Argument(help="REPOSITORY[:TAG] to list.")] = None,
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Show all images (dfc keeps no "
+                                       "intermediate images: same as without).")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only show image IDs.")]
+    = False,
+    digests: Annotated[bool, typer.Option("--digests", help="Show digests.")] = False,
+    no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Don't truncate output.")]
+    = False,
+    filter_: Annotated[list[str] | None, typer.Option(
+        "-f", "--filter", help="dangling=true|false, label=K[=V], before=IMG, since=IMG, "
+        "reference=PATTERN")] = None,
+    fmt: FormatOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """List images: one row per name, `<none>` for an image without one."""
+    from dfc.commands.listing import image_rows, select
+
+    store = open_store(root)
+    filters = list(filter_ or [])
+    if reference:
+        filters.append(f"reference={reference}")
+    rows = image_rows(select(store, filters), no_trunc)
+    template = "{{.ID}}" if quiet else fmt or (_DIGESTS_TABLE if digests else _IMAGES_TABLE)
+    typer.echo(Template(template, list(IMAGE_HEADERS)).render(rows, IMAGE_HEADERS), nl=False)
+
+
+def history_command(
+    image: Annotated[str, typer.Argument(help="Image.")],
+    no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Don't truncate output.")]
+    = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only show image IDs.")]
+    = False,
+    fmt: FormatOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Show the history of an image, newest step first."""
+    from dfc.runtime.images import history, view
+
+    store = open_store(root)
+    rows = []
+    for entry in history(view(store, store.resolve(image))):
+        created_by = entry.created_by.replace("\t", " ")
+        rows.append({
+            "ID": short_id(entry.image, no_trunc) if entry.image else "<missing>",
+            "CreatedSince": since(entry.created),
+            "CreatedAt": _rfc3339(entry.created),
+            "CreatedBy": created_by if no_trunc else ellipsis(created_by, 45),
+            "Size": human_size(entry.size, 3),
+            "Comment": entry.comment,
+        })
+    template = "{{.ID}}" if quiet else fmt or _HISTORY_TABLE
+    typer.echo(Template(template, list(HISTORY_HEADERS)).render(rows, HISTORY_HEADERS),
+               nl=False)
+
+
+def _rfc3339(when: object) -> str:
+    from datetime import datetime
+
+    if not isinstance(when, datetime):
+        return ""
+    return when.astimezone().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def inspect_command(
+    images: Annotated[list[str], typer.Argument(help="Images.")],
+    fmt: FormatOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Show images as `docker image inspect` does (a JSON array)."""
+    from dfc.commands.formatting import go_json
+    from dfc.runtime.images import inspect, view
+
+    store = open_store(root)
+    found, missing = [], []
+    for ref in images:
+        try:
+            found.append(inspect(view(store, store.resolve(ref))))
+        except DfcError as exc:
+            missing.append(exc.message)
+    if fmt:
+        for data in found:
+            typer.echo(Template(fmt, list(data)).render_one(
+                {k: v if isinstance(v, str) else go_json(v) for k, v in data.items()}))
+    else:
+        typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
+    if missing:
+        raise DfcError("\n".join(missing))
+
+
+def tag_command(
+    source: Annotated[str, typer.Argument(help="SOURCE_IMAGE[:TAG]")],
+    target: Annotated[str, typer.Argument(help="TARGET_IMAGE[:TAG]")],
+    root: RootOpt = None,
+) -> None:
+    """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE."""
+    store = open_store(root)
+    store.tag(target, store.resolve(source).manifest)
+
+
+def rmi_command(
+    images: Annotated[list[str], typer.Argument(help="Images.")],
+    force: Annotated[bool, typer.Option("-f", "--force", help="Force removal.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Remove images: untag a name; delete the image with its last name, and its blobs
+    that no other image uses."""
+    from dfc.runtime.removal import remove_images
+
+    done, errors = remove_images(open_store(root), images, force=force)
+    for removal in done:
+        for name in removal.untagged:
+            typer.echo(f"Untagged: {name}")
+        for digest in removal.deleted:
+            typer.echo(f"Deleted: {digest}")
+    if errors:
+        raise DfcError("\n".join(errors))
+
+
+def prune_command(
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Remove all unused images, not "
+                                       "just dangling ones.")] = False,
+    force: Annotated[bool, typer.Option("-f", "--force", help="Do not prompt for "
+                                        "confirmation.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Remove dangling images (all images with -a: dfc runs no containers, so none is in
+    use), then every blob no image uses."""
+    from dfc.runtime.removal import prune_images
+
+    if not force:
+        what = ("all images without at least one container associated to them" if all_
+                else "all dangling images")
+        typer.echo(f"WARNING! This will remove {what}.")
+        if not typer.confirm("Are you sure you want to continue?", default=False):
+            return
+    removal = prune_images(open_store(root), everything=all_)
+    if removal.untagged or removal.deleted:
+        typer.echo("Deleted Images:")
+        for name in removal.untagged:
+            typer.echo(f"untagged: {name}")
+        for digest in removal.deleted:
+            typer.echo(f"deleted: {digest}")
+        typer.echo("")
+    typer.echo(f"Total reclaimed space: {human_size(removal.reclaimed)}")
