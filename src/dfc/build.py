@@ -116,17 +116,9 @@ def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: s
 
 
 def build(request: BuildRequest, store: Store, report: events.Reporter,
-<<<<<<< HEAD
-          stdin: BinaryIO | None = None) -> BuildResult:
-    """Build the request's target into `store` and tag it."""
-=======
           stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store`, tag it and export it as asked
     (`stdout` takes the outputs whose dest is `-`)."""
-    from dfc.compiler.context import CompileContext
-    from dfc.compiler.pipeline import compile_text
-
->>>>>>> images
     epoch = source_date_epoch()
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
