@@ -167,3 +167,39 @@ def test_cache_from_a_folder_that_is_not_a_cache(fresh_store: Store, context: Pa
 
     with pytest.raises(DfcError, match="not a dfc cache folder"):
         rebuild(fresh_store, context, cache_from=(str(tmp_path),))
+
+
+def test_builder_prune_keeps_what_images_use_unless_all(fresh_store: Store,
+                                                        dfc_cmd: list[str]) -> None:
+    import subprocess
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "multistage"
+    first = rebuild(fresh_store, example, tags=("kept",))
+    prune = [*dfc_cmd, "builder", "prune", "-f", "--root", str(fresh_store.root)]
+    done = subprocess.run(prune, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Deleted build cache objects:")
+    assert len(done.stdout.split("\n\n")[0].splitlines()) == 4  # the build stage's records
+    assert fresh_store.check().ok
+    again = rebuild(fresh_store, example, tags=("kept",))
+    # The build stage runs again, gives the same files, so the final COPY --from hits.
+    assert again.executed == first.executed[:3]
+    assert again.cached == first.executed[3:]
+    done = subprocess.run([*prune, "--all"], capture_output=True, text=True)
+    assert done.returncode == 0 and fresh_store.check().ok
+    assert rebuild(fresh_store, example).executed == first.executed
+
+
+def test_builder_prune_keep_storage_and_until(warm: Store, context: Path,
+                                              dfc_cmd: list[str]) -> None:
+    import subprocess
+
+    base = [*dfc_cmd, "builder", "prune", "-f", "-a", "--root", str(warm.root)]
+    kept = subprocess.run([*base, "--filter", "until=1h"], capture_output=True, text=True)
+    assert kept.returncode == 0 and "Deleted" not in kept.stdout
+    assert rebuild(warm, context).executed == []
+    bad = subprocess.run([*base, "--keep-storage", "lots"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "invalid size" in bad.stderr
+    done = subprocess.run([*base, "--keep-storage", "0"], capture_output=True, text=True)
+    assert done.returncode == 0 and "Deleted build cache objects:" in done.stdout
+    assert rebuild(warm, context).executed == ALL

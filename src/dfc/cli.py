@@ -70,9 +70,9 @@ def parse_command(
 
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
-    from dfc.commands import build, images, system, transfer
+    from dfc.commands import build, builder, images, system, transfer
 
-    for module in (build, images, transfer, system):
+    for module in (build, builder, images, transfer, system):
         module.register(app)
 
 

@@ -1,0 +1,78 @@
+"""`dfc builder prune`: reclaim the space of the build cache, as `docker builder prune`."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import typer
+
+from dfc.commands.formatting import human_size
+from dfc.commands.options import RootOpt, open_store
+from dfc.errors import UsageError
+
+builder_app = typer.Typer(help="Manage the build cache.", no_args_is_help=True)
+SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgtp]?)i?b?\s*$", re.IGNORECASE)
+
+
+def register(app: typer.Typer) -> None:
+    builder_app.command("prune")(prune_command)
+    app.add_typer(builder_app, name="builder")
+
+
+def parse_size(text: str) -> int:
+    """docker's RAMInBytes: `512MB`, `10g`, `1.5GiB` (binary multiples).
+
+    >>> parse_size("512MB"), parse_size("1g"), parse_size("100")
+    (536870912, 1073741824, 100)
+    """
+    match = SIZE.match(text)
+    if match is None:
+        raise UsageError(f"invalid size: {text!r}")
+    power = " kmgtp".index(match.group(2).lower() or " ")
+    return int(float(match.group(1)) * 1024**power)
+
+
+def parse_until(filters: list[str]) -> float | None:
+    """`--filter until=24h` -> seconds (Go durations)."""
+    from dfc.grammar.durations import DurationError, parse_duration
+
+    until = None
+    for item in filters:
+        key, sep, value = item.partition("=")
+        if key != "until" or not sep:
+            raise UsageError(f"invalid filter {item!r} (supported: until=DURATION)")
+        try:
+            until = parse_duration(value) / 1e9
+        except DurationError as exc:
+            raise UsageError(f"invalid filter {item!r}: {exc}") from None
+    return until
+
+
+def prune_command(
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Remove all build cache, not "
+                                       "just what no image uses.")] = False,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help="until=DURATION: "
+                                                      "only cache unused that long.")] = None,
+    keep_storage: Annotated[str | None, typer.Option("--keep-storage", help="Keep this much "
+                                                     "cache (least recently used goes).")]
+    = None,
+    force: Annotated[bool, typer.Option("-f", "--force", help="Do not ask.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Remove build cache."""
+    from dfc.cache.gc import prune
+
+    until = parse_until(filters or [])
+    keep = parse_size(keep_storage) if keep_storage else None
+    if not force and not typer.confirm(
+            "WARNING! This will remove all dangling build cache. Are you sure you want to "
+            "continue?", default=False):
+        raise typer.Exit(1)
+    report = prune(open_store(root), all_records=all_, until=until, keep_storage=keep)
+    if report.records:
+        typer.echo("Deleted build cache objects:")
+        for key in report.records:
+            typer.echo(key.removeprefix("sha256:")[:25])
+        typer.echo("")
+    typer.echo(f"Total:\t{human_size(report.reclaimed, 3)}")
