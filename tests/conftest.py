@@ -3,7 +3,6 @@ busybox-static, for every test that needs something to build FROM."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,9 +16,8 @@ from dfc.cache.store import Store
 from dfc.runtime.importers import import_rootfs
 
 BUSYBOX = Path("/bin/busybox")
+ROOTFS_SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "busybox" / "rootfs.sh"
 BUSYBOX_EPOCH = 1_700_000_000
-PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-GROUP = "root:x:0:\nnogroup:x:65534:\n"
 
 
 class BusyboxImage(NamedTuple):
@@ -30,20 +28,8 @@ class BusyboxImage(NamedTuple):
 
 
 def make_busybox_rootfs(root: Path) -> None:
-    """/bin/busybox, one /bin symlink per applet, /etc/passwd and /etc/group, /tmp, /root."""
-    for d in ("bin", "etc", "root", "tmp"):
-        (root / d).mkdir(parents=True)
-    os.chmod(root / "tmp", 0o1777)
-    os.chmod(root / "root", 0o700)
-    shutil.copy(BUSYBOX, root / "bin" / "busybox")
-    os.chmod(root / "bin" / "busybox", 0o755)
-    applets = subprocess.run([str(BUSYBOX), "--list"], check=True, capture_output=True,
-                             text=True).stdout.split()
-    for applet in applets:
-        if applet != "busybox":
-            os.symlink("busybox", root / "bin" / applet)
-    (root / "etc" / "passwd").write_text(PASSWD)
-    (root / "etc" / "group").write_text(GROUP)
+    """The busybox tree of examples/busybox/rootfs.sh (one recipe for tests, demo, bench)."""
+    subprocess.run(["bash", str(ROOTFS_SCRIPT), str(root)], check=True)
 
 
 @pytest.fixture(scope="session")
