@@ -151,21 +151,24 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
     paths = [s for s in step.sources if isinstance(s, ir.PathSource)]
     remote = [s for s in step.sources if isinstance(s, ir.UrlSource | ir.GitSource)]
     inline = [s for s in step.sources if isinstance(s, ir.InlineSource)]
-    matches: list[tuple[Origin, str, str]] = []
+    matches: list[tuple[Origin, str, str, bool]] = []
     for source in paths:
         if origin is None:
             raise CopyError(f"{step.instruction} has no origin for {source.path}")
-        matches += [(origin, match, source.path) for match in select(origin, source.path)]
+        matches += [(origin, match, source.path, False)
+                    for match in select(origin, source.path)]
     for source in remote:
         if fetch is None:
             raise CopyError(f"{step.instruction} cannot fetch {source.url} here")
         fetched_origin, fetched = fetch(source, scratch, step.checksum, step.keep_git_dir)
-        matches.append((fetched_origin, fetched, fetched))
+        matches.append((fetched_origin, fetched, fetched, isinstance(source, ir.UrlSource)))
     target = Target(view, step.dest, len(matches) + len(inline) > 1)
     if target.is_dir:
         copier.add_dir(target.rel)
-    for match_origin, match, written in matches:
-        _copy_match(copier, step, target, match_origin, match, written, scratch)
+    for match_origin, match, written, downloaded in matches:
+        # A local archive is extracted unless --unpack=false; a download only with --unpack.
+        unpack = step.unpack is True if downloaded else step.unpack is not False
+        _copy_match(copier, step, target, match_origin, match, written, scratch, unpack)
     for source in inline:
         path = target.path_for(source.name)
         copier.parents(path)
@@ -175,7 +178,7 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
 
 
 def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin, match: str,
-                written: str, scratch: str) -> None:
+                written: str, scratch: str, unpack: bool) -> None:
     full = os.path.join(origin.root, match)
     st = os.stat(full)
     name = posixpath.basename(match) if match else ""
@@ -186,7 +189,7 @@ def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin, m
     if stat.S_ISDIR(st.st_mode):
         copier.copy_tree(origin, match, target.rel, top_is_dest=True)
         return
-    if step.instruction == "ADD" and step.unpack is not False and is_archive(full):
+    if step.instruction == "ADD" and unpack and is_archive(full):
         copier.add_dir(target.rel)
         for entry in archive_entries(full, target.rel, scratch):
             copier.parents(entry.path)
