@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import BinaryIO
 
 import msgspec
@@ -189,17 +189,3 @@ def dated(history: tuple[image.History, ...], epoch: int | None
 def _platform(text: str) -> tuple[str, str, str]:
     parts = text.split("/")
     return parts[0], parts[1], parts[2] if len(parts) > 2 else ""
-
-
-def parse_key_values(items: Sequence[str], what: str) -> dict[str, str]:
-    """`K=V` options; a bare `K` takes its value from the environment (or is skipped)."""
-    values: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not key:
-            raise DfcError(f"invalid {what}: {item!r} (expected KEY=VALUE)")
-        if sep:
-            values[key] = value
-        elif key in os.environ:
-            values[key] = os.environ[key]
-    return values

@@ -7,17 +7,11 @@ shows a traceback only with --debug.
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from dfc.errors import DfcError
-
-if TYPE_CHECKING:
-    from dfc.compiler.ir import Plan
-    from dfc.source import Source
 
 app = typer.Typer(
     name="dfc",
@@ -38,41 +32,11 @@ def _options(
     STATE["debug"] = debug
 
 
-class ParseFormat(StrEnum):
-    json = "json"
-    text = "text"
-
-
-def read_input(path: str) -> tuple[bytes, str]:
-    """Bytes and display name of FILE, or of stdin for `-`."""
-    if path == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    try:
-        return Path(path).read_bytes(), path
-    except OSError as exc:
-        raise DfcError(f"cannot read {path}: {exc.strerror}") from None
-
-
-@app.command("parse")
-def parse_command(
-    file: Annotated[str, typer.Argument(help="Dockerfile to parse, or - for stdin.")]
-    = "Dockerfile",
-    fmt: Annotated[ParseFormat, typer.Option("--format", help="Output format.")] = ParseFormat.text,
-) -> None:
-    """Print the typed AST of a Dockerfile."""
-    from dfc.grammar.dump import dump_json, dump_text
-    from dfc.grammar.parser import parse_dockerfile
-
-    data, name = read_input(file)
-    tree = parse_dockerfile(data, name)
-    typer.echo(dump_json(tree) if fmt is ParseFormat.json else dump_text(tree), nl=False)
-
-
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
-    from dfc.commands import build, builder, images, system, transfer
+    from dfc.commands import build, builder, images, plan, system, transfer
 
-    for module in (build, builder, images, transfer, system):
+    for module in (plan, build, builder, images, transfer, system):
         module.register(app)
 
 
@@ -89,8 +53,8 @@ def main() -> None:
     except (typer.Exit, SystemExit) as exc:
         code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
         sys.exit(code)
-    except typer.Abort:
-        typer.echo("Aborted.", err=True)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the one place internal errors are shown
         import click
@@ -102,90 +66,3 @@ def main() -> None:
             raise
         typer.echo(f"internal error: {exc!r} (run with --debug for a traceback)", err=True)
         sys.exit(70)
-
-
-class CompileFormat(StrEnum):
-    json = "json"
-    text = "text"
-
-
-class GraphFormat(StrEnum):
-    dot = "dot"
-    json = "json"
-    mermaid = "mermaid"
-
-
-FileArg = Annotated[str, typer.Argument(help="Dockerfile, or - for stdin.")]
-FileOpt = Annotated[str | None, typer.Option("-f", "--file", help="Dockerfile (overrides FILE).")]
-BuildArgOpt = Annotated[
-    list[str] | None, typer.Option("--build-arg", help="Build-time variable K=V (repeatable).")
-]
-TargetOpt = Annotated[str | None, typer.Option("--target", help="Stage to build.")]
-PlatformOpt = Annotated[str | None, typer.Option("--platform", help="Target platform.")]
-
-
-def build_args_of(items: list[str] | None) -> dict[str, str]:
-    """`K=V` pairs; a bare `K` takes its value from the environment, as docker does."""
-    import os
-
-    args: dict[str, str] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if sep:
-            args[key] = value
-        elif key in os.environ:
-            args[key] = os.environ[key]
-    return args
-
-
-def compile_file(
-    file: str, dockerfile: str | None, build_arg: list[str] | None, target: str | None,
-    platform: str | None,
-) -> tuple[Plan, Source]:
-    """Read and compile the chosen Dockerfile; also returns its Source for labels."""
-    from dfc import compile_dockerfile
-    from dfc.source import Source
-
-    data, name = read_input(dockerfile or file)
-    plan = compile_dockerfile(
-        data, name, build_args=build_args_of(build_arg), target=target, platform=platform
-    )
-    return plan, Source(name, data.decode("utf-8", "replace"))
-
-
-@app.command("compile")
-def compile_command(
-    file: FileArg = "Dockerfile",
-    dockerfile: FileOpt = None,
-    build_arg: BuildArgOpt = None,
-    target: TargetOpt = None,
-    platform: PlatformOpt = None,
-    fmt: Annotated[CompileFormat, typer.Option("--format", help="Output format.")]
-    = CompileFormat.text,
-) -> None:
-    """Print the resolved build plan: stages, steps, their state and history."""
-    from dfc.compiler.dump import dump_json, dump_text
-
-    plan, source = compile_file(file, dockerfile, build_arg, target, platform)
-    typer.echo(dump_json(plan) if fmt is CompileFormat.json else dump_text(plan, source), nl=False)
-
-
-@app.command("graph")
-def graph_command(
-    file: FileArg = "Dockerfile",
-    dockerfile: FileOpt = None,
-    build_arg: BuildArgOpt = None,
-    target: TargetOpt = None,
-    platform: PlatformOpt = None,
-    dot: Annotated[bool, typer.Option("--dot", help="Same as --format dot.")] = False,
-    fmt: Annotated[GraphFormat, typer.Option("--format", help="Output format.")]
-    = GraphFormat.dot,
-    prune: Annotated[bool, typer.Option("--prune", help="Hide unreachable stages.")] = False,
-) -> None:
-    """Print the stage graph: one cluster per stage, one node per step, dependency
-    edges; stages the target does not need are greyed (hidden with --prune)."""
-    from dfc.compiler.graph import to_dot, to_json, to_mermaid
-
-    plan, source = compile_file(file, dockerfile, build_arg, target, platform)
-    render = {GraphFormat.dot: to_dot, GraphFormat.json: to_json, GraphFormat.mermaid: to_mermaid}
-    typer.echo(render[GraphFormat.dot if dot else fmt](plan, source, prune), nl=False)

@@ -61,9 +61,10 @@ def build_command(
         "(local), or - (tar to stdout); repeatable.")] = None,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
-    from dfc.build import BuildRequest, build, parse_key_values
+    from dfc.build import BuildRequest, build
     from dfc.cache.store import Store
     from dfc.cache.transfer import parse_cache_option
+    from dfc.commands.options import parse_key_values
     from dfc.progress import reporter
     from dfc.runtime.export import parse_output
 
