@@ -39,7 +39,7 @@ def human_duration(seconds: float) -> str:
 
     >>> [human_duration(s) for s in (0.5, 1, 59, 90, 3000, 5400, 7200, 86400 * 3)]
     ['Less than a second', '1 second', '59 seconds', 'About a minute', '50 minutes', \
-'2 hours', '2 hours', '72 hours']
+'2 hours', '2 hours', '3 days']
     """
     s = int(seconds)
     minutes = int(seconds / 60)
