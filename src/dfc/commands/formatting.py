@@ -107,6 +107,18 @@ def tabulate(lines: Sequence[Sequence[str]]) -> str:
     return "".join(row + "\n" for row in out)
 
 
+def _text(value: object) -> str:
+    """A value as `{{.Field}}` prints it: strings and numbers as they are, booleans in
+    Go's spelling, lists and objects as JSON, a missing value as `<no value>`."""
+    if value is None:
+        return "<no value>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping | list):
+        return go_json(value)
+    return str(value)
+
+
 class Template:
     """A parsed `--format` value, rendered against one dict of string fields per row."""
 
@@ -152,13 +164,9 @@ class Template:
             value = self._lookup(row, path)
             if kind == "json":
                 out.append(go_json(dict(value) if isinstance(value, Mapping) else value))
-            elif value is None:
-                out.append("<no value>")
             else:
-                out.append(value if isinstance(value, str | int) and not isinstance(value, bool)
-                           else go_json(value) if isinstance(value, Mapping | list)
-                           else str(value).lower() if isinstance(value, bool) else str(value))
-        return "".join(map(str, out))
+                out.append(_text(value))
+        return "".join(out)
 
     def render(self, rows: Sequence[Mapping[str, object]], headers: Mapping[str, str]) -> str:
         """All rows, one per line; a table gets the header row and aligned columns."""
