@@ -16,8 +16,8 @@ from dfc.errors import DfcError
 
 _UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
-_FIELD = re.compile(r"\.([A-Za-z]\w*)")
-_JSON = re.compile(r"json\s+(\.|\.[A-Za-z]\w*)")
+_FIELD = re.compile(r"\.([A-Za-z]\w*)((?:\.[A-Za-z]\w*)*)")
+_JSON = re.compile(r"json\s+(\.|\.[A-Za-z][\w.]*)")
 _MIN_WIDTH, _PADDING = 10, 3  # docker's tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)
 
 
@@ -107,6 +107,18 @@ def tabulate(lines: Sequence[Sequence[str]]) -> str:
     return "".join(row + "\n" for row in out)
 
 
+def _text(value: object) -> str:
+    """A value as `{{.Field}}` prints it: strings and numbers as they are, booleans in
+    Go's spelling, lists and objects as JSON, a missing value as `<no value>`."""
+    if value is None:
+        return "<no value>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping | list):
+        return go_json(value)
+    return str(value)
+
+
 class Template:
     """A parsed `--format` value, rendered against one dict of string fields per row."""
 
@@ -126,26 +138,34 @@ class Template:
 
     @staticmethod
     def _action(action: str, fields: Sequence[str]) -> tuple[str, str]:
-        if m := _JSON.fullmatch(action):
-            name = m.group(1)[1:]
-            if name and name not in fields:
-                raise DfcError(f'template: can\'t evaluate field {name} in {{{{{action}}}}}')
-            return ("json", name)
-        if (m := _FIELD.fullmatch(action)) and m.group(1) in fields:
-            return ("field", m.group(1))
-        if m:
-            raise DfcError(f"template: can't evaluate field {m.group(1)} in {{{{{action}}}}}")
-        raise DfcError(f"template: unsupported action {{{{{action}}}}}")
+        """("field" or "json", dotted path); the first name must be a known field."""
+        m = _JSON.fullmatch(action)
+        kind, path = ("json", m.group(1)[1:]) if m else ("field", action[1:])
+        if not m and not _FIELD.fullmatch(action):
+            raise DfcError(f"template: unsupported action {{{{{action}}}}}")
+        if path and path.split(".")[0] not in fields:
+            raise DfcError(f"template: can't evaluate field {path.split('.')[0]} in "
+                           f"{{{{{action}}}}}")
+        return kind, path
+
+    @staticmethod
+    def _lookup(row: Mapping[str, object], path: str) -> object:
+        value: object = row
+        for name in path.split(".") if path else ():
+            value = value.get(name) if isinstance(value, Mapping) else None
+        return value
 
     def render_one(self, row: Mapping[str, object]) -> str:
         out = []
-        for kind, value in self.parts:
+        for kind, path in self.parts:
             if kind == "text":
-                out.append(value)
-            elif kind == "field":
-                out.append(str(row[value]))
+                out.append(path)
+                continue
+            value = self._lookup(row, path)
+            if kind == "json":
+                out.append(go_json(dict(value) if isinstance(value, Mapping) else value))
             else:
-                out.append(go_json(dict(row) if not value else row[value]))
+                out.append(_text(value))
         return "".join(out)
 
     def render(self, rows: Sequence[Mapping[str, object]], headers: Mapping[str, str]) -> str:

@@ -121,7 +121,6 @@ def inspect_command(
     root: RootOpt = None,
 ) -> None:
     """Show images as `docker image inspect` does (a JSON array)."""
-    from dfc.commands.formatting import go_json
     from dfc.runtime.images import inspect, view
 
     store = open_store(root)
@@ -133,8 +132,7 @@ def inspect_command(
             missing.append(exc.message)
     if fmt:
         for data in found:
-            typer.echo(Template(fmt, list(data)).render_one(
-                {k: v if isinstance(v, str) else go_json(v) for k, v in data.items()}))
+            typer.echo(Template(fmt, list(data)).render_one(data))
     else:
         typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
     if missing:
