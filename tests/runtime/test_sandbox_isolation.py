@@ -183,7 +183,8 @@ def test_mknod_cannot_reach_a_host_disk(sh: Step) -> None:
         script = (f"mknod /tmp/d b {major} {minor} || exit 10; head -c1 /tmp/d > /tmp/out; "
                   "echo \"rc=$? bytes=$(wc -c < /tmp/out)\"; rm /tmp/d")
         rc, out = sh(script)
-        assert rc == 0 and out.endswith("rc=1 bytes=0\n"), (major, minor, out)
+        # head's complaint comes on stderr, whose order against stdout is not fixed.
+        assert rc == 0 and "rc=1 bytes=0" in out.splitlines(), (major, minor, out)
 
 
 def test_proc_shows_only_the_container(sh: Step) -> None:
@@ -241,7 +242,8 @@ def test_network_none_has_only_loopback(sh: Step) -> None:
 
 def test_etc_files_are_buildkits_and_leave_no_trace(sh: Step, upper: Path) -> None:
     rc, out = sh("cat /etc/hosts; echo 1.2.3.4 x >> /etc/hosts || echo read-only")
-    assert out.startswith("127.0.0.1\tlocalhost buildkitsandbox\n") and "read-only" in out
+    lines = out.splitlines()  # the shell's complaint (stderr) may come anywhere
+    assert "127.0.0.1\tlocalhost buildkitsandbox" in lines and "read-only" in lines
     assert not (upper / "etc").exists()
 
 
@@ -276,7 +278,7 @@ def test_interrupted_step_is_torn_down(sh: Step, upper: Path, failure: str) -> N
     else:
         with pytest.raises(RuntimeError):
             _failing_sink_step(sh, f"echo out; sleep 60 & sleep 60; : {marker}")
-    for _ in range(50):
+    for _ in range(250):  # a loaded machine may take a while to reap the killed tree
         if not pids_with(marker):
             break
         time.sleep(0.02)
