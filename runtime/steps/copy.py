@@ -22,7 +22,7 @@ from dfc.cache.patterns import IgnoreMatcher
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime.archives import archive_entries, is_archive
-from dfc.runtime.layer import Entry, read_xattrs
+from dfc.runtime.layer import Entry, read_xattrs, stat_entry
 from dfc.runtime.modes import apply_chmod, parse_chmod
 from dfc.runtime.rootview import RootView
 from dfc.runtime.users import chown_ids
@@ -34,6 +34,16 @@ keep_git_dir): the origin to copy from and the path in it."""
 
 class CopyError(DfcError):
     """A COPY/ADD that cannot be carried out as written."""
+
+
+def existing_dir(view: RootView, rel: str) -> Entry | None:
+    """The entry of a directory the image already has, as it is. A layer that adds a file
+    below it must carry it (tar extraction, like an overlay diff, needs every parent), and
+    a parent with made-up attributes would reset its owner and mode (`/tmp` 1777 -> 755)."""
+    found = view.locate(rel)
+    if found is None or not stat.S_ISDIR(found[1].st_mode):
+        return None
+    return stat_entry(rel, str(found[0]), found[1])
 
 
 class Target:
@@ -71,18 +81,21 @@ class Copier:
         self.entries[entry.path] = entry
 
     def parents(self, path: str) -> None:
-        """Create the missing parent directories of `path` (existing ones stay as they are)."""
+        """Create the missing parent directories of `path`; existing ones go into the layer
+        as they are."""
         parts = path.split("/")[:-1]
         for depth in range(1, len(parts) + 1):
-            parent = "/".join(parts[:depth])
-            if parent in self.entries or self.view.locate(parent) is not None:
-                continue
-            self.add(Entry(path=parent, kind="dir", mode=0o755, mtime=self.now))
+            self.add_dir("/".join(parts[:depth]))
 
     def add_dir(self, path: str) -> None:
-        if path and path not in self.entries and not self.view.is_dir(path):
-            self.parents(path)
-            self.add(Entry(path=path, kind="dir", mode=0o755, mtime=self.now))
+        if not path or path in self.entries:
+            return
+        existing = existing_dir(self.view, path)
+        if existing is not None:
+            self.entries[path] = existing
+            return
+        self.parents(path)
+        self.add(Entry(path=path, kind="dir", mode=0o755, mtime=self.now))
 
     def copy_tree(self, origin: Origin, match: str, dest: str, *, top_is_dest: bool) -> None:
         """Copy `match` (a file or a directory's contents) from `origin` to `dest`."""

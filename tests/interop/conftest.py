@@ -36,6 +36,11 @@ from dfc.runtime.snapshots import flatten
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "diff"
 DOCKER = "/usr/bin/docker"
 BASE = "busybox:latest"
+ALIAS = "dfc-difftest-busybox:latest"
+"""The name both builds know the base by. dockerd is shared with other work that may
+retag or remove `busybox:latest` at any time, so the contexts' `FROM busybox` and
+`--from=busybox` are rewritten to this name, on both sides alike."""
+_BASE_WORDS = re.compile(r"(?im)(^\s*FROM\s+(?:--\S+\s+)*|--from=)busybox(?::latest)?\b")
 CONTEXT_EPOCH = 1_600_000_000
 """Every context file gets this mtime, so a copied file whose mtime is kept is recognisable."""
 BUSYBOX_EPOCH = 1_700_000_000
@@ -45,6 +50,8 @@ DOCKER_ADDED = frozenset({".dockerenv", "etc/hosts", "etc/hostname", "etc/resolv
                           "etc/mtab", "proc", "sys", "dev"})
 """Paths Docker's init layer adds to every container (with everything below them). It also
 makes /etc, so the mtime of /etc is Docker's, and an image without /etc gets one."""
+EMPTY_TAR = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+"""The diff_id of a tar with no entries (1024 zero bytes)."""
 CONFIG_FIELDS = ("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Volumes",
                  "Labels", "StopSignal", "Healthcheck", "OnBuild", "Shell", "ArgsEscaped")
 
@@ -162,11 +169,18 @@ def tree_from_dir(root: Path) -> Tree:
 
 
 def config_from_blob(blob: Mapping[str, Any]) -> Config:
-    """The user-visible fields of an image config blob; empty and missing are the same."""
+    """The user-visible fields of an image config blob; empty and missing are the same.
+
+    A step whose layer is an empty tar counts as `empty_layer`: Docker 20.10's exporter
+    keeps such layers (WORKDIR of an existing folder, COPY of an empty wildcard), the
+    current BuildKit exporter and dfc drop them (docs/differences.md)."""
     config = blob.get("config") or {}
     fields = {name: config.get(name) or None for name in CONFIG_FIELDS}
-    history = [(h.get("created_by", ""), bool(h.get("empty_layer", False)))
-               for h in blob.get("history") or []]
+    layers = iter(blob.get("rootfs", {}).get("diff_ids") or [])
+    history = []
+    for entry in blob.get("history") or []:
+        empty = bool(entry.get("empty_layer", False)) or next(layers, None) == EMPTY_TAR
+        history.append((entry.get("created_by", ""), empty))
     return Config(fields, blob.get("author") or None, history)
 
 
@@ -309,8 +323,11 @@ def _ignore(event: events.AnyEvent) -> None:
 
 def prepare_context(source: Path, dest: Path, setup: Callable[[Path], None] | None) -> Path:
     """A copy of a fixture context with every mtime set to CONTEXT_EPOCH (after the case's
-    own `setup`, which makes what git cannot hold: hardlinks, setuid bits, archives)."""
+    own `setup`, which makes what git cannot hold: hardlinks, setuid bits, archives), and
+    the base image called by its ALIAS."""
     shutil.copytree(source, dest, symlinks=True)
+    dockerfile = dest / "Dockerfile"
+    dockerfile.write_text(_BASE_WORDS.sub(rf"\1{ALIAS}", dockerfile.read_text()))
     if setup is not None:
         setup(dest)
     for folder, dirs, files in os.walk(dest):
@@ -334,20 +351,20 @@ def _layer_blob(store: Store) -> tuple[Path, str]:
 
 
 def _docker_has(diff_id: str) -> bool:
-    done = docker("image", "inspect", BASE, "--format", "{{json .RootFS.Layers}}", check=False)
+    done = docker("image", "inspect", ALIAS, "--format", "{{json .RootFS.Layers}}", check=False)
     return done.returncode == 0 and json.loads(done.stdout) == [diff_id]
 
 
 @pytest.fixture(scope="session")
 def docker_base(busybox_image: Any) -> str:
-    """dfc's busybox layer imported into docker under the same name (reused when docker
-    already has exactly that layer there): both builds start from identical files."""
+    """dfc's busybox layer imported into docker as ALIAS (reused when docker already has
+    exactly that layer under that name): both builds start from identical files."""
     if not Path(DOCKER).exists() or docker("info", check=False).returncode != 0:
         pytest.skip("needs a running dockerd")
     blob, diff_id = _layer_blob(busybox_image.store)
     if not _docker_has(diff_id):
-        docker("import", str(blob), BASE)
-    assert _docker_has(diff_id), "docker's busybox:latest is not dfc's busybox layer"
+        docker("import", str(blob), ALIAS)
+    assert _docker_has(diff_id), f"docker's {ALIAS} is not dfc's busybox layer"
     return diff_id
 
 
@@ -398,6 +415,8 @@ def compare(docker_builds: Builds, fresh_store: Store,
     """`compare(name, fails)`: build case `name` with dfc and collect docker's build; the
     differences between the two, as readable lines (none: dfc built what docker built).
     With `fails`, both builds must fail (and nothing else is compared)."""
+
+    fresh_store.tag(ALIAS, fresh_store.resolve(BASE).manifest)
 
     def run(name: str, fails: bool = False) -> list[str]:
         built = docker_builds.result(name)

@@ -92,6 +92,7 @@ CASES: dict[str, Spec] = {
     "arg_env": Spec(),
     "build_args": Spec(build_args={"VERBATIM": "$PATH", "OVERRIDE": "given",
                                    "NODEFAULT": "set", "NOTDECLARED": "x"}),
+    "workdir_user": Spec(),
     "user_run": Spec(),
     "copy_dest": Spec(),
     "copy_over": Spec(),
