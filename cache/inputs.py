@@ -90,8 +90,17 @@ def resolve_in_root(origin: Origin, rel: str, *, follow_last: bool = True) -> st
     return "/".join(done)
 
 
-def select(origin: Origin, source: str) -> list[str]:
-    """The relative paths one source selects (already resolved inside the root).
+class Match(msgspec.Struct, frozen=True):
+    """One selected source: `name` is the path as the source names it (parent symlinks
+    resolved, the last one not: it gives the copy its name), `real` where its content is."""
+
+    name: str
+    real: str
+
+
+def select(origin: Origin, source: str) -> list[Match]:
+    """What one source selects, resolved inside the root. A source that is a symlink is
+    followed but keeps its own name (`COPY link.txt /d/` writes `/d/link.txt`).
 
     A literal path must exist; a wildcard may match nothing, but its non-wildcard
     parent directory must exist.
@@ -99,26 +108,27 @@ def select(origin: Origin, source: str) -> list[str]:
     rel = clean_source(source)
     if not has_wildcard(rel):
         real = resolve_in_root(origin, rel)
-        if real is None:
+        name = resolve_in_root(origin, rel, follow_last=False)
+        if real is None or name is None:
             raise SourceNotFound(f'"/{rel}": not found')
-        return [real]
+        return [Match(name, real)]
     segments = rel.split("/")
     first = next(i for i, seg in enumerate(segments) if has_wildcard(seg))
     prefix = "/".join(segments[:first])
     base = resolve_in_root(origin, prefix)
     if base is None or not os.path.isdir(os.path.join(origin.root, base)):
         raise SourceNotFound(f'"/{prefix}": not found')
-    found = [base]
+    found = [Match(base, base)]
     for segment in segments[first:]:
         regex = glob_regex(segment) if has_wildcard(segment) else None
-        following: list[str] = []
+        following: list[Match] = []
         for parent in found:
-            following += _children(origin, parent, segment, regex)
+            following += _children(origin, parent.real, segment, regex)
         found = following
-    return sorted(found)
+    return sorted(found, key=lambda m: m.name)
 
 
-def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[str]:
+def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[Match]:
     full = os.path.join(origin.root, parent)
     if not os.path.isdir(full):
         return []
@@ -130,7 +140,7 @@ def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[
         rel = posixpath.join(parent, name) if parent else name
         real = resolve_in_root(origin, rel)
         if real is not None:
-            out.append(real)
+            out.append(Match(rel, real))
     return out
 
 
@@ -240,9 +250,10 @@ def selection_digest(origin: Origin, sources: list[str], cache: StatCache) -> st
     for source in sources:
         digest.update(b"source\0" + source.encode() + b"\0")
         for match in select(origin, source):
-            digest.update(b"match\0" + match.encode("utf-8", "surrogateescape") + b"\0")
-            for rel, st in walk(origin, match):
-                name = posixpath.relpath(rel, match) if rel != match else "."
+            for part in (match.name, match.real):
+                digest.update(b"match\0" + part.encode("utf-8", "surrogateescape") + b"\0")
+            for rel, st in walk(origin, match.real):
+                name = posixpath.relpath(rel, match.real) if rel != match.real else "."
                 line = f"{name}\0{entry_digest(origin, rel, st, cache)}\n"
                 digest.update(line.encode("utf-8", "surrogateescape"))
     return "sha256:" + digest.hexdigest()

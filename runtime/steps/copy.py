@@ -17,7 +17,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 
-from dfc.cache.inputs import Origin, select, walk
+from dfc.cache.inputs import Match, Origin, select, walk
 from dfc.cache.patterns import IgnoreMatcher
 from dfc.compiler import ir
 from dfc.errors import DfcError
@@ -164,7 +164,7 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
     paths = [s for s in step.sources if isinstance(s, ir.PathSource)]
     remote = [s for s in step.sources if isinstance(s, ir.UrlSource | ir.GitSource)]
     inline = [s for s in step.sources if isinstance(s, ir.InlineSource)]
-    matches: list[tuple[Origin, str, str]] = []
+    matches: list[tuple[Origin, Match, str]] = []
     for source in paths:
         if origin is None:
             raise CopyError(f"{step.instruction} has no origin for {source.path}")
@@ -173,7 +173,7 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
         if fetch is None:
             raise CopyError(f"{step.instruction} cannot fetch {source.url} here")
         fetched_origin, fetched = fetch(source, scratch, step.checksum, step.keep_git_dir)
-        matches.append((fetched_origin, fetched, fetched))
+        matches.append((fetched_origin, Match(fetched, fetched), fetched))
     target = Target(view, step.dest, len(matches) + len(inline) > 1)
     if target.is_dir:
         copier.add_dir(target.rel)
@@ -187,13 +187,14 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
     yield from copier.entries.values()
 
 
-def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin, match: str,
-                written: str, scratch: str) -> None:
+def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin,
+                selected: Match, written: str, scratch: str) -> None:
+    match = selected.real
     full = os.path.join(origin.root, match)
     st = os.stat(full)
-    name = posixpath.basename(match) if match else ""
+    name = posixpath.basename(selected.name)
     if step.parents:
-        dest = posixpath.join(target.rel, parents_path(written, match))
+        dest = posixpath.join(target.rel, parents_path(written, selected.name))
         copier.copy_tree(origin, match, dest, top_is_dest=True)
         return
     if stat.S_ISDIR(st.st_mode):

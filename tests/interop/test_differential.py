@@ -102,6 +102,7 @@ CASES: dict[str, Spec] = {
     "chown": Spec(),
     "dockerignore": Spec(),
     "dockerignore_missing": Spec(fails=True),
+    "symlinks": Spec(),
     "hardlinks": Spec(setup=hardlinks),
     "setuid": Spec(setup=special_modes),
     "whiteouts": Spec(),
