@@ -4,9 +4,10 @@ No container is involved: the destination image is read through a RootView (for 
 destination rules and `--chown` names) and each selected source file becomes a layer entry
 that streams from where it already is. BuildKit's rules (reference section 7): a
 directory source copies its contents; a trailing `/`, or an existing directory, makes the
-destination a directory; parents are created 0755 (or `--chmod`) and owned by the
-`--chown` user; context files are owned 0:0, stage and image files keep their owners;
-modes and mtimes are kept; ADD extracts local tar archives (detected by content).
+destination a directory; missing destination folders are created 0755 and owned by the
+`--chown` user (`--chmod` applies to what is copied, not to them); context files are owned
+0:0, stage and image files keep their owners; modes and mtimes are kept; ADD extracts
+local tar archives (detected by content).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class Copier:
         self.exclude = IgnoreMatcher.from_lines(step.exclude) if step.exclude else None
 
     def add(self, entry: Entry) -> None:
+        """A copied entry: `--chown` and `--chmod` apply."""
         if self.owner is not None:
             entry = _replace(entry, uid=self.owner[0], gid=self.owner[1])
         if self.mode is not None and entry.kind in ("file", "dir"):
@@ -88,6 +90,8 @@ class Copier:
             self.add_dir("/".join(parts[:depth]))
 
     def add_dir(self, path: str) -> None:
+        """A destination directory: made 0755 and owned by the `--chown` user when missing
+        (`--chmod` is for what is copied into it, as in BuildKit), kept when present."""
         if not path or path in self.entries:
             return
         existing = existing_dir(self.view, path)
@@ -95,7 +99,9 @@ class Copier:
             self.entries[path] = existing
             return
         self.parents(path)
-        self.add(Entry(path=path, kind="dir", mode=0o755, mtime=self.now))
+        uid, gid = self.owner or (0, 0)
+        self.entries[path] = Entry(path=path, kind="dir", mode=0o755, uid=uid, gid=gid,
+                                   mtime=self.now)
 
     def copy_tree(self, origin: Origin, match: str, dest: str, *, top_is_dest: bool) -> None:
         """Copy `match` (a file or a directory's contents) from `origin` to `dest`."""

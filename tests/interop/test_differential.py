@@ -100,6 +100,7 @@ CASES: dict[str, Spec] = {
     "missing_literal": Spec(fails=True),
     "missing_wildcard_parent": Spec(fails=True),
     "chown": Spec(),
+    "chmod": Spec(),
     "dockerignore": Spec(),
     "dockerignore_missing": Spec(fails=True),
     "symlinks": Spec(),

@@ -92,10 +92,11 @@ def test_chown_by_name_number_and_unknown(context, image, tmp_path) -> None:
     assert owner("app:") == (1000, 0)
 
 
-def test_chmod_applies_to_files_and_created_dirs(context, image, tmp_path) -> None:
+def test_chmod_applies_to_copied_files_and_dirs_not_the_destination(context, image,
+                                                                     tmp_path) -> None:
     got = entries(step("src", dest="/d/", chmod="0700"), context, image, tmp_path)
     assert {p: oct(e.mode) for p, e in got.items()} == {
-        "d": "0o700", "d/a.txt": "0o700", "d/sub": "0o700", "d/sub/b.txt": "0o700"}
+        "d": "0o755", "d/a.txt": "0o700", "d/sub": "0o700", "d/sub/b.txt": "0o700"}
 
 
 def test_destination_through_a_symlink_stays_in_the_image(context, image, tmp_path) -> None:
