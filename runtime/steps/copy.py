@@ -5,7 +5,8 @@ destination rules and `--chown` names) and each selected source file becomes a l
 that streams from where it already is. BuildKit's rules (reference section 7): a
 directory source copies its contents; a trailing `/`, or an existing directory, makes the
 destination a directory; missing destination folders are created 0755 and owned by the
-`--chown` user (`--chmod` applies to what is copied, not to them); context files are owned
+`--chown` user (`--chmod` applies to what is copied, not to them; neither applies to
+what an archive holds); context files are owned
 0:0, stage and image files keep their owners; modes and mtimes are kept; ADD extracts
 local tar archives (detected by content).
 """
@@ -210,6 +211,6 @@ def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin,
         copier.add_dir(target.rel)
         for entry in archive_entries(full, target.rel, scratch):
             copier.parents(entry.path)
-            copier.add(entry)
+            copier.entries[entry.path] = entry  # the archive's owners and modes, as BuildKit
         return
     copier.copy_tree(origin, match, target.path_for(name), top_is_dest=False)

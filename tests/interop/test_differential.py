@@ -101,6 +101,7 @@ CASES: dict[str, Spec] = {
     "missing_wildcard_parent": Spec(fails=True),
     "chown": Spec(),
     "chmod": Spec(),
+    "add_archives": Spec(setup=archives),
     "dockerignore": Spec(),
     "dockerignore_missing": Spec(fails=True),
     "symlinks": Spec(),
