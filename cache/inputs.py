@@ -91,8 +91,17 @@ def resolve_in_root(origin: Origin, rel: str, *, follow_last: bool = True) -> st
     return "/".join(done)
 
 
-def select(origin: Origin, source: str) -> list[str]:
-    """The relative paths one source selects (already resolved inside the root).
+class Match(msgspec.Struct, frozen=True):
+    """One selected source: `name` is the path as the source names it (parent symlinks
+    resolved, the last one not: it gives the copy its name), `real` where its content is."""
+
+    name: str
+    real: str
+
+
+def select(origin: Origin, source: str) -> list[Match]:
+    """What one source selects, resolved inside the root. A source that is a symlink is
+    followed but keeps its own name (`COPY link.txt /d/` writes `/d/link.txt`).
 
     A literal path must exist; a wildcard may match nothing, but its non-wildcard
     parent directory must exist.
@@ -100,26 +109,27 @@ def select(origin: Origin, source: str) -> list[str]:
     rel = clean_source(source)
     if not has_wildcard(rel):
         real = resolve_in_root(origin, rel)
-        if real is None:
+        name = resolve_in_root(origin, rel, follow_last=False)
+        if real is None or name is None:
             raise SourceNotFound(f'"/{rel}": not found')
-        return [real]
+        return [Match(name, real)]
     segments = rel.split("/")
     first = next(i for i, seg in enumerate(segments) if has_wildcard(seg))
     prefix = "/".join(segments[:first])
     base = resolve_in_root(origin, prefix)
     if base is None or not os.path.isdir(os.path.join(origin.root, base)):
         raise SourceNotFound(f'"/{prefix}": not found')
-    found = [base]
+    found = [Match(base, base)]
     for segment in segments[first:]:
         regex = glob_regex(segment) if has_wildcard(segment) else None
-        following: list[str] = []
+        following: list[Match] = []
         for parent in found:
-            following += _children(origin, parent, segment, regex)
+            following += _children(origin, parent.real, segment, regex)
         found = following
-    return sorted(found)
+    return sorted(found, key=lambda m: m.name)
 
 
-def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[str]:
+def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[Match]:
     full = os.path.join(origin.root, parent)
     if not os.path.isdir(full):
         return []
@@ -131,7 +141,7 @@ def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[
         rel = posixpath.join(parent, name) if parent else name
         real = resolve_in_root(origin, rel)
         if real is not None:
-            out.append(real)
+            out.append(Match(rel, real))
     return out
 
 
@@ -256,20 +266,21 @@ def selection_digest(origin: Origin, sources: list[str], cache: StatCache,
     """The digest of everything `sources` select in `origin` (relative names included).
     `listing`, when given, receives (path in origin, entry digest) for every entry, so a
     later build can say which file made its key change."""
-    selected: list[tuple[str, str, str, os.stat_result]] = []
+    selected: list[tuple[str, Match, str, os.stat_result]] = []
     for source in sources:
         for match in select(origin, source):
-            selected += [(source, match, rel, st) for rel, st in walk(origin, match)]
+            selected += [(source, match, rel, st) for rel, st in walk(origin, match.real)]
     cache.prefetch([(os.path.join(origin.root, rel), st) for _, _, rel, st in selected
                     if stat.S_ISREG(st.st_mode)])
     digest = hashlib.sha256()
-    last: tuple[str, str] | None = None
+    last: tuple[str, Match] | None = None
     for source, match, rel, st in selected:
         if (source, match) != last:
-            digest.update(b"source\0" + source.encode() + b"\0match\0"
-                          + match.encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(b"source\0" + source.encode() + b"\0")
+            for part in (match.name, match.real):
+                digest.update(b"match\0" + part.encode("utf-8", "surrogateescape") + b"\0")
             last = (source, match)
-        name = posixpath.relpath(rel, match) if rel != match else "."
+        name = posixpath.relpath(rel, match.real) if rel != match.real else "."
         entry = entry_digest(origin, rel, st, cache)
         if listing is not None:
             listing.append((rel, entry))

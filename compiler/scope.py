@@ -77,22 +77,30 @@ class Scope:
         build_args: Mapping[str, str],
         escape: str,
     ) -> str:
-        """Declare one stage ARG; returns its history text (`k=v`, or `k` when unset).
+        """Declare one stage ARG; returns its history text. Like BuildKit's dispatchArg,
+        that shows the Dockerfile's own default (expanded), never a build arg's or a global
+        ARG's value: `k=default`, or `k` when the line has no default.
 
         >>> s = Scope({"PATH": "/bin"})
         >>> d = ast.ArgDecl(span=None, name="P", default="$PATH:/x")
         >>> s.declare(d, {}, {}, "\\\\"), s.env["P"]
         ('P=/bin:/x', '/bin:/x')
+        >>> s.declare(d, {}, {"P": "given"}, "\\\\"), s.env["P"]
+        ('P=/bin:/x', 'given')
+        >>> s.declare(ast.ArgDecl(span=None, name="G", default=None), {"G": "g"}, {}, "\\\\")
+        'G'
         """
+        text = decl.name
+        if decl.default is not None:
+            text += "=" + expand_word(decl.default, self.env, escape).value
         value = _value(decl, self.env, build_args, escape)
         if value is None:
             value = globals_.get(decl.name)
         if decl.name not in self.declared:
             self.declared.append(decl.name)
-        if value is None:
-            return decl.name
-        self.env[decl.name] = value
-        return f"{decl.name}={value}"
+        if value is not None:
+            self.env[decl.name] = value
+        return text
 
     def snapshot(self) -> dict[str, str]:
         """The env an instruction expands against (one snapshot per instruction)."""

@@ -51,9 +51,16 @@ def apply_chmod(spec: Chmod, mode: int, is_dir: bool) -> int:
     '0o755'
     >>> oct(apply_chmod(parse_chmod("+x"), 0o644, False))
     '0o755'
+
+    Octal values keep only the permission bits: BuildKit turns them into a Go
+    os.FileMode, where 04000, 02000 and 01000 are not setuid, setgid and sticky
+    (`--chmod=4755` gives 0755 with docker 20.10).
+
+    >>> oct(apply_chmod(parse_chmod("4755"), 0o644, False))
+    '0o755'
     """
     if spec.octal is not None:
-        return spec.octal
+        return spec.octal & 0o777
     mode &= 0o7777
     for who, op, perms in spec.clauses:
         mask = 0

@@ -4,9 +4,11 @@ No container is involved: the destination image is read through a RootView (for 
 destination rules and `--chown` names) and each selected source file becomes a layer entry
 that streams from where it already is. BuildKit's rules (reference section 7): a
 directory source copies its contents; a trailing `/`, or an existing directory, makes the
-destination a directory; parents are created 0755 (or `--chmod`) and owned by the
-`--chown` user; context files are owned 0:0, stage and image files keep their owners;
-modes and mtimes are kept; ADD extracts local tar archives (detected by content).
+destination a directory; missing destination folders are created 0755 and owned by the
+`--chown` user (`--chmod` applies to what is copied, not to them; neither applies to
+what an archive holds); context files are owned
+0:0, stage and image files keep their owners; modes and mtimes are kept; ADD extracts
+local tar archives (detected by content).
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 
-from dfc.cache.inputs import Origin, select, walk
+from dfc.cache.inputs import Match, Origin, select, walk
 from dfc.cache.patterns import IgnoreMatcher
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime.archives import archive_entries, is_archive
-from dfc.runtime.layer import Entry, read_xattrs
+from dfc.runtime.layer import Entry, read_xattrs, stat_entry
 from dfc.runtime.modes import apply_chmod, parse_chmod
 from dfc.runtime.rootview import RootView
 from dfc.runtime.users import chown_ids
@@ -34,6 +36,16 @@ keep_git_dir): the origin to copy from and the path in it."""
 
 class CopyError(DfcError):
     """A COPY/ADD that cannot be carried out as written."""
+
+
+def existing_dir(view: RootView, rel: str) -> Entry | None:
+    """The entry of a directory the image already has, as it is. A layer that adds a file
+    below it must carry it (tar extraction, like an overlay diff, needs every parent), and
+    a parent with made-up attributes would reset its owner and mode (`/tmp` 1777 -> 755)."""
+    found = view.locate(rel)
+    if found is None or not stat.S_ISDIR(found[1].st_mode):
+        return None
+    return stat_entry(rel, str(found[0]), found[1])
 
 
 class Target:
@@ -64,6 +76,7 @@ class Copier:
         self.exclude = IgnoreMatcher.from_lines(step.exclude) if step.exclude else None
 
     def add(self, entry: Entry) -> None:
+        """A copied entry: `--chown` and `--chmod` apply."""
         if self.owner is not None:
             entry = _replace(entry, uid=self.owner[0], gid=self.owner[1])
         if self.mode is not None and entry.kind in ("file", "dir"):
@@ -71,18 +84,25 @@ class Copier:
         self.entries[entry.path] = entry
 
     def parents(self, path: str) -> None:
-        """Create the missing parent directories of `path` (existing ones stay as they are)."""
+        """Create the missing parent directories of `path`; existing ones go into the layer
+        as they are."""
         parts = path.split("/")[:-1]
         for depth in range(1, len(parts) + 1):
-            parent = "/".join(parts[:depth])
-            if parent in self.entries or self.view.locate(parent) is not None:
-                continue
-            self.add(Entry(path=parent, kind="dir", mode=0o755, mtime=self.now))
+            self.add_dir("/".join(parts[:depth]))
 
     def add_dir(self, path: str) -> None:
-        if path and path not in self.entries and not self.view.is_dir(path):
-            self.parents(path)
-            self.add(Entry(path=path, kind="dir", mode=0o755, mtime=self.now))
+        """A destination directory: made 0755 and owned by the `--chown` user when missing
+        (`--chmod` is for what is copied into it, as in BuildKit), kept when present."""
+        if not path or path in self.entries:
+            return
+        existing = existing_dir(self.view, path)
+        if existing is not None:
+            self.entries[path] = existing
+            return
+        self.parents(path)
+        uid, gid = self.owner or (0, 0)
+        self.entries[path] = Entry(path=path, kind="dir", mode=0o755, uid=uid, gid=gid,
+                                   mtime=self.now)
 
     def copy_tree(self, origin: Origin, match: str, dest: str, *, top_is_dest: bool) -> None:
         """Copy `match` (a file or a directory's contents) from `origin` to `dest`."""
@@ -151,7 +171,7 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
     paths = [s for s in step.sources if isinstance(s, ir.PathSource)]
     remote = [s for s in step.sources if isinstance(s, ir.UrlSource | ir.GitSource)]
     inline = [s for s in step.sources if isinstance(s, ir.InlineSource)]
-    matches: list[tuple[Origin, str, str, bool]] = []
+    matches: list[tuple[Origin, Match, str, bool]] = []
     for source in paths:
         if origin is None:
             raise CopyError(f"{step.instruction} has no origin for {source.path}")
@@ -161,7 +181,8 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
         if fetch is None:
             raise CopyError(f"{step.instruction} cannot fetch {source.url} here")
         fetched_origin, fetched = fetch(source, scratch, step.checksum, step.keep_git_dir)
-        matches.append((fetched_origin, fetched, fetched, isinstance(source, ir.UrlSource)))
+        matches.append((fetched_origin, Match(fetched, fetched), fetched,
+                        isinstance(source, ir.UrlSource)))
     target = Target(view, step.dest, len(matches) + len(inline) > 1)
     if target.is_dir:
         copier.add_dir(target.rel)
@@ -177,13 +198,14 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
     yield from copier.entries.values()
 
 
-def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin, match: str,
-                written: str, scratch: str, unpack: bool) -> None:
+def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin,
+                selected: Match, written: str, scratch: str, unpack: bool) -> None:
+    match = selected.real
     full = os.path.join(origin.root, match)
     st = os.stat(full)
-    name = posixpath.basename(match) if match else ""
+    name = posixpath.basename(selected.name)
     if step.parents:
-        dest = posixpath.join(target.rel, parents_path(written, match))
+        dest = posixpath.join(target.rel, parents_path(written, selected.name))
         copier.copy_tree(origin, match, dest, top_is_dest=True)
         return
     if stat.S_ISDIR(st.st_mode):
@@ -193,6 +215,6 @@ def _copy_match(copier: Copier, step: ir.Copy, target: Target, origin: Origin, m
         copier.add_dir(target.rel)
         for entry in archive_entries(full, target.rel, scratch):
             copier.parents(entry.path)
-            copier.add(entry)
+            copier.entries[entry.path] = entry  # the archive's owners and modes, as BuildKit
         return
     copier.copy_tree(origin, match, target.path_for(name), top_is_dest=False)

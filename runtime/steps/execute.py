@@ -14,7 +14,7 @@ from dfc.runtime import sandbox
 from dfc.runtime.changeset import upper_entries
 from dfc.runtime.layer import Entry
 from dfc.runtime.rootview import RootView
-from dfc.runtime.steps.copy import copy_entries
+from dfc.runtime.steps.copy import copy_entries, existing_dir
 from dfc.runtime.steps.fetch import fetch_remote
 from dfc.runtime.users import chown_ids
 
@@ -65,13 +65,21 @@ class StepRunner:
 
 
 def mkdir_entries(step: ir.Mkdir, view: RootView, epoch: int | None) -> Iterator[Entry]:
-    """WORKDIR: `mkdir -p` owned by the USER in effect; existing directories stay as they are."""
+    """WORKDIR: `mkdir -p` owned by the USER in effect; existing directories stay as they
+    are (and are in the layer as they are, being parents of the new ones)."""
     import time
 
     uid, gid = chown_ids(step.user, view) if step.user else (0, 0)
     now = epoch if epoch is not None else int(time.time())
     parts = [p for p in view.resolve(step.path.strip("/")).split("/") if p]
+    made: list[Entry] = []
     for depth in range(1, len(parts) + 1):
         path = "/".join(parts[:depth])
-        if view.locate(path) is None:
-            yield Entry(path=path, kind="dir", mode=step.mode, uid=uid, gid=gid, mtime=now)
+        if view.locate(path) is not None and existing_dir(view, path) is None:
+            continue  # not a directory: left as it was
+        existing = existing_dir(view, path)
+        made.append(existing or Entry(path=path, kind="dir", mode=step.mode, uid=uid, gid=gid,
+                                      mtime=now))
+        if existing is None:
+            yield from made
+            made = []

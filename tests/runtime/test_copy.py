@@ -62,7 +62,8 @@ def test_directory_source_copies_contents(context, image, tmp_path) -> None:
 
 
 def test_file_to_existing_directory_and_to_new_path(context, image, tmp_path) -> None:
-    assert sorted(entries(step("one", dest="/app"), context, image, tmp_path)) == ["app/one"]
+    assert sorted(entries(step("one", dest="/app"), context, image, tmp_path)) == [
+        "app", "app/one"]
     assert sorted(entries(step("one", dest="/new/name"), context, image, tmp_path)) == [
         "new", "new/name"]
     assert sorted(entries(step("one", dest="/new/"), context, image, tmp_path)) == [
@@ -91,15 +92,23 @@ def test_chown_by_name_number_and_unknown(context, image, tmp_path) -> None:
     assert owner("app:") == (1000, 0)
 
 
-def test_chmod_applies_to_files_and_created_dirs(context, image, tmp_path) -> None:
+def test_chmod_applies_to_copied_files_and_dirs_not_the_destination(context, image,
+                                                                     tmp_path) -> None:
     got = entries(step("src", dest="/d/", chmod="0700"), context, image, tmp_path)
     assert {p: oct(e.mode) for p, e in got.items()} == {
-        "d": "0o700", "d/a.txt": "0o700", "d/sub": "0o700", "d/sub/b.txt": "0o700"}
+        "d": "0o755", "d/a.txt": "0o700", "d/sub": "0o700", "d/sub/b.txt": "0o700"}
 
 
 def test_destination_through_a_symlink_stays_in_the_image(context, image, tmp_path) -> None:
     assert sorted(entries(step("one", dest="/link/etc/"), context, image, tmp_path)) == [
-        "etc/one"]
+        "etc", "etc/one"]
+
+
+def test_existing_parents_are_in_the_layer_as_they_are(context, image, tmp_path) -> None:
+    os.chmod(image.layers[0] / "app", 0o1777)
+    os.chown(image.layers[0] / "app", 65534, 65534)
+    got = entries(step("one", dest="/app/", chown="1000"), context, image, tmp_path)["app"]
+    assert (got.mode, got.uid, got.gid) == (0o1777, 65534, 65534)
 
 
 def test_missing_source_and_empty_wildcard(context, image, tmp_path) -> None:
