@@ -109,17 +109,19 @@ def test_bind_from_a_stage_misses_only_when_its_source_changes(
     dockerfile = (
         "FROM busybox AS src\nARG DATA OTHER\n"
         "RUN mkdir /data && echo $DATA > /data/x && echo $OTHER > /other\n"
-        "FROM busybox\nRUN --mount=from=src,source=/data,target=/stage cat /stage/x\n")
+        "FROM busybox\nRUN --mount=from=src,source=/data,target=/stage,rw \\\n"
+        "    cat /stage/x && echo overwritten > /stage/x\n"
+        "RUN --mount=from=src,source=/data,target=/stage cat /stage/x\n")
 
     def run(data: str, other: str) -> Built:
         return dfc_build(fresh_store, context, dockerfile, backend,
                          build_args={"DATA": data, "OTHER": other})
 
-    assert run("a", "1").output == "a\n"
+    assert run("a", "1").output == "a\na\n"
     again = run("a", "2")
-    assert (again.count(events.Done), again.count(events.Cached)) == (1, 1)
+    assert (again.count(events.Done), again.count(events.Cached)) == (1, 2)
     changed = run("b", "2")
-    assert changed.count(events.Done) == 2 and changed.output.endswith("b\n")
+    assert changed.count(events.Done) == 3 and changed.output.endswith("b\nb\n")
 
 
 def test_a_cache_mount_outlives_the_build_and_never_keys_it(
