@@ -9,6 +9,7 @@ Stages with no dependency between them build concurrently.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -29,8 +30,10 @@ from dfc.errors import DfcError
 from dfc.runtime import events, explain, image
 from dfc.runtime.layer import write_layer
 from dfc.runtime.mounts import readonly_view
+from dfc.runtime.secrets import Secret
 from dfc.runtime.snapshots import adopt_snapshot, snapshot_dirs
 from dfc.runtime.steps.execute import StepRunner
+from dfc.runtime.steps.mounts import keyed_by_content
 
 
 class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +49,8 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     """min: export the results the target image is made of; max: those of every stage."""
     epoch: int | None = None
     backend: str = "native"
+    secrets: tuple[Secret, ...] = ()
+    """Sources of `--secret`s; values are read only when a RUN mounts them."""
 
 
 class State(msgspec.Struct, frozen=True):
@@ -104,7 +109,7 @@ class Executor:
         self.stat_cache = StatCache(store.root / "statcache")
         self.counter = 0
         self.lock = threading.Lock()
-        self.runner = StepRunner(store, options.backend, options.epoch)
+        self.runner = StepRunner(store, options.backend, options.epoch, options.secrets)
         self.imported = ImportedCache([Path(p) for p in options.cache_from]) \
             if options.cache_from else None
         self.results: dict[int, dict[str, index.Result]] = {}
@@ -221,7 +226,7 @@ class Executor:
             if self.options.explain_cache:
                 why = "--no-cache" if ignore_cache else explain.reason(previous, record)
                 self.report(events.Note(step=number, message=f"cache miss: {why}"))
-            result = self._execute(step, state, number, started, futures)
+            result = self._execute(step, state, number, started, futures, inputs)
             index.record(self.store, key, result)
             self.results.setdefault(where.stage, {})[key] = result
             explain.save(self.store, where.ident, record)
@@ -234,17 +239,33 @@ class Executor:
 
     def _inputs(self, step: ir.AnyStep, futures: dict[int, Future[StageResult]],
                 listing: list[tuple[str, str]]) -> tuple[str, ...]:
-        """Digests of what the step reads besides its parent: COPY sources, by content
-        (`listing` receives the per-file digests, for explanations)."""
+        """Digests of what the step reads besides its parent, by content: COPY sources, and
+        the sources of a RUN's bind mounts and `from=` caches (`listing` receives the
+        per-file digests, for explanations). Cache, tmpfs and secret contents never count."""
+        if isinstance(step, ir.Run):
+            return tuple(self._source_digest(m.origin, [m.source], futures, listing)
+                         for m in step.mounts if keyed_by_content(m) and m.origin is not None)
         if not isinstance(step, ir.Copy):
             return ()
         paths = [s.path for s in step.sources if isinstance(s, ir.PathSource)]
         if not paths:
             return ()
-        if isinstance(step.origin, ir.ContextRef):
-            return (selection_digest(self.context, paths, self.stat_cache, listing),)
-        with self._origin_view(step.origin, futures) as origin:
-            return (selection_digest(origin, paths, StatCache(), listing),)
+        return (self._source_digest(step.origin, paths, futures, listing),)
+
+    def _source_digest(self, ref: ir.Ref, paths: list[str],
+                       futures: dict[int, Future[StageResult]],
+                       listing: list[tuple[str, str]]) -> str:
+        if isinstance(ref, ir.ContextRef):
+            return selection_digest(self.context, paths, self.stat_cache, listing)
+        with self._origin_view(ref, futures) as origin:
+            return selection_digest(origin, paths, StatCache(), listing)
+
+    def _origin(self, ref: ir.Ref, futures: dict[int, Future[StageResult]]
+                ) -> contextlib.AbstractContextManager[Origin]:
+        """The tree `ref` names: the context as it is, or a mounted view of a stage/image."""
+        if isinstance(ref, ir.ContextRef):
+            return contextlib.nullcontext(self.context)
+        return self._origin_view(ref, futures)
 
     def _origin_view(self, ref: ir.Ref, futures: dict[int, Future[StageResult]]):
         """A read-only mounted view of a stage's or image's filesystem."""
@@ -267,7 +288,8 @@ class Executor:
         return list(reversed(snapshot_dirs(self.store, state.layers, state.diff_ids)))
 
     def _execute(self, step: ir.AnyStep, state: State, number: int, started: float,
-                 futures: dict[int, Future[StageResult]]) -> index.Result:
+                 futures: dict[int, Future[StageResult]], inputs: tuple[str, ...]
+                 ) -> index.Result:
         lowerdirs = self._lowerdirs(state)
         scratch = Path(tempfile.mkdtemp(prefix="step-", dir=self._tmp()))
         try:
@@ -279,7 +301,11 @@ class Executor:
                 with self._origin_view(step.origin, futures) as origin:
                     entries = self.runner.entries(step, lowerdirs, origin, scratch, output)
                     return self._layer(entries)
-            entries = self.runner.entries(step, lowerdirs, self.context, scratch, output)
+            if isinstance(step, ir.Run):
+                entries = self.runner.run(step, lowerdirs, scratch, output,
+                                          lambda ref: self._origin(ref, futures), inputs)
+            else:
+                entries = self.runner.entries(step, lowerdirs, self.context, scratch, output)
             result = self._layer(entries)
             if isinstance(step, ir.Run) and result.diff_id is not None:
                 adopt_snapshot(self.store, (*state.diff_ids, result.diff_id), scratch / "upper")

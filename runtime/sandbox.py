@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Literal, NoReturn, Protocol
 
 from dfc.errors import DfcError
+from dfc.runtime.sandbox_mounts import stubs
 from dfc.runtime.sandbox_native import NativeBackend
 from dfc.runtime.sandbox_oci import OciBackend
 from dfc.runtime.sandbox_proc import Sink, supervise
 from dfc.runtime.sandbox_rootfs import Rootfs, prepared
-from dfc.runtime.sandbox_spec import RunSpec
+from dfc.runtime.sandbox_spec import InlineFile, Mount, RunSpec
 from dfc.runtime.sandbox_users import ExecUser, lookup
 
-__all__ = ["BackendName", "RunSpec", "Sink", "run"]
+__all__ = ["BackendName", "InlineFile", "Mount", "RunSpec", "Sink", "run"]
 
 BackendName = Literal["native", "runc", "crun"]
 
@@ -55,6 +56,6 @@ def run(spec: RunSpec, lowerdirs: Sequence[Path], upperdir: Path, *, stdout: Sin
         raise DfcError(f"unsupported network mode {spec.network!r} (expected host or none)")
     chosen = _backend(backend)
     user = lookup(spec.user, lowerdirs)
-    with prepared(lowerdirs, upperdir, spec.hostname) as root:
+    with prepared(lowerdirs, upperdir, spec.hostname, stubs(spec)) as root:
         return supervise(lambda: chosen.start(spec, root, user), stdout,
                          abort=lambda: chosen.abort(root))

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 from typing import NoReturn
 
 from dfc.runtime import sandbox_linux as sys_
 from dfc.runtime import sandbox_seccomp
+from dfc.runtime.rootview import RootView
+from dfc.runtime.sandbox_mounts import file_mounts, ordered
 from dfc.runtime.sandbox_policy import (
     CAP_MASK,
     CLONE_NEWIPC,
@@ -29,7 +32,7 @@ from dfc.runtime.sandbox_policy import (
 )
 from dfc.runtime.sandbox_proc import exit_code
 from dfc.runtime.sandbox_rootfs import Rootfs
-from dfc.runtime.sandbox_spec import RunSpec
+from dfc.runtime.sandbox_spec import Mount, RunSpec
 from dfc.runtime.sandbox_users import ExecUser
 
 _HARDENED = sys_.MS_NOSUID | sys_.MS_NODEV | sys_.MS_NOEXEC
@@ -68,7 +71,42 @@ def _mask(path: str) -> None:
         sys_.mount("/dev/null", path, None, sys_.MS_BIND)
 
 
-def _build_root(root: Rootfs) -> None:
+_OPTION_FLAGS = {"ro": sys_.MS_RDONLY, "nosuid": sys_.MS_NOSUID, "nodev": sys_.MS_NODEV,
+                 "noexec": sys_.MS_NOEXEC}
+
+
+def _mount_point(mount: Mount, top: str) -> str:
+    """The host path of `mount`'s target, symlinks resolved inside the new root (never on
+    the host); created when missing (only inside another mount, or under /dev: the init
+    layer holds every other one)."""
+    target = os.path.join(top, RootView([top]).resolve(mount.destination))
+    if not os.path.lexists(target):
+        os.makedirs(os.path.dirname(target), 0o755, exist_ok=True)
+        if mount.is_dir():
+            os.mkdir(target, 0o755)
+        else:
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+    return target
+
+
+def _apply(mount: Mount, top: str) -> None:
+    """One extra mount, its OCI options turned into mount(2) flags and data."""
+    target = _mount_point(mount, top)
+    flags = 0
+    for option in mount.options:
+        flags |= _OPTION_FLAGS.get(option, 0)
+    data = [o for o in mount.options if o not in _OPTION_FLAGS and o != "rbind"]
+    if mount.type == "tmpfs" and not any(o.startswith("mode=") for o in data):
+        data.append(f"mode={stat.S_IMODE(os.stat(target).st_mode):o}")  # as runc does
+    if mount.type == "bind":
+        sys_.mount(mount.source, target, None, sys_.MS_BIND | sys_.MS_REC)
+        if flags:
+            sys_.mount(None, target, None, sys_.MS_BIND | sys_.MS_REMOUNT | flags)
+    else:
+        sys_.mount(mount.source, target, mount.type, flags, ",".join(data) or None)
+
+
+def _build_root(root: Rootfs, spec: RunSpec) -> None:
     """Mount the container's file systems under the merged dir and pivot into it."""
     top = str(root.merged)
     sys_.mount("overlay", top, "overlay", sys_.MS_NODEV, root.overlay_options())
@@ -77,6 +115,9 @@ def _build_root(root: Rootfs) -> None:
     sys_.mount("sysfs", f"{top}/sys", "sysfs", sys_.MS_RDONLY | _HARDENED)
     _bind_readonly(str(root.hosts), f"{top}/etc/hosts")
     _bind_readonly(str(root.resolv_conf), f"{top}/etc/resolv.conf")
+    files = file_mounts(spec.files, str(root.state / "files"))
+    for mount in ordered([*spec.mounts, *files]):
+        _apply(mount, top)
     for path in MASKED_PATHS:
         if os.path.lexists(top + path):
             _mask(top + path)
@@ -119,7 +160,7 @@ def _container(spec: RunSpec, root: Rootfs, user: ExecUser,
     """pid 1 of the new pid namespace: build the root, then become the command, as under
     Docker, where the RUN command is pid 1 and its exit tears the namespace down."""
     sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
-    _build_root(root)
+    _build_root(root, spec)
     _exec(spec, user, seccomp)
 
 

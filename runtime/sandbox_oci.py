@@ -13,11 +13,13 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from dfc.errors import DfcError
 from dfc.runtime import sandbox_linux as sys_
+from dfc.runtime.sandbox_mounts import file_mounts, ordered
 from dfc.runtime.sandbox_policy import (
     CAPABILITIES,
     CLONE_NEWNS,
@@ -27,7 +29,7 @@ from dfc.runtime.sandbox_policy import (
 )
 from dfc.runtime.sandbox_rootfs import Rootfs
 from dfc.runtime.sandbox_seccomp import oci_seccomp
-from dfc.runtime.sandbox_spec import RunSpec
+from dfc.runtime.sandbox_spec import Mount, RunSpec
 from dfc.runtime.sandbox_users import ExecUser
 
 _HYBRID_CGROUP2 = "/sys/fs/cgroup/unified"
@@ -64,8 +66,10 @@ def _device_rules() -> list[dict[str, Any]]:
     return rules
 
 
-def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser) -> dict[str, Any]:
-    """An OCI runtime config for the step, as Docker would generate it (plus no_new_privs)."""
+def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser,
+               files: Sequence[Mount] = ()) -> dict[str, Any]:
+    """An OCI runtime config for the step, as Docker would generate it (plus no_new_privs);
+    `files` are the binds of the step's inline files (see `file_mounts`)."""
     caps = sorted(CAPABILITIES, key=CAPABILITIES.__getitem__)
     env = list(spec.env)
     if not any(item.startswith("HOME=") for item in env):
@@ -90,7 +94,7 @@ def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser) -> dict[str, Any]:
         },
         "root": {"path": str(root.merged), "readonly": False},
         "hostname": spec.hostname,
-        "mounts": [*_MOUNTS, *binds],
+        "mounts": [*_MOUNTS, *binds, *(_oci_mount(m) for m in ordered([*spec.mounts, *files]))],
         "linux": {
             "namespaces": namespaces,
             "resources": {"devices": _device_rules()},
@@ -99,6 +103,11 @@ def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser) -> dict[str, Any]:
             "seccomp": oci_seccomp(),
         },
     }
+
+
+def _oci_mount(mount: Mount) -> dict[str, Any]:
+    return {"destination": mount.destination, "type": mount.type, "source": mount.source,
+            "options": list(mount.options)}
 
 
 def find_runtime(name: str) -> str:
@@ -129,11 +138,12 @@ class OciBackend:
         return [self.runtime, "--root", str(root.state / "oci-state")]
 
     def start(self, spec: RunSpec, root: Rootfs, user: ExecUser) -> NoReturn:
-        bundle = root.state / "bundle"
-        bundle.mkdir()
-        (bundle / "config.json").write_text(json.dumps(oci_config(spec, root, user)))
         sys_.unshare(CLONE_NEWNS)
         sys_.mount(None, "/", None, sys_.MS_REC | sys_.MS_PRIVATE)
+        files = file_mounts(spec.files, str(root.state / "files"))
+        bundle = root.state / "bundle"
+        bundle.mkdir()
+        (bundle / "config.json").write_text(json.dumps(oci_config(spec, root, user, files)))
         sys_.mount("overlay", str(root.merged), "overlay", sys_.MS_NODEV, root.overlay_options())
         if Path(self.runtime).name == "crun":
             _hide_hybrid_cgroup2()

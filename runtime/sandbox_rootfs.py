@@ -1,8 +1,9 @@
 """The on-disk side of one RUN step: overlay work dir, mount point, init layer, hosts files.
 
-Mount points (`/proc`, `/dev`, `/sys`, `/etc/hosts`, `/etc/resolv.conf`) come from an extra
-lower layer above the image (Docker's `-init` layer), so creating them never reaches the upper
-dir: like BuildKit, a RUN leaves no trace of them in its layer.
+Mount points (`/proc`, `/dev`, `/sys`, `/etc/hosts`, `/etc/resolv.conf`, and the targets of
+`RUN --mount`) come from an extra lower layer above the image (Docker's `-init` layer), so
+creating them never reaches the upper dir: like BuildKit, which removes its mount stubs after
+the run, a RUN leaves no trace of them in its layer.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import msgspec
 
+from dfc.runtime.mounts import overlay_path
+from dfc.runtime.rootview import RootView
 from dfc.runtime.sandbox_policy import hosts_file
 
 _INIT_DIRS = ("proc", "dev", "sys", "etc")
@@ -35,29 +39,44 @@ class Rootfs(msgspec.Struct, frozen=True):
 
     def overlay_options(self) -> str:
         """Options that keep the upper dir a plain change set a tar layer can express."""
-        lower = ":".join(_escape(p) for p in self.lowerdirs)
-        return (f"lowerdir={lower},upperdir={_escape(self.upperdir)},"
-                f"workdir={_escape(self.workdir)},redirect_dir=off,index=off,metacopy=off")
+        lower = ":".join(overlay_path(p) for p in self.lowerdirs)
+        return (f"lowerdir={lower},upperdir={overlay_path(self.upperdir)},"
+                f"workdir={overlay_path(self.workdir)},redirect_dir=off,index=off,metacopy=off")
 
 
-def _escape(path: Path) -> str:
-    return str(path).replace("\\", "\\\\").replace(":", "\\:").replace(",", "\\,")
-
-
-def _copy_dir_metadata(layers: Sequence[Path], rel: str, target: Path) -> None:
+def _mirror_dir(view: RootView, rel: str, target: Path) -> None:
     """Give an init-layer dir the image's mode, owner and mtime, since overlay shows (and
     copies up) the attributes of the topmost layer holding a directory."""
-    for layer in layers:
-        try:
-            st = os.lstat(layer / rel)
-        except FileNotFoundError:
-            continue
-        if not os.path.isdir(layer / rel) or os.path.islink(layer / rel):
-            return
-        os.chown(target, st.st_uid, st.st_gid)
-        os.chmod(target, st.st_mode & 0o7777)
-        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    found = view.locate(rel)
+    if found is None or not stat.S_ISDIR(found[1].st_mode):
         return
+    st = found[1]
+    os.chown(target, st.st_uid, st.st_gid)
+    os.chmod(target, st.st_mode & 0o7777)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def _add_stub(init: Path, view: RootView, target: str, mode: int) -> None:
+    """The mount point `target` (resolved inside the image) in the init layer, unless the
+    image has it; its parents mirror the image's directories. A parent that is not a
+    directory in the image gets no stub: mounting there fails, as it does under runc."""
+    rel = view.resolve(target)
+    if not rel or view.locate(rel) is not None:
+        return
+    parts = rel.split("/")
+    for depth in range(1, len(parts)):
+        sub = "/".join(parts[:depth])
+        found = view.locate(sub)
+        if found is not None and not stat.S_ISDIR(found[1].st_mode):
+            return
+        if not (init / sub).is_dir():
+            (init / sub).mkdir()
+            _mirror_dir(view, sub, init / sub)
+    if stat.S_ISDIR(mode):
+        (init / rel).mkdir(exist_ok=True)
+    else:
+        (init / rel).touch()
+    os.chmod(init / rel, stat.S_IMODE(mode))
 
 
 def _host_resolv_conf() -> bytes:
@@ -68,9 +87,11 @@ def _host_resolv_conf() -> bytes:
 
 
 @contextlib.contextmanager
-def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str) -> Iterator[Rootfs]:
+def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
+             stubs: Sequence[tuple[str, int]] = ()) -> Iterator[Rootfs]:
     """Create the step's state dir beside `upperdir` (overlay needs the work dir on the same
-    file system) and remove it afterwards, whatever happens."""
+    file system) and remove it afterwards, whatever happens. `stubs` are (target, file
+    type and mode) of the mount points of `RUN --mount`s."""
     upperdir = upperdir.resolve()
     state = Path(tempfile.mkdtemp(prefix=".dfc-sandbox-", dir=upperdir.parent))
     try:
@@ -80,8 +101,11 @@ def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str) -> Iterat
         for rel in _INIT_FILES:
             (init / rel).touch(0o644)
         layers = tuple(Path(p).resolve() for p in lowerdirs)
+        view = RootView(layers)
         for rel in _INIT_DIRS:
-            _copy_dir_metadata(layers, rel, init / rel)
+            _mirror_dir(view, rel, init / rel)
+        for target, mode in stubs:
+            _add_stub(init, view, target, mode)
         (state / "work").mkdir()
         (state / "root").mkdir()
         hosts, resolv = state / "hosts", state / "resolv.conf"

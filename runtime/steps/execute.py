@@ -1,4 +1,4 @@
-"""One executor per step kind, behind one call: the layer entries a step produces."""
+"""The executors of the step kinds: the layer entries a step produces."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from dfc.runtime import sandbox
 from dfc.runtime.changeset import upper_entries
 from dfc.runtime.layer import Entry
 from dfc.runtime.rootview import RootView
+from dfc.runtime.secrets import Secret
+from dfc.runtime.steps.cachedirs import CacheDirs
 from dfc.runtime.steps.copy import copy_entries, existing_dir
 from dfc.runtime.steps.fetch import fetch_remote
+from dfc.runtime.steps.mounts import MountMaker, OriginOpener
 from dfc.runtime.users import chown_ids
 
 Output = Callable[[bytes], None]
@@ -28,15 +31,17 @@ class StepFailed(DfcError):
 class StepRunner:
     """Executes RUN, COPY/ADD and WORKDIR steps; the caller writes the layer."""
 
-    def __init__(self, store: Store, backend: str, epoch: int | None):
+    def __init__(self, store: Store, backend: str, epoch: int | None,
+                 secrets: tuple[Secret, ...] = ()):
         self.store = store
         self.backend = backend
         self.epoch = epoch
+        self.secrets = secrets
+        self.caches = CacheDirs(store.root)
 
     def entries(self, step: ir.AnyStep, lowerdirs: list[Path], origin: Origin | None,
                 scratch: Path, output: Output) -> Iterator[Entry]:
-        if isinstance(step, ir.Run):
-            return self.run(step, lowerdirs, scratch, output)
+        """COPY/ADD and WORKDIR (a RUN needs more: see `run`)."""
         if isinstance(step, ir.Copy):
             return copy_entries(step, origin, RootView(lowerdirs), str(scratch),
                                 fetch=fetch_remote, epoch=self.epoch)
@@ -44,21 +49,22 @@ class StepRunner:
             return mkdir_entries(step, RootView(lowerdirs), self.epoch)
         raise DfcError(f"nothing to execute for a {type(step).__name__} step")
 
-    def run(self, step: ir.Run, lowerdirs: list[Path], scratch: Path,
-            output: Output) -> Iterator[Entry]:
-        if step.mounts:
-            raise DfcError("RUN --mount is not supported by this runtime yet")
-        if step.files:
-            raise DfcError("RUN heredoc scripts with a #! line are not supported by this "
-                           "runtime yet")
+    def run(self, step: ir.Run, lowerdirs: list[Path], scratch: Path, output: Output,
+            origins: OriginOpener, digests: tuple[str, ...] = ()) -> Iterator[Entry]:
+        """Run the step in the sandbox with its mounts (`origins` opens `from=` trees,
+        `digests` are its content inputs, see `MountMaker.prepared`)."""
         upper = scratch / "upper"
         upper.mkdir()
-        spec = sandbox.RunSpec(
-            argv=step.argv, env=(*step.state.env, *step.proxy_env), cwd=step.state.workdir,
-            user=step.state.user, network="none" if step.network == "none" else "host",
-        )
-        code = sandbox.run(spec, lowerdirs, upper, stdout=output,
-                           backend=self.backend)  # type: ignore[arg-type]
+        maker = MountMaker(scratch, origins, self.caches, self.secrets)
+        with maker.prepared(step, digests) as extra:
+            spec = sandbox.RunSpec(
+                argv=step.argv, env=(*step.state.env, *step.proxy_env, *extra.env),
+                cwd=step.state.workdir, user=step.state.user,
+                network="none" if step.network == "none" else "host",
+                mounts=extra.mounts, files=extra.files,
+            )
+            code = sandbox.run(spec, lowerdirs, upper, stdout=output,
+                               backend=self.backend)  # type: ignore[arg-type]
         if code != 0:
             raise StepFailed(f"RUN {shlex.join(step.argv)} returned a non-zero code: {code}")
         return upper_entries(str(upper))

@@ -20,6 +20,7 @@ from dfc.runtime import configs, events, image
 from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.export import OutputSpec, export
+from dfc.runtime.secrets import Secret
 
 
 class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,6 +41,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     cache_mode: str = "min"
     backend: str = "native"
     outputs: tuple[OutputSpec, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    """`--secret` sources: they change what RUNs see, never what is cached."""
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -128,7 +131,7 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                cache_from=request.cache_from, cache_to=request.cache_to,
                                cache_mode=request.cache_mode,
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
-                               backend=request.backend)
+                               backend=request.backend, secrets=request.secrets)
         warn_unconsumed(plan, request.build_args, report)
         result = Executor(plan, store, context.origin(), options, report).build()
         stored = write_final_image(store, plan, result, request.labels, epoch)

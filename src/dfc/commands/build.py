@@ -59,6 +59,9 @@ def build_command(
     output: Annotated[list[str] | None, typer.Option(
         "-o", "--output", help="type=oci|docker|local|tar,dest=PATH, or a folder "
         "(local), or - (tar to stdout); repeatable.")] = None,
+    secret: Annotated[list[str] | None, typer.Option(
+        "--secret", help="id=ID,src=PATH or id=ID,env=VAR: a secret RUN --mount=type=secret "
+        "can read (repeatable).")] = None,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build
@@ -67,6 +70,7 @@ def build_command(
     from dfc.commands.options import parse_key_values
     from dfc.progress import reporter
     from dfc.runtime.export import parse_output
+    from dfc.runtime.secrets import parse_secret
 
     sources = tuple(parse_cache_option(v, "--cache-from")["src"] for v in cache_from or [])
     export = parse_cache_option(cache_to, "--cache-to") if cache_to else {}
@@ -80,6 +84,7 @@ def build_command(
         explain_cache=explain_cache, cache_from=sources, cache_to=export.get("dest"),
         cache_mode=export.get("mode", "min"), backend=runtime,
         outputs=tuple(parse_output(o) for o in output or ()),
+        secrets=tuple(parse_secret(s) for s in secret or ()),
     )
     report = reporter(progress.value, quiet)
     try:
