@@ -2,7 +2,8 @@
 
 What can go: cache records (by default only those whose layer no image uses; with
 `all_records` every one), then every blob neither an image nor a remaining record needs,
-and the unpacked snapshots, plans and temporary files (all rebuilt on demand). The store
+the unpacked snapshots, plans and temporary files (all rebuilt on demand), and the
+`RUN --mount=type=cache` folders (as BuildKit's prune drops cache mounts). The store
 lock is held throughout, so no tag or blob write races the sweep.
 """
 
@@ -17,7 +18,7 @@ import msgspec
 from dfc.cache.index import Result
 from dfc.cache.store import Store
 
-REBUILDABLE = ("snapshots", "plans", "explain", "tmp", "ingest")
+REBUILDABLE = ("snapshots", "plans", "explain", "tmp", "ingest", "cachemounts")
 
 
 class PruneReport(msgspec.Struct, frozen=True):

@@ -64,6 +64,10 @@ def lower_mount(
     def get(*names: str) -> str | None:
         return next((values[n] for n in names if n in values), None)
 
+    def required() -> bool:
+        """`required` alone means true; `required=false` is false."""
+        return "required" in values and _bool("required", values["required"] or "true")
+
     target = get("target", "dst", "destination") or ""
     if target and not target.startswith("/"):
         target = posixpath.normpath(posixpath.join(workdir or "/", target))
@@ -98,16 +102,15 @@ def lower_mount(
         if (size := get("size")) is not None:
             fields["size"] = _size(size)
     elif kind == "secret":
-        ident = get("id") or (posixpath.basename(target) if target else "")
+        ident = get("id") or source or (posixpath.basename(target) if target else "")
         if not ident:
             raise CompileError("one of source, target required")
         env = get("env") or ""
         target = target or ("" if env else f"/run/secrets/{ident}")
-        fields.update(id=ident, env=env, required=_bool("required", get("required") or "false"))
+        fields.update(id=ident, env=env, required=required())
         fields.setdefault("mode", 0o400)
     else:
-        fields.update(id=get("id") or "default",
-                      required=_bool("required", get("required") or "false"))
+        fields.update(id=get("id") or "default", required=required())
         target = target or f"/run/buildkit/ssh_agent.{index}"
         fields.setdefault("mode", 0o600)
     if kind in ("bind", "cache", "tmpfs") and not target:

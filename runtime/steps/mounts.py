@@ -134,7 +134,7 @@ class MountMaker:
         found = select(origin, mount.source)
         if len(found) != 1:
             raise DfcError(f"mount source {mount.source!r} must name exactly one path")
-        return origin, found[0]
+        return origin, found[0].real
 
     def _bind(self, mount: ir.Mount, work: Path, stack: contextlib.ExitStack) -> sandbox.Mount:
         origin, rel = self._source(mount, stack)

@@ -134,3 +134,13 @@ def test_building_imports_no_networkx_until_compiling() -> None:
         "assert 'networkx' not in sys.modules, 'pipeline imported networkx'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_secret_mounts_take_their_id_from_source_and_bare_required() -> None:
+    from dfc.compiler.pipeline import compile_text
+
+    plan = compile_text("FROM busybox\nRUN --mount=type=secret,source=tok,required "
+                        "cat /run/secrets/tok\nRUN --mount=type=secret,id=a,required=false x\n")
+    first, second = (step.mounts[0] for step in plan.stages[0].steps)
+    assert (first.id, first.target, first.required) == ("tok", "/run/secrets/tok", True)
+    assert (second.id, second.required) == ("a", False)
