@@ -47,6 +47,12 @@ def prune(store: Store, *, all_records: bool = False, until: float | None = None
     return PruneReport(tuple(path.name for path, _, _ in doomed), reclaimed)
 
 
+def cache_layers(store: Store) -> set[str]:
+    """The layer blobs the build cache names: `rmi` and `image prune` leave them to
+    `builder prune`, as Docker leaves BuildKit's cache alone."""
+    return {r.layer.digest for _, r, _ in _records(store) if r.layer is not None}
+
+
 def _records(store: Store) -> list[tuple[Path, Result, float]]:
     found = []
     for path in store.keys():

@@ -19,7 +19,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, TypeVar
@@ -264,9 +264,10 @@ class Store:
     def blobs(self) -> list[str]:
         return ["sha256:" + path.name for path in sorted(self._blobs.iterdir())]
 
-    def referenced(self) -> set[str]:
-        """Every blob an image of index.json needs (manifests, configs, layers)."""
-        return set(self._referenced())
+    def referenced(self, roots: Iterable[Descriptor] | None = None) -> set[str]:
+        """Every blob the images of index.json (or the given manifests) need: manifests,
+        indexes, configs, layers."""
+        return set(self._referenced(roots))
 
     def remove_blob(self, digest: str) -> int:
         """Delete a blob; returns the bytes freed."""
@@ -383,11 +384,11 @@ class Store:
             checked += 1
             if _hash_file(path) != path.name:
                 corrupt.append("sha256:" + path.name)
-        missing = sorted({d for d in self._referenced() if not self.has_blob(d)})
+        missing = sorted({d for d in self._referenced(None) if not self.has_blob(d)})
         return CheckReport(checked=checked, corrupt=tuple(corrupt), missing=tuple(missing))
 
-    def _referenced(self) -> Iterator[str]:
-        todo = list(self.index().manifests)
+    def _referenced(self, roots: Iterable[Descriptor] | None) -> Iterator[str]:
+        todo = list(self.index().manifests if roots is None else roots)
         while todo:
             d = todo.pop()
             yield d.digest

@@ -1,28 +1,24 @@
 """Taking images out of the store: `rmi`, `image prune`, and the disk usage they act on.
 
-A blob lives while some image of index.json reaches it. Layers that only the build cache
-names (intermediate stages) are garbage too: image prune reclaims them, and the cache
-index then answers a miss for them (it checks that blobs exist), never a broken image.
-dfc runs no containers, so, in Docker's terms, no image is ever in use: `prune -a`
-removes every image, and `system df` shows nothing active.
+A blob lives while some image of index.json reaches it or the build cache names it (the
+cache is `dfc builder prune`'s to reclaim, as Docker's image commands leave BuildKit's
+cache alone). dfc runs no containers, so, in Docker's terms, no image is ever in use:
+`prune -a` removes every image, and `system df` shows nothing active.
 
-Blobs written in the last `GRACE_SECONDS` are spared by prune: a build that is running
-has written them and will name them in an image when it finishes.
+Removal holds the store's gc lock, which running builds hold shared, so it never takes a
+blob a build has written but not yet named in an image.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import msgspec
 
-from dfc.cache.oci import INDEX_TYPES, MANIFEST_TYPES, Index, Manifest
+from dfc.cache.gc import cache_layers
 from dfc.cache.store import ImageRecord, Store, normalize_ref
 from dfc.errors import DfcError
 from dfc.runtime.images import all_images, familiar, layer_ids, read, split_name
-
-GRACE_SECONDS = 600
 
 
 class Removal(msgspec.Struct, frozen=True):
@@ -46,30 +42,7 @@ class Usage(msgspec.Struct, frozen=True):
 
 def image_blobs(store: Store, record: ImageRecord) -> set[str]:
     """Every blob one index.json entry reaches: manifests, indexes, configs, layers."""
-    found: set[str] = set()
-    todo = [record.manifest]
-    while todo:
-        d = todo.pop()
-        found.add(d.digest)
-        if not store.has_blob(d.digest):
-            continue
-        if d.media_type in MANIFEST_TYPES:
-            m = store.read_json(d.digest, Manifest)
-            found.update(x.digest for x in (m.config, *m.layers))
-        elif d.media_type in INDEX_TYPES:
-            todo += store.read_json(d.digest, Index).manifests
-    return found
-
-
-def _reachable(store: Store, records: Iterable[ImageRecord]) -> set[str]:
-    out: set[str] = set()
-    for r in records:
-        out |= image_blobs(store, r)
-    return out
-
-
-def _all_blobs(store: Store) -> list[str]:
-    return ["sha256:" + p.name for p in (store.root / "blobs" / "sha256").iterdir()]
+    return store.referenced([record.manifest])
 
 
 def _blob_size(store: Store, digest: str) -> int:
@@ -79,17 +52,9 @@ def _blob_size(store: Store, digest: str) -> int:
         return 0
 
 
-def _delete(store: Store, digests: Iterable[str]) -> int:
-    """Unlink blobs; returns the bytes freed."""
-    freed = 0
-    for digest in digests:
-        path = store.blob_path(digest)
-        try:
-            freed += path.stat().st_size
-            path.unlink()
-        except FileNotFoundError:
-            continue
-    return freed
+def _kept(store: Store) -> set[str]:
+    """What must stay: blobs of the remaining images and of the build cache."""
+    return store.referenced() | cache_layers(store)
 
 
 def _drop(store: Store, record: ImageRecord) -> Removal:
@@ -101,17 +66,11 @@ def _drop(store: Store, record: ImageRecord) -> Removal:
         layers = []
     mine = image_blobs(store, record)
     store.remove(record.manifest.digest)
-    gone = mine - _reachable(store, store.images())
+    gone = mine - _kept(store)
     deleted = [record.config or record.manifest.digest]
     deleted += [chain for layer, chain in layers if layer.digest in gone]
-    return Removal(deleted=tuple(deleted), reclaimed=_delete(store, gone))
-
-
-def _orphans(store: Store, keep: set[str]) -> set[str]:
-    """Blobs no image reaches and not written in the grace period."""
-    limit = time.time() - GRACE_SECONDS
-    return {d for d in _all_blobs(store)
-            if d not in keep and store.blob_path(d).stat().st_mtime < limit}
+    return Removal(deleted=tuple(deleted),
+                   reclaimed=sum(store.remove_blob(d) for d in sorted(gone)))
 
 
 def _tag_of(ref: str, record: ImageRecord) -> str | None:
@@ -151,17 +110,23 @@ def remove_images(store: Store, refs: Sequence[str], *, force: bool = False
     """rmi of several images: every one is tried; errors are collected, as Docker does."""
     done: list[Removal] = []
     errors: list[str] = []
-    for ref in refs:
-        try:
-            done.append(remove_image(store, ref, force=force))
-        except DfcError as exc:
-            errors.append(exc.message)
+    with store.gc_lock():
+        for ref in refs:
+            try:
+                done.append(remove_image(store, ref, force=force))
+            except DfcError as exc:
+                errors.append(exc.message)
     return done, errors
 
 
 def prune_images(store: Store, *, everything: bool = False) -> Removal:
     """`docker image prune [-a]`: dangling images (every image with -a), then every
     blob no remaining image reaches."""
+    with store.gc_lock():
+        return _prune(store, everything)
+
+
+def _prune(store: Store, everything: bool) -> Removal:
     untagged: list[str] = []
     deleted: list[str] = []
     reclaimed = 0
@@ -174,7 +139,8 @@ def prune_images(store: Store, *, everything: bool = False) -> Removal:
         removal = _drop(store, record)
         deleted += removal.deleted
         reclaimed += removal.reclaimed
-    reclaimed += _delete(store, _orphans(store, _reachable(store, store.images())))
+    keep = _kept(store)
+    reclaimed += sum(store.remove_blob(d) for d in store.blobs() if d not in keep)
     return Removal(untagged=tuple(untagged), deleted=tuple(deleted), reclaimed=reclaimed)
 
 
@@ -182,9 +148,9 @@ def disk_usage(store: Store) -> list[Usage]:
     """`docker system df` rows: images (their blobs, shared ones once) and the build
     cache (blobs no image reaches: layers of intermediate stages, leftovers)."""
     images = all_images(store)
-    reached = _reachable(store, (i.record for i in images))
+    reached = store.referenced()
     image_bytes = sum(_blob_size(store, d) for d in reached)
-    loose = [d for d in _all_blobs(store) if d not in reached]
+    loose = [d for d in store.blobs() if d not in reached]
     loose_bytes = sum(_blob_size(store, d) for d in loose)
     return [
         Usage("Images", len(images), 0, image_bytes, image_bytes),
