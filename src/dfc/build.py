@@ -1,14 +1,15 @@
 """`dfc build` as an API: context -> plan -> executed stages -> an image in the store.
 
-Base images come from the store; one that is missing is an error that says how to get
-it. The final image is written (config, manifest), tagged, and exported on request.
+Base images come from the store; one that is missing is pulled from its registry, as
+`docker build` does (`pull=True` checks every base for a newer one, as `--pull` does).
+The final image is written (config, manifest), tagged, and exported on request.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import BinaryIO
 
 import msgspec
@@ -34,6 +35,7 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
     backend: str = "native"
+    pull: bool = False
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -52,17 +54,30 @@ def source_date_epoch() -> int | None:
         raise DfcError(f"invalid SOURCE_DATE_EPOCH: {value!r}") from None
 
 
-def store_resolver(store: Store):  # type: ignore[no-untyped-def]
-    """The compiler's base-image resolver: the config of an image in the store."""
+Fetch = Callable[[str, str | None], None]
+"""Makes sure an image (name, platform) is in the store: `registry_pull.BaseFetcher`."""
+
+
+def store_resolver(store: Store, fetch: Fetch | None = None):  # type: ignore[no-untyped-def]
+    """The compiler's base-image resolver: the config of an image in the store, pulled
+    first through `fetch` when given."""
 
     def resolve(ref: ir.ImageRef) -> ir.ImageConfig:
-        stored = read_image(store, ref.name)
+        stored = read_image(store, ref.name, fetch, ref.platform)
         return configs.to_compiler(stored.config, stored.author)
 
     return resolve
 
 
-def read_image(store: Store, name: str) -> image.ImageConfig:
+def read_image(store: Store, name: str, fetch: Fetch | None = None,
+               platform: str | None = None) -> image.ImageConfig:
+    if fetch is not None:
+        try:
+            fetch(name, platform)
+        except DfcError as exc:
+            raise DfcError(f"cannot pull image {name!r}: {exc.message} (get it with "
+                           f"`dfc pull {name}`, `dfc load -i FILE` or `dfc import FILE {name}`)"
+                           ) from None
     try:
         record = store.resolve(name)
     except ImageNotFound:
@@ -73,16 +88,32 @@ def read_image(store: Store, name: str) -> image.ImageConfig:
     return store.read_json(manifest.config.digest, image.ImageConfig)
 
 
+def pull_notes(report: events.Reporter):  # type: ignore[no-untyped-def]
+    """Pull progress as build notes: messages and each layer's state changes."""
+    from dfc.runtime.registry_events import Message, Transfer
+
+    def note(event: Message | Transfer) -> None:
+        if isinstance(event, Message):
+            report(events.Note(step=0, message=event.text))
+        elif event.status not in ("Downloading", "Pulling fs layer"):
+            report(events.Note(step=0, message=f"{event.id}: {event.status}"))
+
+    return note
+
+
 def build(request: BuildRequest, store: Store, report: events.Reporter,
           stdin: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store` and tag it."""
     from dfc.compiler.context import CompileContext
     from dfc.compiler.pipeline import compile_text
+    from dfc.runtime.registry_config import load_settings
+    from dfc.runtime.registry_pull import BaseFetcher
 
     epoch = source_date_epoch()
+    fetch = BaseFetcher(store, load_settings(), pull_notes(report), always=request.pull)
     with open_context(request.context, request.dockerfile, stdin) as context:
         ctx = CompileContext(build_args=dict(request.build_args), target=request.target,
-                             platform=request.platform, resolver=store_resolver(store))
+                             platform=request.platform, resolver=store_resolver(store, fetch))
         plan = compile_text(context.dockerfile, ctx, context.dockerfile_name)
         options = BuildOptions(no_cache=request.no_cache,
                                no_cache_filter=request.no_cache_filter, epoch=epoch,

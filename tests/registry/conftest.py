@@ -259,3 +259,146 @@ def docker_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def empty_store(tmp_path: Path) -> Store:
     return Store(tmp_path / "empty-store")
+
+
+# --- images to push -------------------------------------------------------------------
+
+
+def add_image(store: Store, base: str, name: str, files: dict[str, bytes],
+              arch: str = "amd64") -> str:
+    """Tag `name`: `base` plus one layer per file (random-ish content makes new blobs),
+    for `arch`. Returns the manifest digest."""
+    from dfc.cache.oci import Manifest
+    from dfc.runtime.image import ImageConfig, RootFS, write_image
+    from dfc.runtime.layer import Entry, write_layer
+
+    record = store.resolve(base)
+    manifest = store.read_json(record.manifest.digest, Manifest)
+    config = store.read_json(manifest.config.digest, ImageConfig)
+    layers, diff_ids = list(manifest.layers), list(config.rootfs.diff_ids)
+    for path, data in files.items():
+        layer = write_layer(store, [Entry(path=path, kind="file", data=data, size=len(data),
+                                          mode=0o644)])
+        assert layer is not None
+        layers.append(layer.descriptor)
+        diff_ids.append(layer.diff_id)
+    import msgspec
+
+    new = msgspec.structs.replace(config, architecture=arch,
+                                  rootfs=RootFS(diff_ids=tuple(diff_ids)))
+    stored = write_image(store, new, layers)
+    store.tag(name, stored.manifest)
+    return stored.manifest.digest
+
+
+@pytest.fixture
+def image_store(fresh_store: Store) -> Store:
+    """The busybox store plus `app:1`: busybox and two small layers of its own."""
+    add_image(fresh_store, "busybox", "app:1",
+              {"app/one": os.urandom(300_000), "app/two": b"two\n"})
+    return fresh_store
+
+
+def dfc(*args: str, input: str | None = None, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    """The dfc console script of this interpreter."""
+    import sys
+
+    script = Path(sys.executable).parent / "dfc"
+    return subprocess.run([str(script), *args], capture_output=True, text=True, input=input,
+                          env={**os.environ, **(env or {})}, timeout=120)
+
+
+@pytest.fixture
+def run_dfc():  # type: ignore[no-untyped-def]
+    return dfc
+
+
+# --- a proxy that breaks things -------------------------------------------------------
+
+
+class FaultProxy:
+    """An HTTP proxy in front of a registry. `mode`: `pass`; `corrupt` (flip one byte of
+    every blob it serves); `cut-download` / `cut-upload` (forward half of a blob's bytes,
+    set `halfway`, wait for `resume`, then drop the connection, as when the registry
+    dies mid-transfer). `Location` headers are rewritten to point back at the proxy."""
+
+    def __init__(self, upstream: str) -> None:
+        import http.client
+
+        self.upstream = upstream
+        self.mode = "pass"
+        self.halfway = threading.Event()
+        self.resume = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = b""
+                if length:
+                    if proxy.mode == "cut-upload" and length > 1000:
+                        self.rfile.read(length // 2)
+                        proxy.halfway.set()
+                        proxy.resume.wait(30)
+                        self.close_connection = True
+                        self.connection.close()
+                        return
+                    body = self.rfile.read(length)
+                conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body or None, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                blob = "/blobs/sha256:" in self.path and self.command == "GET" and data
+                if blob and proxy.mode == "corrupt":
+                    data = data[:10] + bytes([data[10] ^ 0xFF]) + data[11:]
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() in ("content-length", "connection", "transfer-encoding"):
+                        continue
+                    if k.lower() == "location":
+                        v = v.replace(f"//{proxy.upstream}", f"//{proxy.host}")
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command == "HEAD":
+                    return
+                if blob and proxy.mode == "cut-download":
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    proxy.halfway.set()
+                    proxy.resume.wait(30)
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                self.wfile.write(data)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.resume.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def fault_proxy(own_registry: Registry) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(own_registry.host)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def make_image():  # type: ignore[no-untyped-def]
+    return add_image
