@@ -4,7 +4,9 @@ As `docker manifest` does, a list is drafted locally, one entry per image with t
 platform read from the image's config, then pushed: each child manifest (its blobs
 mounted from the repository it came from) by digest into the list's repository, then the
 list. Drafts live in `<store>/manifests/`, not in index.json: they point at layers the store
-need not hold. Docker's manifest-list type by default, an OCI index on request.
+need not hold. Docker's manifest-list type by default, with OCI images turned into Docker
+schema 2 manifests (same blobs) as `docker push` does, so Docker's own client reads every
+entry; an OCI index, with the images as they are, on request.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dfc.cache.fsutil import atomic_write
 from dfc.cache.oci import (
     INDEX_TYPES,
     MEDIA_DOCKER_LIST,
+    MEDIA_DOCKER_MANIFEST,
     MEDIA_INDEX,
     Descriptor,
     Index,
@@ -31,7 +34,7 @@ from dfc.runtime.image import ImageConfig
 from dfc.runtime.registry import open_for_pull, open_for_push
 from dfc.runtime.registry_config import RegistrySettings
 from dfc.runtime.registry_events import Message, Reporter, quiet
-from dfc.runtime.registry_manifests import media_type_of, sha256
+from dfc.runtime.registry_manifests import media_type_of, to_docker
 from dfc.runtime.registry_pull import fetch_blobs
 from dfc.runtime.registry_push import Pusher
 from dfc.runtime.registry_refs import Reference, parse_reference
@@ -81,7 +84,7 @@ def create(store: Store, name: str, images: list[str], settings: RegistrySetting
                        f"{ref.familiar()}")
     entries = {e.descriptor.digest: e for e in (existing.entries if existing else ())}
     for image in images:
-        entry = _entry(store, parse_reference(image), ref, settings)
+        entry = _entry(store, parse_reference(image), ref, settings, oci)
         entries = {d: e for d, e in entries.items() if e.ref != entry.ref}
         entries[entry.descriptor.digest] = entry
     draft = Draft(str(ref), MEDIA_INDEX if oci else MEDIA_DOCKER_LIST, tuple(entries.values()))
@@ -89,8 +92,8 @@ def create(store: Store, name: str, images: list[str], settings: RegistrySetting
     return draft
 
 
-def _entry(store: Store, image: Reference, target: Reference, settings: RegistrySettings
-           ) -> ListEntry:
+def _entry(store: Store, image: Reference, target: Reference, settings: RegistrySettings,
+           oci: bool) -> ListEntry:
     if image.registry != target.registry:
         raise DfcError(f"cannot use source images from a different registry than the "
                        f"target image: {image.registry} != {target.registry}")
@@ -101,11 +104,13 @@ def _entry(store: Store, image: Reference, target: Reference, settings: Registry
             raise DfcError(f"{image.familiar()} is a manifest list")
         manifest = msgspec.json.decode(fetched.data, type=Manifest)
         fetch_blobs(client, store, image.repository, [manifest.config], quiet)
-    digest = store.put_bytes(fetched.data, expected=sha256(fetched.data))
+    data = fetched.data if oci else to_docker(manifest)
+    media = media if oci else MEDIA_DOCKER_MANIFEST
+    digest = store.put_bytes(data)
     remember(store, [manifest.config.digest, *(d.digest for d in manifest.layers)], image.name)
     config = store.read_json(manifest.config.digest, ImageConfig)
     platform = Platform(architecture=config.architecture, os=config.os, variant=config.variant)
-    descriptor = Descriptor(media_type=media, digest=digest, size=len(fetched.data),
+    descriptor = Descriptor(media_type=media, digest=digest, size=len(data),
                             platform=platform)
     return ListEntry(str(image), descriptor)
 

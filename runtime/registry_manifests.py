@@ -7,7 +7,16 @@ import hashlib
 
 import msgspec
 
-from dfc.cache.oci import Descriptor, Index, Platform
+from dfc.cache.oci import (
+    MEDIA_DOCKER_MANIFEST,
+    MEDIA_LAYER,
+    MEDIA_LAYER_GZIP,
+    Descriptor,
+    Index,
+    Manifest,
+    Platform,
+    encode,
+)
 from dfc.errors import DfcError
 from dfc.runtime.image import host_platform
 from dfc.runtime.registry_client import RegistryError
@@ -61,3 +70,25 @@ def media_type_of(data: bytes, header: str) -> str:
 
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER_TYPES = {MEDIA_LAYER_GZIP: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                      MEDIA_LAYER: "application/vnd.docker.image.rootfs.diff.tar"}
+
+
+def to_docker(manifest: Manifest) -> bytes:
+    """The same image as a Docker schema 2 manifest (what `docker push` writes): same
+    blobs, Docker media types. Docker 20.10's `manifest inspect` reads only these."""
+    if manifest.media_type == MEDIA_DOCKER_MANIFEST:
+        return encode(manifest)
+    layers = []
+    for layer in manifest.layers:
+        if layer.media_type not in DOCKER_LAYER_TYPES:
+            raise DfcError(f"layer type {layer.media_type} has no Docker equivalent: "
+                           "use an OCI index (--oci)")
+        layers.append(msgspec.structs.replace(layer,
+                                              media_type=DOCKER_LAYER_TYPES[layer.media_type]))
+    config = msgspec.structs.replace(manifest.config, media_type=DOCKER_CONFIG)
+    return encode(Manifest(config=config, layers=tuple(layers),
+                           media_type=MEDIA_DOCKER_MANIFEST))
