@@ -51,13 +51,16 @@ http:
 
 
 class Registry:
-    """A `docker-registry serve` process; `stop()` and `start()` keep its port and data."""
+    """A `docker-registry serve` process; `stop()` and `start()` keep its port and data.
+
+    It runs detached (not a child of pytest), so tests that check their process has no
+    children, as the sandbox tests do, are not disturbed by a session-long registry."""
 
     def __init__(self, workdir: Path, auth: str = "") -> None:
         self.workdir = workdir
         self.auth = auth
         self.addr = "127.0.0.1:0"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.pid: int | None = None
         self.start()
         self.host = self.addr
 
@@ -67,12 +70,14 @@ class Registry:
         cfg = self.workdir / "config.yml"
         cfg.write_text(CONFIG.format(root=self.workdir, addr=self.addr, auth=self.auth))
         log = self.workdir / "registry.log"
-        with open(log, "w") as out:
-            self.proc = subprocess.Popen([binary, "serve", str(cfg)], stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+        log.write_text("")
+        launched = subprocess.run(
+            ["sh", "-c", '"$0" serve "$1" >> "$2" 2>&1 < /dev/null & echo $!',
+             binary, str(cfg), str(log)], capture_output=True, text=True, check=True)
+        self.pid = int(launched.stdout)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "registry exited: " + log.read_text()
+            assert self.alive(), "registry exited: " + log.read_text()
             found = re.findall(r"listening on (127\.0\.0\.1:\d+)", log.read_text())
             if found:
                 try:
@@ -85,16 +90,25 @@ class Registry:
                 self.addr = found[-1]
                 return
             time.sleep(0.01)
+        self.stop()
         raise TimeoutError("registry did not answer /v2/: " + log.read_text())
 
+    def alive(self) -> bool:
+        try:
+            state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.pid is None or not self.alive():
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
 
     @property
     def url(self) -> str:
