@@ -46,8 +46,10 @@ class RegistrySettings(msgspec.Struct, frozen=True):
 
     def is_insecure(self, host: str) -> bool:
         """Loopback always, as Docker does; else a listed `host[:port]` or CIDR."""
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-        name = name.strip("[]")
+        if host.startswith("["):
+            name = host[1:host.find("]")]
+        else:
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         if name == "localhost" or _is_loopback(name):
             return True
         for entry in self.insecure:
