@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import BinaryIO
 
 import msgspec
@@ -43,6 +43,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     outputs: tuple[OutputSpec, ...] = ()
     secrets: tuple[Secret, ...] = ()
     """`--secret` sources: they change what RUNs see, never what is cached."""
+    pull: bool = False
+    """Look for a newer version of every base image (`--pull`)."""
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -61,16 +63,22 @@ def source_date_epoch() -> int | None:
         raise DfcError(f"invalid SOURCE_DATE_EPOCH: {value!r}") from None
 
 
-class StoreResolver:
-    """The compiler's base-image resolver: the config of an image in the store. It notes
-    each base's manifest digest, which keys the plan cache."""
+Fetch = Callable[[str, str | None], None]
+"""Makes sure an image (name, platform) is in the store: `registry_pull.BaseFetcher`."""
 
-    def __init__(self, store: Store):
+
+class StoreResolver:
+    """The compiler's base-image resolver: the config of an image in the store, pulled
+    first through `fetch` when given. It notes each base's manifest digest, which keys
+    the plan cache."""
+
+    def __init__(self, store: Store, fetch: Fetch | None = None):
         self.store = store
+        self.fetch = fetch
         self.used: dict[str, str] = {}
 
     def __call__(self, ref: ir.ImageRef) -> ir.ImageConfig:
-        manifest, stored = read_manifest(self.store, ref.name)
+        manifest, stored = read_manifest(self.store, ref.name, self.fetch, ref.platform)
         self.used[ref.name] = manifest
         return configs.to_compiler(stored.config, stored.author)
 
@@ -81,8 +89,17 @@ class StoreResolver:
             return None
 
 
-def read_manifest(store: Store, name: str) -> tuple[str, image.ImageConfig]:
-    """The manifest digest and config of an image of the store (a clear error if absent)."""
+def read_manifest(store: Store, name: str, fetch: Fetch | None = None,
+                  platform: str | None = None) -> tuple[str, image.ImageConfig]:
+    """The manifest digest and config of an image of the store, pulled first through
+    `fetch` when given (a clear error if it cannot be had)."""
+    if fetch is not None:
+        try:
+            fetch(name, platform)
+        except DfcError as exc:
+            raise DfcError(f"cannot pull image {name!r}: {exc.message} (get it with "
+                           f"`dfc pull {name}`, `dfc load -i FILE` or `dfc import FILE {name}`)"
+                           ) from None
     try:
         record = store.resolve(name)
     except ImageNotFound:
@@ -97,15 +114,46 @@ def read_image(store: Store, name: str) -> image.ImageConfig:
     return read_manifest(store, name)[1]
 
 
-def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: str) -> ir.Plan:
+def pull_notes(report: events.Reporter):  # type: ignore[no-untyped-def]
+    """Pull progress as build notes: messages and each layer's state changes."""
+    from dfc.runtime.registry_events import Message, Transfer
+
+    def note(event: Message | Transfer) -> None:
+        if isinstance(event, Message):
+            report(events.Note(step=0, message=event.text))
+        elif event.status not in ("Downloading", "Pulling fs layer"):
+            report(events.Note(step=0, message=f"{event.id}: {event.status}"))
+
+    return note
+
+
+def base_fetcher(store: Store, report: events.Reporter, always: bool) -> Fetch:
+    """Pulls a missing base (or, with `always`, a newer one); the registry client is only
+    imported when a base is actually resolved, so a cached build never pays for it."""
+    fetcher: list[Fetch] = []
+
+    def fetch(name: str, platform: str | None) -> None:
+        if not fetcher:
+            from dfc.runtime.registry_config import load_settings
+            from dfc.runtime.registry_pull import BaseFetcher
+
+            fetcher.append(BaseFetcher(store, load_settings(), pull_notes(report),
+                                       always=always))
+        fetcher[0](name, platform)
+
+    return fetch
+
+
+def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: str,
+                 report: events.Reporter) -> ir.Plan:
     """The plan for this Dockerfile and these options: from the plan cache when nothing it
-    depends on changed, else compiled (and cached)."""
+    depends on changed (and no `--pull` asks for newer bases), else compiled (and cached)."""
     from dfc.cache import plans
 
-    resolver = StoreResolver(store)
+    resolver = StoreResolver(store, base_fetcher(store, report, request.pull))
     key = plans.plan_key(dockerfile, name, request.build_args, request.target,
                          request.platform)
-    cached = plans.load(store, key, resolver.current)
+    cached = None if request.pull else plans.load(store, key, resolver.current)
     if cached is not None:
         return cached
     from dfc.compiler.context import CompileContext
@@ -125,7 +173,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     epoch = source_date_epoch()
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
-        plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name)
+        plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name,
+                            report)
         options = BuildOptions(dockerfile=context.dockerfile_name,
                                explain_cache=request.explain_cache, no_cache=request.no_cache,
                                cache_from=request.cache_from, cache_to=request.cache_to,

@@ -34,9 +34,9 @@ def _options(
 
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
-    from dfc.commands import build, builder, images, plan, system, transfer
+    from dfc.commands import build, builder, images, plan, registry, system, transfer
 
-    for module in (plan, build, builder, images, transfer, system):
+    for module in (plan, build, builder, images, transfer, registry, system):
         module.register(app)
 
 

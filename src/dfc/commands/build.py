@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from dfc.cache.store import Store
 
 
 class Progress(StrEnum):
@@ -62,6 +65,10 @@ def build_command(
     secret: Annotated[list[str] | None, typer.Option(
         "--secret", help="id=ID,src=PATH or id=ID,env=VAR: a secret RUN --mount=type=secret "
         "can read (repeatable).")] = None,
+    pull: Annotated[bool, typer.Option("--pull", help="Always look for newer versions of "
+                                       "the base images.")] = False,
+    push: Annotated[bool, typer.Option("--push", help="Push the tagged image to its "
+                                       "registry after the build.")] = False,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build
@@ -84,16 +91,36 @@ def build_command(
         explain_cache=explain_cache, cache_from=sources, cache_to=export.get("dest"),
         cache_mode=export.get("mode", "min"), backend=runtime,
         outputs=tuple(parse_output(o) for o in output or ()),
-        secrets=tuple(parse_secret(s) for s in secret or ()),
+        secrets=tuple(parse_secret(s) for s in secret or ()), pull=pull,
     )
+    if push and not tag:
+        from dfc.errors import UsageError
+
+        raise UsageError("--push needs a name: add -t NAME[:TAG]")
     report = reporter(progress.value, quiet)
+    store = Store(root)
     try:
-        result = build(request, Store(root), report, sys.stdin.buffer, sys.stdout.buffer)
+        result = build(request, store, report, sys.stdin.buffer, sys.stdout.buffer)
     finally:
         close = getattr(report, "close", None)
         if close is not None:
             close()
+    if push:
+        push_tags(store, result.tags, quiet)
     if iidfile is not None:
         iidfile.write_text(result.image_id)
     if quiet:
         typer.echo(result.image_id)
+
+
+def push_tags(store: Store, tags: tuple[str, ...], quiet: bool) -> None:
+    """`--push`: each name the build gave, as `dfc push NAME` would."""
+    from dfc.registry_progress import transfers
+    from dfc.runtime.registry_config import load_settings
+    from dfc.runtime.registry_push import push
+    from dfc.runtime.registry_refs import parse_reference
+
+    settings = load_settings()
+    for tag in tags:
+        with transfers(quiet, sys.stderr) as report:
+            push(store, parse_reference(tag), settings, report)

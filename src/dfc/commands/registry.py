@@ -1,0 +1,180 @@
+"""`dfc pull`, `dfc push`, `dfc login`, `dfc logout`, `dfc search`, `dfc manifest …`:
+Docker's commands, flags and output against OCI distribution registries."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+RootOpt = Annotated[Path | None, typer.Option("--root", envvar="DFC_ROOT", help="Store folder.")]
+InsecureOpt = Annotated[list[str] | None, typer.Option(
+    "--insecure-registry", help="Registry (host[:port] or CIDR) to reach over plain HTTP "
+    "(repeatable); loopback always is.")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the result.")]
+
+
+def register(app: typer.Typer) -> None:
+    from dfc.commands import registry_manifest
+
+    app.command("pull")(pull_command)
+    app.command("push")(push_command)
+    app.command("login")(login_command)
+    app.command("logout")(logout_command)
+    app.command("search")(search_command)
+    app.add_typer(registry_manifest.app, name="manifest")
+
+
+def settings_of(insecure: list[str] | None):  # type: ignore[no-untyped-def]
+    from dfc.runtime.registry_config import load_settings
+
+    return load_settings(tuple(insecure or ()))
+
+
+def pull_command(
+    name: Annotated[str, typer.Argument(help="NAME[:TAG|@DIGEST]")],
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="os/arch[/variant] to pick from a multi-platform image.")] = None,
+    quiet: QuietOpt = False,
+    root: RootOpt = None,
+    insecure_registry: InsecureOpt = None,
+) -> None:
+    """Download an image from a registry."""
+    from dfc.cache.store import Store
+    from dfc.registry_progress import transfers
+    from dfc.runtime.registry_manifests import parse_platform
+    from dfc.runtime.registry_pull import pull
+    from dfc.runtime.registry_refs import parse_reference
+
+    ref = parse_reference(name)
+    last = name.rpartition("/")[2]
+    if not quiet and "@" not in name and ":" not in last:
+        typer.echo("Using default tag: latest")
+    store = Store(root)
+    with transfers(quiet) as report:
+        pull(store, ref, settings_of(insecure_registry), report,
+             parse_platform(platform) if platform else None)
+    typer.echo(str(ref))
+
+
+def push_command(
+    name: Annotated[str, typer.Argument(help="NAME[:TAG]")],
+    quiet: QuietOpt = False,
+    root: RootOpt = None,
+    insecure_registry: InsecureOpt = None,
+) -> None:
+    """Upload an image to a registry."""
+    from dfc.cache.store import Store
+    from dfc.registry_progress import transfers
+    from dfc.runtime.registry_push import push
+    from dfc.runtime.registry_refs import parse_reference
+
+    ref = parse_reference(name)
+    with transfers(quiet) as report:
+        result = push(Store(root), ref, settings_of(insecure_registry), report)
+    if quiet:
+        typer.echo(f"{ref.name}:{result.tag}")
+
+
+def login_command(
+    server: Annotated[str | None, typer.Argument(help="Registry (default: Docker Hub).")]
+    = None,
+    username: Annotated[str | None, typer.Option("-u", "--username")] = None,
+    password: Annotated[str | None, typer.Option("-p", "--password")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from stdin.")] = False,
+    insecure_registry: InsecureOpt = None,
+) -> None:
+    """Log in to a registry; the login is saved in Docker's config.json."""
+    from dfc.errors import UsageError
+    from dfc.runtime.registry import check_login
+    from dfc.runtime.registry_config import Credentials, store_credentials
+    from dfc.runtime.registry_refs import registry_of_server
+
+    if password_stdin:
+        if password is not None:
+            raise UsageError("--password and --password-stdin are mutually exclusive")
+        if username is None:
+            raise UsageError("Must provide --username with --password-stdin")
+        password = sys.stdin.read().rstrip("\r\n")
+    elif password is not None:
+        typer.echo("WARNING! Using --password via the CLI is insecure. Use --password-stdin.",
+                   err=True)
+    if username is None:
+        username = typer.prompt("Username")
+    if password is None:
+        password = typer.prompt("Password", hide_input=True)
+    if not username or not password:
+        raise UsageError("Error: Cannot perform an interactive login without a username "
+                         "and a password")
+    registry = registry_of_server(server)
+    settings = settings_of(insecure_registry)
+    credentials = Credentials(username, password)
+    check_login(registry, settings, credentials)
+    store_credentials(registry, credentials, settings)
+    typer.echo("Login Succeeded")
+
+
+def logout_command(
+    server: Annotated[str | None, typer.Argument(help="Registry (default: Docker Hub).")]
+    = None,
+) -> None:
+    """Forget the saved login for a registry."""
+    from dfc.runtime.registry_config import erase_credentials
+    from dfc.runtime.registry_refs import registry_of_server
+
+    registry = registry_of_server(server)
+    if erase_credentials(registry):
+        typer.echo(f"Removing login credentials for {registry}")
+    else:
+        typer.echo(f"Not logged in to {registry}")
+
+
+def search_command(
+    term: Annotated[str, typer.Argument(help="Text to look for in repository names.")],
+    limit: Annotated[int, typer.Option("--limit", help="Most results to show.")] = 25,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="Go-style template: {{.Name}} {{.Description}} {{.StarCount}} "
+        "{{.IsOfficial}} {{.IsAutomated}}; `table` adds a header.")] = None,
+    registry: Annotated[str, typer.Option("--registry", help="Registry to search.")]
+    = "docker.io",
+    no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Do not truncate.")] = False,
+    insecure_registry: InsecureOpt = None,
+) -> None:
+    """Search a registry: Docker Hub's search API, or any registry's catalog and tags."""
+    from dfc.runtime.registry_search import search
+
+    results = search(registry, term, limit, settings_of(insecure_registry))
+    typer.echo(render(results, fmt, truncate=not no_trunc), nl=False)
+
+
+def render(results: list, template: str | None, truncate: bool) -> str:  # type: ignore[type-arg]
+    """Docker's search table, or one line per result through a `{{.Field}}` template."""
+    import re
+
+    fields = [{"Name": r.name, "Description": r.description, "StarCount": str(r.star_count),
+               "IsOfficial": "[OK]" if r.is_official else "",
+               "IsAutomated": "[OK]" if r.is_automated else ""} for r in results]
+    if template is None:
+        template = ("table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}")
+    table = template.startswith("table")
+    body = template.removeprefix("table").strip().replace("\\t", "\t")
+    if truncate:
+        for f in fields:
+            if len(f["Description"]) > 45:
+                f["Description"] = f["Description"][:44] + "…"
+    headers = {"Name": "NAME", "Description": "DESCRIPTION", "StarCount": "STARS",
+               "IsOfficial": "OFFICIAL", "IsAutomated": "AUTOMATED"}
+    pattern = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
+
+    def fill(values: dict[str, str]) -> list[str]:
+        return pattern.sub(lambda m: values.get(m.group(1), m.group(0)), body).split("\t")
+
+    rows = ([fill(headers)] if table else []) + [fill(f) for f in fields]
+    if not table:
+        return "".join("\t".join(r) + "\n" for r in rows)
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(len(rows[0]))]
+    return "".join("   ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip()
+                   + "\n" for r in rows)
