@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from dfc.cache import index, keys
 from dfc.cache.inputs import Origin, StatCache, selection_digest
 from dfc.cache.oci import Descriptor, Manifest
 from dfc.cache.store import Store
-from dfc.cache.transfer import ImportedCache, export_cache
+from dfc.cache.transfer import ImportedCache
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import events, explain, image
@@ -42,11 +43,9 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     explain_cache: bool = False
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
-    cache_from: tuple[str, ...] = ()
-    """Folders written by --cache-to, consulted when the store has no answer."""
-    cache_to: str | None = None
     cache_mode: str = "min"
-    """min: export the results the target image is made of; max: those of every stage."""
+    """What `export` receives: min, the results the target image is made of; max, those of
+    every stage."""
     epoch: int | None = None
     backend: str = "native"
     secrets: tuple[Secret, ...] = ()
@@ -100,7 +99,10 @@ class Executor:
     """Builds the stages of one plan into the store."""
 
     def __init__(self, plan: ir.Plan, store: Store, context: Origin, options: BuildOptions,
-                 report: events.Reporter):
+                 report: events.Reporter, imported: ImportedCache | None = None,
+                 export: Callable[[dict[str, index.Result]], None] | None = None):
+        """`imported` answers keys the store cannot (`--cache-from`); `export` receives the
+        records to pass on (`--cache-to`) when the build succeeds."""
         self.plan = plan
         self.store = store
         self.context = context
@@ -110,8 +112,8 @@ class Executor:
         self.counter = 0
         self.lock = threading.Lock()
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets)
-        self.imported = ImportedCache([Path(p) for p in options.cache_from]) \
-            if options.cache_from else None
+        self.imported = imported
+        self.export = export
         self.results: dict[int, dict[str, index.Result]] = {}
 
     def next_step(self) -> int:
@@ -134,8 +136,8 @@ class Executor:
                 for future in futures.values():
                     future.cancel()
                 self.stat_cache.save()
-        if self.options.cache_to is not None:
-            export_cache(self.store, self._exported(), Path(self.options.cache_to))
+        if self.export is not None:
+            self.export(self._exported())
         return result
 
     def _exported(self) -> dict[str, index.Result]:

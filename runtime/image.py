@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from dfc.cache.index import Result
 from dfc.cache.oci import (
     MEDIA_CONFIG,
     MEDIA_INDEX,
@@ -99,6 +100,9 @@ class ImageConfig(msgspec.Struct, frozen=True, omit_defaults=True):
     created: str | None = None
     author: str | None = None
     variant: str | None = None
+    cache: dict[str, Result] | None = msgspec.field(default=None, name="dfc.cache.v1")
+    """`--cache-to type=inline`: the cache records of this image's own layers, so the
+    image is its own build cache wherever it is pushed (as BuildKit's inline cache)."""
 
 
 _GO_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",

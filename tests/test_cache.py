@@ -9,6 +9,7 @@ import pytest
 
 from dfc.build import BuildRequest, build
 from dfc.cache.store import Store
+from dfc.cache.transfer import CacheSpec
 from dfc.runtime import events
 
 DOCKERFILE = """\
@@ -151,13 +152,13 @@ def test_explain_cache_names_the_changed_input(warm: Store, context: Path) -> No
 def test_cache_travels_between_stores_through_a_folder(warm: Store, second_store: Store,
                                                        context: Path, tmp_path: Path) -> None:
     folder = tmp_path / "exported-cache"
-    rebuild(warm, context, cache_to=str(folder), cache_mode="max")
+    rebuild(warm, context, cache_to=CacheSpec("local", str(folder), "max"))
     assert (folder / "index.json").exists() and (folder / "oci-layout").exists()
-    other = rebuild(second_store, context, cache_from=(str(folder),))
+    other = rebuild(second_store, context, cache_from=(CacheSpec("local", str(folder)),))
     assert other.executed == [] and other.cached == ALL
     (context / "last.txt").write_text("changed on the second machine\n")
-    assert rebuild(second_store, context, cache_from=(str(folder),)).executed == [
-        "COPY last.txt ./"]
+    imported = (CacheSpec("local", str(folder)),)
+    assert rebuild(second_store, context, cache_from=imported).executed == ["COPY last.txt ./"]
     assert second_store.check().ok
 
 
@@ -166,7 +167,7 @@ def test_cache_from_a_folder_that_is_not_a_cache(fresh_store: Store, context: Pa
     from dfc.errors import DfcError
 
     with pytest.raises(DfcError, match="not a dfc cache folder"):
-        rebuild(fresh_store, context, cache_from=(str(tmp_path),))
+        rebuild(fresh_store, context, cache_from=(CacheSpec("local", str(tmp_path)),))
 
 
 def test_builder_prune_keeps_what_images_use_unless_all(fresh_store: Store,

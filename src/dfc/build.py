@@ -9,11 +9,20 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import BinaryIO
 
 import msgspec
 
+from dfc.cache.index import Result
 from dfc.cache.store import ImageNotFound, Store
+from dfc.cache.transfer import (
+    CacheSource,
+    CacheSpec,
+    FolderCache,
+    ImportedCache,
+    export_cache,
+)
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import configs, events, image
@@ -36,9 +45,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
     explain_cache: bool = False
-    cache_from: tuple[str, ...] = ()
-    cache_to: str | None = None
-    cache_mode: str = "min"
+    cache_from: tuple[CacheSpec, ...] = ()
+    cache_to: CacheSpec | None = None
     backend: str = "native"
     outputs: tuple[OutputSpec, ...] = ()
     secrets: tuple[Secret, ...] = ()
@@ -177,13 +185,14 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                             report)
         options = BuildOptions(dockerfile=context.dockerfile_name,
                                explain_cache=request.explain_cache, no_cache=request.no_cache,
-                               cache_from=request.cache_from, cache_to=request.cache_to,
-                               cache_mode=request.cache_mode,
+                               cache_mode=request.cache_to.mode if request.cache_to else "min",
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend, secrets=request.secrets)
         warn_unconsumed(plan, request.build_args, report)
-        result = Executor(plan, store, context.origin(), options, report).build()
-        stored = write_final_image(store, plan, result, request.labels, epoch)
+        transfer = CacheTransfer(request, store, report)
+        result = Executor(plan, store, context.origin(), options, report,
+                          transfer.imported(), transfer.export).build()
+        stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline)
         tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
         if not tags:
             store.add(stored.manifest)
@@ -207,9 +216,54 @@ def warn_unconsumed(plan: ir.Plan, build_args: Mapping[str, str],
                            f"[{' '.join(unused)}] were not consumed"))
 
 
+class CacheTransfer:
+    """`--cache-from` sources and the `--cache-to` destination of one build."""
+
+    def __init__(self, request: BuildRequest, store: Store, report: events.Reporter):
+        self.request = request
+        self.store = store
+        self.report = report
+        self.inline: dict[str, Result] | None = None
+
+    def _settings(self):  # type: ignore[no-untyped-def]
+        from dfc.runtime.registry_config import load_settings
+
+        return load_settings()
+
+    def imported(self) -> ImportedCache | None:
+        if not self.request.cache_from:
+            return None
+        sources: list[CacheSource] = []
+        for spec in self.request.cache_from:
+            if spec.type == "registry":
+                from dfc.runtime.registry_cache import RegistryCache
+
+                sources.append(RegistryCache(spec.where, self.store, self._settings(),
+                                             pull_notes(self.report)))
+            else:
+                sources.append(FolderCache(Path(spec.where)))
+        return ImportedCache(sources)
+
+    def export(self, records: dict[str, Result]) -> None:
+        spec = self.request.cache_to
+        if spec is None:
+            return
+        if spec.type == "inline":
+            self.inline = records
+        elif spec.type == "registry":
+            from dfc.runtime.registry_cache import push_cache
+
+            push_cache(self.store, records, spec.where, self._settings(),
+                       pull_notes(self.report))
+        else:
+            export_cache(self.store, records, Path(spec.where))
+
+
 def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
-                      labels: Mapping[str, str], epoch: int | None) -> image.StoredImage:
-    """The target stage as an image: its config (with `--label`s), history and layers."""
+                      labels: Mapping[str, str], epoch: int | None,
+                      cache: dict[str, Result] | None = None) -> image.StoredImage:
+    """The target stage as an image: its config (with `--label`s), history and layers,
+    and with `cache` its inline build cache."""
     config = configs.to_image(result.config)
     if labels:
         merged = {**(config.labels or {}), **labels}
@@ -220,7 +274,7 @@ def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
     blob = image.ImageConfig(
         architecture=arch, os=os_name, variant=variant or None,
         rootfs=image.RootFS(diff_ids=state.diff_ids), config=config, history=history,
-        created=created, author=result.config.author or None,
+        created=created, author=result.config.author or None, cache=cache,
     )
     return image.write_image(store, blob, state.layers)
 

@@ -44,10 +44,12 @@ def build_command(
     explain_cache: Annotated[bool, typer.Option(
         "--explain-cache", help="Say why each executed step missed the cache.")] = False,
     cache_from: Annotated[list[str] | None, typer.Option(
-        "--cache-from", help="type=local,src=DIR: reuse a cache exported with --cache-to.")]
+        "--cache-from", help="type=local,src=DIR or type=registry,ref=REF: reuse a cache "
+        "exported with --cache-to (or an image's inline cache).")]
     = None,
     cache_to: Annotated[str | None, typer.Option(
-        "--cache-to", help="type=local,dest=DIR[,mode=min|max]: export the build cache.")]
+        "--cache-to", help="type=local,dest=DIR | type=registry,ref=REF | type=inline, "
+        "[,mode=min|max]: export the build cache.")]
     = None,
     iidfile: Annotated[Path | None, typer.Option("--iidfile", help="Write the image ID "
                                                  "here.")] = None,
@@ -79,8 +81,6 @@ def build_command(
     from dfc.runtime.export import parse_output
     from dfc.runtime.secrets import parse_secret
 
-    sources = tuple(parse_cache_option(v, "--cache-from")["src"] for v in cache_from or [])
-    export = parse_cache_option(cache_to, "--cache-to") if cache_to else {}
 
     request = BuildRequest(
         context=context, dockerfile=file, tags=tuple(tag or ()),
@@ -88,8 +88,10 @@ def build_command(
         platform=platform, labels=parse_key_values(label or [], "--label"),
         no_cache=no_cache,
         no_cache_filter=tuple(n for item in no_cache_filter or [] for n in item.split(",")),
-        explain_cache=explain_cache, cache_from=sources, cache_to=export.get("dest"),
-        cache_mode=export.get("mode", "min"), backend=runtime,
+        explain_cache=explain_cache,
+        cache_from=tuple(parse_cache_option(v, "--cache-from") for v in cache_from or ()),
+        cache_to=parse_cache_option(cache_to, "--cache-to") if cache_to else None,
+        backend=runtime,
         outputs=tuple(parse_output(o) for o in output or ()),
         secrets=tuple(parse_secret(s) for s in secret or ()), pull=pull,
     )
