@@ -1,0 +1,52 @@
+"""COPY of an archive that a later RUN extracts: use ADD (hadolint DL3010).
+
+ADD unpacks a local archive in one layer; COPY + `tar x` ships the archive and its
+contents in two.
+
+Catches:
+
+    COPY app.tar.gz /tmp/
+    RUN tar -xzf /tmp/app.tar.gz -C /opt
+
+Instead:
+
+    ADD app.tar.gz /opt/
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from dfc.compiler.lint.model import Hit
+from dfc.compiler.lint.rule import Lint
+from dfc.grammar import ast
+
+ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|zip)$", re.IGNORECASE)
+
+
+def copy_then_extract(lint: Lint) -> Iterator[Hit]:
+    for stage in lint.stages:
+        copied: dict[str, ast.Copy] = {}
+        for node in stage.instructions:
+            if isinstance(node, ast.Copy) and node.from_ is None:
+                for source in node.sources:
+                    if ARCHIVE.search(source):
+                        copied[posixpath.basename(source)] = node
+            elif isinstance(node, ast.Run):
+                for command in lint.commands(node):
+                    extracts = command.name == "unzip" or (
+                        command.name == "tar" and any("x" in a.lstrip("-") and
+                                                      not a.startswith("--")
+                                                      for a in command.args[:1]) or
+                        "--extract" in command.args or
+                        any(a.startswith("-") and "x" in a for a in command.args))
+                    if not extracts:
+                        continue
+                    for arg in command.args:
+                        node_copy = copied.pop(posixpath.basename(arg), None)
+                        if node_copy is not None:
+                            yield Hit(node_copy.span, f"Use ADD for extracting archives into an "
+                                      f"image ({posixpath.basename(arg)} is extracted on line "
+                                      f"{node.span.line})")
