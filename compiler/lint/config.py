@@ -73,6 +73,8 @@ class Options(msgspec.Struct, frozen=True):
 
 
 def _fail(path: Path, message: str) -> UsageError:
+    if str(path).startswith("--"):
+        return UsageError(f"{path}: {message}")
     return UsageError(f"{path}: invalid lint configuration: {message}")
 
 

@@ -70,9 +70,9 @@ def parse_command(
 
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
-    from dfc.commands import build
+    from dfc.commands import build, lint
 
-    for module in (build,):
+    for module in (build, lint):
         module.register(app)
 
 
