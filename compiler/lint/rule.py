@@ -208,6 +208,16 @@ class Lint:
         return self.root_image(stage) is None and stage.base is not None or \
             self.base_image(stage) is not None
 
+    def layers_ship(self, stage: StageFacts) -> bool:
+        """Do the stage's layers end up in an image: it ships, or a later stage is built
+        FROM it (a stage only copied from ships just the copied files)?"""
+        if stage.shipped:
+            return True
+        later = self.stages[stage.index + 1:]
+        return any(isinstance(s.base, StageRef) and s.base.index == stage.index or
+                   (s.base is None and stage.name is not None and s.node.image.lower() ==
+                    stage.name) for s in later)
+
     def chain(self, stage: StageFacts) -> list[StageFacts]:
         """`stage` and the stages it is built on, nearest first."""
         out = [stage]

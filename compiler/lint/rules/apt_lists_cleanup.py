@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dfc.compiler.ir import StageRef
 from dfc.compiler.lint.fixes import insert_after
 from dfc.compiler.lint.model import Hit
 from dfc.compiler.lint.packages import cache_mounted, cleans
@@ -26,11 +25,8 @@ LISTS = "/var/lib/apt/lists"
 
 
 def apt_lists_cleanup(lint: Lint) -> Iterator[Hit]:
-    bases = {s.base.index for s in lint.stages if isinstance(s.base, StageRef)}
-    bases |= {i for i, s in enumerate(lint.stages[:-1])
-              if any(t.node.image.lower() == s.name for t in lint.stages[i + 1:])}
     for stage, run in lint.runs():
-        if not (stage.shipped or stage.index in bases) or cache_mounted(run, LISTS):
+        if not lint.layers_ship(stage) or cache_mounted(run, LISTS):
             continue
         commands = lint.commands(run)
         updates = [c for c in commands if c.name in ("apt-get", "apt") and "update" in c.args]

@@ -35,7 +35,7 @@ def _literal_prefix(path: str) -> str:
     """The part of a source path before its first wildcard."""
     match = re.search(r"[*?\[]", path)
     head = path[: match.start()] if match else path
-    return posixpath.normpath("/" + (head.rsplit("/", 1)[0] if match else head))
+    return posixpath.normpath("/" + (head.rsplit("/", 1)[0] if match else head).lstrip("/"))
 
 
 def _base_has(lint: Lint, source: StageFacts, path: str) -> bool | None:

@@ -1,6 +1,7 @@
 """yarn install without `yarn cache clean` (hadolint DL3060).
 
-Yarn's cache ships in the layer unless the same RUN cleans it; a cache mount of the
+Yarn's cache ships in the layer unless the same RUN cleans it. Checked for the stages
+whose layers ship (the final one, or one a later FROM builds on); a cache mount of the
 yarn cache exempts the RUN.
 
 Catches:
@@ -25,8 +26,8 @@ CACHES = ("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn")
 
 
 def yarn_cache_clean(lint: Lint) -> Iterator[Hit]:
-    for _, run in lint.runs():
-        if cache_mounted(run, *CACHES):
+    for stage, run in lint.runs():
+        if not lint.layers_ship(stage) or cache_mounted(run, *CACHES):
             continue
         commands = lint.commands(run)
         for command in commands:
