@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import pytest
 
 from dfc.compiler.lint.config import LintConfig, Overrides, options
@@ -16,7 +17,8 @@ from dfc.compiler.lint.rule import Surroundings
 def lint(text: str, *, select: tuple[str, ...] = ("ALL",), shellcheck: bool = False,
          surroundings: Surroundings | None = None, config: dict[str, Any] | None = None,
          **overrides: Any) -> FileReport:
-    conf = LintConfig(**(config or {}))
+    raw = {key.replace("_", "-"): value for key, value in (config or {}).items()}
+    conf = msgspec.convert(raw, LintConfig)
     opts = options(conf, Overrides(select=select, shellcheck=shellcheck, **overrides))
     return lint_text(text, opts, "Dockerfile", surroundings)
 
