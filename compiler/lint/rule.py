@@ -162,7 +162,7 @@ class Lint:
         """The source span of offsets `start:end` of a RUN (see runtext)."""
         assert isinstance(run.command, ast.ShellForm)
         text = run.command.text
-        if start < len(text):
+        if start <= len(text):
             return self.source_map.text_span(run.command, start, min(end, len(text)))
         for body in bodies(run):
             offset = start - body.base

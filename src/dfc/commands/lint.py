@@ -160,6 +160,7 @@ def _inputs(paths: list[str], config: Path | None, overrides, context: Path | No
     from dfc.compiler.lint.engine import FileInput
 
     fixed = read_config(config) if config is not None else None
+    find_config.cache_clear()  # configs may have changed since an earlier call in-process
     items = []
     for raw in paths:
         if raw == "-":
