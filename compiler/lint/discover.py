@@ -20,7 +20,9 @@ SKIP = frozenset({".git", ".hg", ".svn", ".venv", "node_modules", "__pycache__"}
 
 
 def is_dockerfile(name: str) -> bool:
-    """>>> [is_dockerfile(n) for n in ("Dockerfile", "app.Dockerfile", "Dockerfile.dev", "x")]
+    """Is this file name a Dockerfile's?
+
+    >>> [is_dockerfile(n) for n in ("Dockerfile", "app.Dockerfile", "Dockerfile.dev", "x")]
     [True, True, True, False]
     """
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in NAMES) and \
