@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Set
 from dataclasses import dataclass
+from functools import cache
 from types import ModuleType
 
 from dfc.compiler.lint.model import Severity
@@ -46,7 +48,7 @@ class Code:
 
     @property
     def rule_module(self) -> ModuleType:
-        return importlib.import_module(f"dfc.compiler.lint.rules.{self.module}")
+        return _load(f"dfc.compiler.lint.rules.{self.module}")
 
     @property
     def doc(self) -> str:
@@ -54,6 +56,11 @@ class Code:
         if self.module is None:
             return ENGINE_DOCS[self.code]
         return self.rule_module.__doc__ or self.summary
+
+
+@cache
+def _load(module: str) -> ModuleType:
+    return importlib.import_module(module)
 
 
 def _c(code: str, name: str, severity: Severity, summary: str, *aliases: str,
@@ -299,7 +306,7 @@ def resolve(selector: str) -> set[str]:
     raise UsageError(f"unknown lint rule {selector!r} (see `dfc lint --explain CODE`)")
 
 
-def matches(codes: set[str], code: str) -> bool:
+def matches(codes: Set[str], code: str) -> bool:
     """Does a resolved selector set name `code` (SC prefixes cover their codes)?"""
     if code in codes:
         return True

@@ -60,7 +60,7 @@ class Options(msgspec.Struct, frozen=True):
     shellcheck: bool
 
     def enabled(self, code: str) -> bool:
-        if not matches(set(self.selected), code) or matches(set(self.ignored), code):
+        if not matches(self.selected, code) or matches(self.ignored, code):
             return False
         return self.severity(code, Severity.info) is not Severity.off
 

@@ -1,8 +1,9 @@
 """Lint files: facts, rules, the ShellCheck pass, suppressions, severities.
 
-Three phases so that ShellCheck runs once for a whole lint run: every file is parsed,
-compiled and ruled first (collecting its RUN scripts), then one `shellcheck` call
-checks every script, then each file's findings are suppressed, levelled and sorted.
+Three phases so that ShellCheck runs once per group of files: every file is parsed,
+compiled and ruled first (collecting its RUN scripts), then `shellcheck` checks every
+script (one call per group, groups in parallel), then each file's findings are
+suppressed, levelled and sorted.
 """
 
 from __future__ import annotations
@@ -156,15 +157,8 @@ def lint_files(items: Sequence[FileInput],
     if want and not have and notice is not None:
         notice("shellcheck not found: the ShellCheck pass (SC codes) is skipped")
     pending = [_phase_one(item, have) for item in items]
-    jobs = [job for p in pending for job in p.jobs]
-    results = shellcheck.check(jobs) if jobs else []
-    reports = []
-    at = 0
-    for p in pending:
-        hits = [h for result in results[at:at + len(p.jobs)] for h in result]
-        at += len(p.jobs)
-        reports.append(_phase_three(p, hits))
-    return reports
+    results = shellcheck.check([p.jobs for p in pending])
+    return [_phase_three(p, hits) for p, hits in zip(pending, results, strict=True)]
 
 
 def lint_text(text: str, options: Options, name: str = "Dockerfile",

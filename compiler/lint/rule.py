@@ -26,6 +26,7 @@ from dfc.grammar import ast
 from dfc.source import Source, Span
 
 N = TypeVar("N", bound=ast.Instruction)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ class Lint:
         self.settings = settings
         self.surroundings = surroundings
         self._scripts: dict[int, Script] = {}
+        self._commands: dict[int, list[Command]] = {}
         self._images: dict[str, BaseImage | None] = {}
+        self._memo: dict[tuple[str, int], object] = {}
 
     @cached_property
     def source_map(self) -> SourceMap:
@@ -155,8 +158,18 @@ class Lint:
 
     def commands(self, run: ast.Run) -> list[Command]:
         """The commands a RUN runs, wrappers (sudo, env, sh -c) seen through."""
-        script = self.script(run)
-        return list(effective(script.commands)) if script is not None else []
+        key = id(run)
+        if key not in self._commands:
+            script = self.script(run)
+            self._commands[key] = list(effective(script.commands)) if script else []
+        return self._commands[key]
+
+    def memo(self, name: str, stage: StageFacts, compute: Callable[[], T]) -> T:
+        """A per-stage fact computed once per file (several rules share it)."""
+        key = (name, stage.index)
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
 
     def span_in(self, run: ast.Run, start: int, end: int) -> Span:
         """The source span of offsets `start:end` of a RUN (see runtext)."""

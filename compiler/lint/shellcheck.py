@@ -1,8 +1,9 @@
 """The ShellCheck pass: every finding `shellcheck` reports on RUN scripts, located
 exactly in the Dockerfile.
 
-All scripts of a lint run go to ONE `shellcheck --format=json1` call, one temp file
-each. A script starts with `#!<shell>` (the stage's SHELL, or the heredoc's `#!`) and
+All scripts of a file go to one `shellcheck --format=json1` call, one temp file each;
+a lint run makes one call per group of files (one group per CPU on large runs). A
+script starts with `#!<shell>` (the stage's SHELL, or the heredoc's `#!`) and
 `export NAMES` for the ARG/ENV names in scope, so SC2154 does not fire for them while
 quoting advice still does (their values are not constants). Positions come back
 through the source map: continuation lines and heredoc bodies map to their own lines.
@@ -11,11 +12,13 @@ through the source map: continuation lines and heredoc bodies map to their own l
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -32,6 +35,7 @@ EXCLUDED = ("SC1090", "SC1091", "SC2187")
 DIALECTS = {"sh": "sh", "bash": "bash", "dash": "dash", "ksh": "ksh", "mksh": "ksh",
             "ash": "dash", "busybox": "dash"}
 PRELUDE_LINES = 2
+MIN_BATCH = 100  # scripts per extra parallel shellcheck call
 
 
 class ScHit(msgspec.Struct, frozen=True):
@@ -117,30 +121,55 @@ LEVELS = {"error": Severity.error, "warning": Severity.warning, "info": Severity
           "style": Severity.style}
 
 
-def check(all_jobs: Sequence[Job]) -> list[list[ScHit]]:
-    """Run shellcheck once over every job; per job, its located findings."""
-    results: list[list[ScHit]] = [[] for _ in all_jobs]
-    if not all_jobs:
+def _groups(jobs: Sequence[Sequence[Job]], count: int) -> list[list[int]]:
+    """Split file indexes into `count` groups of similar script counts (a file's scripts
+    always stay in one shellcheck call)."""
+    groups: list[list[int]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for index in sorted(range(len(jobs)), key=lambda i: -len(jobs[i])):
+        smallest = sizes.index(min(sizes))
+        groups[smallest].append(index)
+        sizes[smallest] += len(jobs[index])
+    return [sorted(g) for g in groups if g]
+
+
+def check(per_file: Sequence[Sequence[Job]]) -> list[list[ScHit]]:
+    """Run shellcheck over every file's scripts: one call per file group, the groups in
+    parallel (one per CPU, for large runs); per file, its located findings."""
+    results: list[list[ScHit]] = [[] for _ in per_file]
+    total = sum(len(jobs) for jobs in per_file)
+    if not total:
         return results
+    count = max(1, min(os.cpu_count() or 1, total // MIN_BATCH))
     with tempfile.TemporaryDirectory(prefix="dfc-sc-") as tmp:
-        paths = []
-        for index, job in enumerate(all_jobs):
-            path = Path(tmp) / f"{index}.sh"
-            path.write_text(job.text)
-            paths.append(str(path))
-        proc = subprocess.run(
-            ["shellcheck", "--format=json1", "--norc", "-e", ",".join(EXCLUDED), *paths],
-            capture_output=True, text=True, check=False, cwd=tmp)
-    comments = json.loads(proc.stdout or '{"comments": []}')["comments"]
-    for comment in comments:
-        index = int(Path(comment["file"]).stem)
-        line = comment["line"] - PRELUDE_LINES
-        end_line = comment["endLine"] - PRELUDE_LINES
-        if line < 1:
-            continue
-        span = all_jobs[index].locate(line, comment["column"], max(end_line, line),
-                                      comment["endColumn"])
-        code = f"SC{comment['code']}"
-        results[index].append(ScHit(code, LEVELS.get(comment["level"], Severity.info),
-                                    Hit(span, comment["message"])))
+        running = []
+        for number, group in enumerate(_groups(per_file, count)):
+            names: dict[str, tuple[int, Job]] = {}
+            for file in group:
+                for index, job in enumerate(per_file[file]):
+                    path = Path(tmp) / f"{number}-{file}-{index}.sh"
+                    path.write_text(job.text)
+                    names[path.name] = (file, job)
+            proc = subprocess.Popen(
+                ["shellcheck", "--format=json1", "--norc", "-e", ",".join(EXCLUDED),
+                 *names], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                cwd=tmp)
+            running.append((proc, names))
+        for proc, names in running:
+            out, _ = proc.communicate()
+            for comment in json.loads(out or '{"comments": []}')["comments"]:
+                file, job = names[comment["file"]]
+                hit = _located(job, comment)
+                if hit is not None:
+                    results[file].append(hit)
     return results
+
+
+def _located(job: Job, comment: dict[str, Any]) -> ScHit | None:
+    line = comment["line"] - PRELUDE_LINES
+    if line < 1:
+        return None
+    end_line = max(comment["endLine"] - PRELUDE_LINES, line)
+    span = job.locate(line, comment["column"], end_line, comment["endColumn"])
+    return ScHit(f"SC{comment['code']}", LEVELS.get(comment["level"], Severity.info),
+                 Hit(span, comment["message"]))

@@ -99,6 +99,10 @@ def _command_writes(command: Command, workdir: str) -> list[tuple[str, bool]] | 
 
 def stage_writes(lint: Lint, stage: StageFacts) -> StageWrites:
     """Everything the stage and the stages under it write (the base image excluded)."""
+    return lint.memo("writes", stage, lambda: _stage_writes(lint, stage))
+
+
+def _stage_writes(lint: Lint, stage: StageFacts) -> StageWrites:
     writes: list[Write] = []
     bounded = True
     for current in reversed(lint.chain(stage)):

@@ -76,15 +76,15 @@ def test_stage_shell_is_used(lint: Lint) -> None:
     assert not sc(lint(bash, select=("SC",), shellcheck=True))
 
 
-def test_one_shellcheck_call_for_all_runs(lint: Lint, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_shellcheck_call_for_all_runs_of_a_file(lint: Lint, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = subprocess.run
+    real = subprocess.Popen
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(shellcheck.subprocess, "run", counting)
+    monkeypatch.setattr(shellcheck.subprocess, "Popen", counting)
     lint(CONTINUED + "RUN echo $B\nRUN ls *.log\n", select=("SC",), shellcheck=True)
     assert len(calls) == 1
 
