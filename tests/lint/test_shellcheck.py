@@ -76,7 +76,9 @@ def test_stage_shell_is_used(lint: Lint) -> None:
     assert not sc(lint(bash, select=("SC",), shellcheck=True))
 
 
-def test_one_shellcheck_call_for_all_runs_of_a_file(lint: Lint, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_shellcheck_call_for_all_runs_of_a_file(
+    lint: Lint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
     real = subprocess.Popen
 
