@@ -70,14 +70,14 @@ def _engine_hit(error: DfcError) -> Hit:
 def _phase_one(item: FileInput, want_shellcheck: bool) -> _Pending:
     pending = _Pending(item)
     options = item.options
-    tree, errors = parse_recovering(item.text, item.name)
+    tree, parsed, errors = parse_recovering(item.text, item.name)
     for error in errors:
         code = PARSE_CODES.get(error.message, "DFC000")
         pending.raw.append((code, Severity.error, _engine_hit(error)))
     if tree is None:
         return pending
     source = Source(item.name, item.text)
-    lint, compile_error = build_lint(source, tree, options.settings, item.surroundings)
+    lint, compile_error = build_lint(source, parsed, tree, options.settings, item.surroundings)
     pending.lint = lint
     if compile_error is not None:
         pending.raw.append(("DFC001", Severity.error, _engine_hit(compile_error)))

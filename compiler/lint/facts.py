@@ -51,8 +51,10 @@ def compile_for_lint(tree: ast.Dockerfile, ctx: CompileContext
         return linked, reachable, exc
 
 
-def build_lint(source: Source, tree: ast.Dockerfile, settings: Settings,
+def build_lint(source: Source, parsed: str, tree: ast.Dockerfile, settings: Settings,
                surroundings: Surroundings) -> tuple[Lint, DfcError | None]:
+    """The facts of a file; `parsed` is the text `tree` came from (the source with the
+    instructions that failed to parse blanked)."""
     plan, reachable, error = compile_for_lint(tree, _context(settings, surroundings))
     groups: list[tuple[ast.From, list[ast.AnyInstruction]]] = []
     for node in tree.instructions:
@@ -72,4 +74,5 @@ def build_lint(source: Source, tree: ast.Dockerfile, settings: Settings,
             steps=compiled.steps or None if compiled is not None else None,
             triggers=compiled.triggers if compiled is not None else 0,
         ))
-    return Lint(source, tree, plan, tuple(stages), settings, surroundings), error
+    lint = Lint(source, tree, plan, tuple(stages), settings, surroundings, parsed)
+    return lint, error

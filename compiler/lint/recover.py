@@ -28,26 +28,29 @@ def _lines_of(text: str, line: int) -> tuple[int, int]:
     return line, line
 
 
-def parse_recovering(text: str, filename: str) -> tuple[ast.Dockerfile | None, list[ParseError]]:
-    """The AST of every instruction that parses, and the errors of the others.
+def parse_recovering(text: str, filename: str
+                     ) -> tuple[ast.Dockerfile | None, str, list[ParseError]]:
+    """The AST of every instruction that parses, the text it was parsed from (failing
+    instructions blanked, same line numbers), and the errors of the others.
 
-    >>> tree, errors = parse_recovering("FROM a\\nRUNN x\\nRUN y\\n", "Dockerfile")
+    >>> tree, _, errors = parse_recovering("FROM a\\nRUNN x\\nRUN y\\n", "Dockerfile")
     >>> [type(i).__name__ for i in tree.instructions], [str(e.span) for e in errors]
     (['From', 'Run'], ['2:1'])
     """
     lines = text.split("\n")
     errors: list[ParseError] = []
     while len(errors) < MAX_ERRORS:
+        current = "\n".join(lines)
         try:
-            return parse_dockerfile("\n".join(lines), filename), errors
+            return parse_dockerfile(current, filename), current, errors
         except ParseError as exc:
             errors.append(exc)
             if exc.span is None or not any(line.strip() for line in lines):
-                return None, errors
+                return None, current, errors
             if exc.message == "unterminated heredoc":
                 first, last = exc.span.line, len(lines)
             else:
                 first, last = _lines_of("\n".join(lines), exc.span.line)
             for index in range(first - 1, min(last, len(lines))):
                 lines[index] = ""
-    return None, errors
+    return None, "\n".join(lines), errors

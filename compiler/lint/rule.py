@@ -92,8 +92,9 @@ class Lint:
 
     def __init__(self, source: Source, tree: ast.Dockerfile, plan: Plan | None,
                  stages: tuple[StageFacts, ...], settings: Settings,
-                 surroundings: Surroundings) -> None:
+                 surroundings: Surroundings, parsed: str | None = None) -> None:
         self.source = source
+        self.parsed = source.text if parsed is None else parsed
         self.tree = tree
         self.plan = plan
         self.stages = stages
@@ -106,7 +107,7 @@ class Lint:
 
     @cached_property
     def source_map(self) -> SourceMap:
-        return SourceMap(self.source.text)
+        return SourceMap(self.parsed)
 
     @property
     def prelude(self) -> tuple[ast.Arg, ...]:

@@ -21,9 +21,23 @@ from collections.abc import Iterator
 
 from dfc.compiler.lint.model import Hit
 from dfc.compiler.lint.rule import Lint
+from dfc.compiler.lint.shell import Command
 from dfc.grammar import ast
 
 ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|zip)$", re.IGNORECASE)
+
+
+def _extracts(command: Command) -> bool:
+    """`unzip`, or `tar` with `x` in its (possibly old-style, dash-less) first option
+    word or in a short option, or `--extract`/`--get`."""
+    if command.name == "unzip":
+        return True
+    if command.name != "tar":
+        return False
+    args = command.args
+    return "--extract" in args or "--get" in args or any(
+        "x" in arg and ((arg.startswith("-") and not arg.startswith("--")) or index == 0)
+        for index, arg in enumerate(args))
 
 
 def copy_then_extract(lint: Lint) -> Iterator[Hit]:
@@ -36,13 +50,7 @@ def copy_then_extract(lint: Lint) -> Iterator[Hit]:
                         copied[posixpath.basename(source)] = node
             elif isinstance(node, ast.Run):
                 for command in lint.commands(node):
-                    extracts = command.name == "unzip" or (
-                        command.name == "tar" and any("x" in a.lstrip("-") and
-                                                      not a.startswith("--")
-                                                      for a in command.args[:1]) or
-                        "--extract" in command.args or
-                        any(a.startswith("-") and "x" in a for a in command.args))
-                    if not extracts:
+                    if not _extracts(command):
                         continue
                     for arg in command.args:
                         node_copy = copied.pop(posixpath.basename(arg), None)
