@@ -2,6 +2,8 @@
 projects coming from hadolint) `.hadolint.yaml`, found by walking up from the
 Dockerfile. The first folder that has one wins. A config that does not read, has an
 unknown key or names an unknown rule is an error (exit 2), never silently skipped.
+`.hadolint.yaml` is YAML, so it is read with PyYAML's safe loader (the one YAML reader
+dfc needs; imported only when such a file is found).
 
     [tool.dfc.lint]
     select = ["ALL"]                 # default: every rule on by default, and ShellCheck

@@ -24,13 +24,16 @@ HARMLESS = frozenset({"public", "file", "version", "path", "dir", "url", "name",
 def secret_name(name: str) -> bool:
     """Does an ARG/ENV name look like it holds a secret?
 
-    >>> [secret_name(n) for n in ("GITHUB_TOKEN", "DB_PASSWORD", "PASSWORD_FILE", "KEYBOARD")]
-    [True, True, False, False]
+    >>> names = ("GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "DB_PASSWORD", "PASSWORD_FILE", "KEYBOARD")
+    >>> [secret_name(n) for n in names]
+    [True, True, True, False, False]
     """
+    if name.upper() in EXACT:
+        return True
     parts = [p for p in re.split(r"[_\-.]", name.lower()) if p]
     if any(p in HARMLESS for p in parts):
         return False
-    if name.upper() in EXACT or any(p in TOKENS for p in parts):
+    if any(p in TOKENS for p in parts):
         return True
     return any(s in name.lower() for s in SUBSTRINGS)
 

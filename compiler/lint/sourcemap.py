@@ -41,13 +41,6 @@ class SourceMap:
         logical, base = found
         return logical.span(base + start, base + end)
 
-    def text_position(self, command: ast.ShellForm, line: int, column: int) -> Span:
-        """The source position of a 1-based (line, column) inside `command.text`."""
-        lines = command.text.split("\n")
-        line = min(max(line, 1), len(lines))
-        offset = sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
-        return self.text_span(command, offset, offset + 1)
-
 
 def heredoc_position(doc: ast.Heredoc, line: int, column: int) -> tuple[int, int]:
     """Source (line, column) of a 1-based position inside `doc.body`: the body's lines
