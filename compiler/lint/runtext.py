@@ -1,9 +1,10 @@
 """Which parts of a shell-form RUN are shell scripts, and with which shell.
 
 `RUN <<EOF` runs its body (with the interpreter of its `#!` line, else the stage's
-shell); `RUN bash <<EOF` feeds the body to bash; `RUN cat <<EOF >f` writes data. Lint
-reads the command line and every script body; body offsets follow the command text
-(`len(text) + 1 + ...`), so one offset space locates anything in the RUN.
+shell); `RUN bash <<EOF` and `RUN <<EOF bash` feed the body to bash; `RUN cat <<EOF >f`
+writes data. Lint reads the command line and every script body; body offsets follow
+the command text (`len(text) + 1 + ...`), so one offset space locates anything in the
+RUN.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 
 import msgspec
 
+from dfc.compiler.lint.shell import read_script
 from dfc.grammar import ast
 
 LONE_HEREDOC = re.compile(r"^\d*<<-?\s*\S+$")
@@ -56,8 +58,9 @@ def bodies(run: ast.Run) -> list[Body]:
     if is_lone_heredoc(run):
         doc = run.heredocs[0]
         return [Body(doc, shebang(doc.body), len(text) + 1)]
-    first = text.split(maxsplit=1)[0] if text.split() else ""
-    feeder = interpreter(first, text.split(maxsplit=1)[1] if " " in text.strip() else "")
+    commands = read_script(text).commands
+    words = [w.value for w in commands[0].words] if commands else []
+    feeder = interpreter(words[0], " ".join(words[1:])) if words else ""
     if feeder not in POSIX_SHELLS or re.search(r"\s-\w*c\b", text):
         return []
     out: list[Body] = []

@@ -108,3 +108,10 @@ def test_missing_shellcheck_is_a_notice(monkeypatch: pytest.MonkeyPatch) -> None
 def test_sc_codes_can_be_suppressed(lint: Lint) -> None:
     text = "FROM debian:12\n# hadolint ignore=SC2086\nRUN echo $A\n"
     assert not sc(lint(text, select=("SC",), shellcheck=True))
+
+
+def test_heredoc_fed_to_a_shell_command(lint: Lint) -> None:
+    text = "FROM debian:12\nRUN <<EOF bash\n[[ -n \"$HOME\" ]] && cd /tmp\nEOF\n"
+    report = lint(text, select=("SC", "DFC301"), shellcheck=True)
+    assert not any(code == "SC3010" for *_, code in sc(report))  # checked as bash
+    assert (3, "DFC301") in {(f.span.line, f.code) for f in report.findings}
