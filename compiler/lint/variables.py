@@ -21,6 +21,7 @@ ALWAYS = frozenset({"PATH", "HOME", "HOSTNAME", "PWD", "OLDPWD", "SHLVL", "IFS",
                     "UID", "EUID", "PPID", "RANDOM", "LINENO", "BASH", "BASH_VERSION",
                     "SHELL", "USER", "OPTARG", "OPTIND", "PS1", "PS4", "BASH_SOURCE",
                     "FUNCNAME", "PIPESTATUS", "SECONDS", "REPLY", "LANG", "_"})
+SHELL_PRAGMA = re.compile(r"^(?:hadolint|dfc)\s+shell\s*=\s*(\S+)")
 PROXIES = frozenset({"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY",
                      "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"})
 
@@ -50,11 +51,16 @@ def declared_by(node: ast.Instruction) -> set[str]:
 
 
 def shell_at(lint: Lint, stage: StageFacts, node: ast.Instruction) -> tuple[str, ...]:
-    """The SHELL in effect at `node`: the last SHELL before it in the stage chain, else
-    the base image's, else `/bin/sh -c`."""
+    """The SHELL in effect at `node`: the last SHELL (or `# hadolint shell=X` / `# dfc
+    shell=X` comment, hadolint's pragma) before it in the stage chain, else the base
+    image's, else `/bin/sh -c`."""
     found: tuple[str, ...] | None = None
     for current in reversed(lint.chain(stage)):
         for instruction in current.instructions:
+            for comment in instruction.comments:
+                pragma = SHELL_PRAGMA.match(comment)
+                if pragma:
+                    found = (pragma.group(1), "-c")
             if current is stage and instruction is node:
                 break
             if isinstance(instruction, ast.Shell):

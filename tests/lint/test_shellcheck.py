@@ -115,3 +115,9 @@ def test_heredoc_fed_to_a_shell_command(lint: Lint) -> None:
     report = lint(text, select=("SC", "DFC301"), shellcheck=True)
     assert not any(code == "SC3010" for *_, code in sc(report))  # checked as bash
     assert (3, "DFC301") in {(f.span.line, f.code) for f in report.findings}
+
+
+def test_shell_pragma_turns_the_pass_off_for_powershell(lint: Lint) -> None:
+    text = "FROM mcr.microsoft.com/powershell:7.4\n# hadolint shell=pwsh\nRUN echo $A | x\n"
+    report = lint(text, select=("SC", "DFC331"), shellcheck=True)
+    assert report.findings == []
