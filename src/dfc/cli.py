@@ -34,9 +34,9 @@ def _options(
 
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
-    from dfc.commands import build, builder, images, plan, registry, system, transfer
+    from dfc.commands import build, builder, images, lint, plan, registry, system, transfer
 
-    for module in (plan, build, builder, images, transfer, registry, system):
+    for module in (plan, build, lint, builder, images, transfer, registry, system):
         module.register(app)
 
 
@@ -46,7 +46,10 @@ _register_commands()
 def main() -> None:
     """Console entry point: run the app and turn DfcError into a one-line message."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns (not raises) a typer.Exit's code.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except DfcError as exc:
         typer.echo(exc.render(), err=True)
         sys.exit(exc.exit_code)

@@ -1,0 +1,23 @@
+"""More than one CMD in a stage (hadolint DL4003, BuildKit: MultipleInstructionsDisallowed).
+
+Only the last CMD of a stage takes effect; the others are dead code, often a leftover
+from copy and paste.
+
+Catches:
+
+    CMD ["a"]
+    CMD ["b"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dfc.compiler.lint.model import Hit
+from dfc.compiler.lint.repeats import repeated
+from dfc.compiler.lint.rule import Lint
+from dfc.grammar import ast
+
+
+def multiple_cmd(lint: Lint) -> Iterator[Hit]:
+    return repeated(lint, ast.Cmd, "`CMD`")
