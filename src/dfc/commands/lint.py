@@ -235,7 +235,7 @@ def lint_command(
 ) -> None:
     """Lint Dockerfiles: hadolint's and BuildKit's checks, ShellCheck on every RUN, and
     whole-build analysis (stages, ARG scope, secrets, cache order, base images)."""
-    from dfc.build import parse_key_values
+    from dfc.commands.options import parse_key_values
     from dfc.compiler.lint.config import Overrides
     from dfc.compiler.lint.engine import lint_files
     from dfc.compiler.lint.fixes import unified_diff
