@@ -31,6 +31,7 @@ from dfc.errors import DfcError
 from dfc.runtime import events, explain, image
 from dfc.runtime.layer import write_layer
 from dfc.runtime.mounts import readonly_view
+from dfc.runtime.sandbox_proc import interrupt
 from dfc.runtime.secrets import Secret
 from dfc.runtime.snapshots import adopt_snapshot, snapshot_dirs
 from dfc.runtime.steps.execute import StepRunner
@@ -100,9 +101,11 @@ class Executor:
 
     def __init__(self, plan: ir.Plan, store: Store, context: Origin, options: BuildOptions,
                  report: events.Reporter, imported: ImportedCache | None = None,
-                 export: Callable[[dict[str, index.Result]], None] | None = None):
+                 export: Callable[[dict[str, index.Result]], None] | None = None,
+                 fetch: Callable[[str, str | None], None] | None = None):
         """`imported` answers keys the store cannot (`--cache-from`); `export` receives the
-        records to pass on (`--cache-to`) when the build succeeds."""
+        records to pass on (`--cache-to`) when the build succeeds; `fetch` brings a missing
+        image (a `COPY --from` or `--mount from=` image) into the store."""
         self.plan = plan
         self.store = store
         self.context = context
@@ -114,6 +117,7 @@ class Executor:
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets)
         self.imported = imported
         self.export = export
+        self.fetch = fetch
         self.results: dict[int, dict[str, index.Result]] = {}
 
     def next_step(self) -> int:
@@ -132,6 +136,13 @@ class Executor:
                 futures[index_] = pool.submit(self._stage, index_, futures)
             try:
                 result = futures[self.plan.target].result()
+            except KeyboardInterrupt:
+                # Ctrl-C reaches this (main) thread only: stop the steps running in the
+                # workers too, so no container outlives the build.
+                for future in futures.values():
+                    future.cancel()
+                interrupt(self.runner.cancel)
+                raise
             finally:
                 for future in futures.values():
                     future.cancel()
@@ -197,16 +208,14 @@ class Executor:
             state = futures[base.index].result().state
             return state, f"stage {base.name} ({state.key[7:19]})"
         if isinstance(base, ir.ImageRef):
-            record = self.store.resolve(base.name)
-            manifest = self.store.read_json(record.manifest.digest, Manifest)
-            config = self.store.read_json(manifest.config.digest, image.ImageConfig)
-            state = State(manifest.layers, config.rootfs.diff_ids, config.history,
-                          keys.base_key(base, record.manifest.digest))
-            return state, f"image {base.name} ({record.manifest.digest[7:19]})"
+            state, digest = self._image_state(base)
+            return state, f"image {base.name} ({digest[7:19]})"
         return State((), (), (), keys.base_key(ir.Scratch(), "")), "scratch"
 
     def _step(self, step: ir.AnyStep, state: State, entry: image.History, where: Where,
               ignore_cache: bool, futures: dict[int, Future[StageResult]]) -> State:
+        if self.runner.cancel.is_set():
+            raise DfcError("interrupted")
         number = self.next_step()
         self.report(events.Started(step=number, name=where.name))
         started = time.monotonic()
@@ -274,16 +283,22 @@ class Executor:
         if isinstance(ref, ir.StageRef):
             state = futures[ref.index].result().state
         elif isinstance(ref, ir.ImageRef):
-            state = self._image_state(ref)
+            state = self._image_state(ref)[0]
         else:
             state = State((), (), (), "")
         return readonly_view(self._lowerdirs(state))
 
-    def _image_state(self, ref: ir.ImageRef) -> State:
+    def _image_state(self, ref: ir.ImageRef) -> tuple[State, str]:
+        """An image of the store (pulled first when missing, as `docker build` does) as a
+        starting state, and its manifest digest."""
+        if self.fetch is not None:
+            self.fetch(ref.name, ref.platform)
         record = self.store.resolve(ref.name)
         manifest = self.store.read_json(record.manifest.digest, Manifest)
         config = self.store.read_json(manifest.config.digest, image.ImageConfig)
-        return State(manifest.layers, config.rootfs.diff_ids, config.history, "")
+        state = State(manifest.layers, config.rootfs.diff_ids, config.history,
+                      keys.base_key(ref, record.manifest.digest))
+        return state, record.manifest.digest
 
     def _lowerdirs(self, state: State) -> list[Path]:
         """The unpacked layers of `state`, topmost first."""

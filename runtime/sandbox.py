@@ -8,6 +8,7 @@ on both (tests/runtime/test_sandbox_isolation.py).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, NoReturn, Protocol
@@ -43,12 +44,13 @@ def _backend(name: BackendName) -> Backend:
 
 
 def run(spec: RunSpec, lowerdirs: Sequence[Path], upperdir: Path, *, stdout: Sink,
-        backend: BackendName = "native") -> int:
+        backend: BackendName = "native", cancel: threading.Event | None = None) -> int:
     """Run `spec` on the layers `lowerdirs` (topmost first; empty for scratch), writing every
     change into the empty dir `upperdir`; stream stdout and stderr to `stdout` (a binary file
     or a callback) and return the exit code (128+n if killed by signal n).
 
     Raises DfcError when the step cannot start (unknown user, missing command, no runtime).
+    `cancel` lets another thread stop the step (see sandbox_proc.interrupt).
     """
     if not spec.argv:
         raise DfcError("RUN needs a command")
@@ -58,4 +60,4 @@ def run(spec: RunSpec, lowerdirs: Sequence[Path], upperdir: Path, *, stdout: Sin
     user = lookup(spec.user, lowerdirs)
     with prepared(lowerdirs, upperdir, spec.hostname, stubs(spec)) as root:
         return supervise(lambda: chosen.start(spec, root, user), stdout,
-                         abort=lambda: chosen.abort(root))
+                         abort=lambda: chosen.abort(root), cancel=cancel)

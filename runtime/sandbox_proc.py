@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from typing import BinaryIO, NoReturn
@@ -90,8 +91,32 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+_ACTIVE: dict[int, tuple[Callable[[], None] | None, threading.Event | None]] = {}
+_ACTIVE_LOCK = threading.Lock()
+
+
+def interrupt(cancel: threading.Event) -> None:
+    """Set `cancel` and stop every step started with it, from any thread: what Ctrl-C does
+    to a build whose steps run in worker threads (signals only reach the main thread). A
+    step that starts afterwards with the same event is stopped as soon as it starts."""
+    with _ACTIVE_LOCK:
+        cancel.set()
+        running = [(pid, abort) for pid, (abort, event) in _ACTIVE.items() if event is cancel]
+    for pid, abort in running:
+        _stop(pid, abort)
+
+
+def _stop(pid: int, abort: Callable[[], None] | None) -> None:
+    try:
+        if abort is not None:
+            abort()
+    finally:
+        _kill(pid)
+
+
 def supervise(body: Callable[[], NoReturn], stdout: Sink,
-              abort: Callable[[], None] | None = None) -> int:
+              abort: Callable[[], None] | None = None,
+              cancel: threading.Event | None = None) -> int:
     """Run `body` in a forked child with stdout+stderr streamed to `stdout`; its exit code.
 
     On any exception here (KeyboardInterrupt included), `abort` runs first (for containers
@@ -106,6 +131,11 @@ def supervise(body: Callable[[], NoReturn], stdout: Sink,
         _child_main(body, parent, out_w, err_w)
     os.close(out_w)
     os.close(err_w)
+    with _ACTIVE_LOCK:
+        _ACTIVE[pid] = (abort, cancel)
+        cancelled = cancel is not None and cancel.is_set()
+    if cancelled:
+        _stop(pid, abort)
     try:
         try:
             _pump(out_r, stdout)
@@ -120,6 +150,8 @@ def supervise(body: Callable[[], NoReturn], stdout: Sink,
             raise
         message = _read_all(err_r).decode(errors="replace")
     finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.pop(pid, None)
         os.close(out_r)
         os.close(err_r)
     if message:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class StepRunner:
         self.epoch = epoch
         self.secrets = secrets
         self.caches = CacheDirs(store.root)
+        self.cancel = threading.Event()
+        """Set (by sandbox_proc.interrupt) when the build is interrupted."""
 
     def entries(self, step: ir.AnyStep, lowerdirs: list[Path], origin: Origin | None,
                 scratch: Path, output: Output) -> Iterator[Entry]:
@@ -64,7 +67,8 @@ class StepRunner:
                 mounts=extra.mounts, files=extra.files,
             )
             code = sandbox.run(spec, lowerdirs, upper, stdout=output,
-                               backend=self.backend)  # type: ignore[arg-type]
+                               backend=self.backend,  # type: ignore[arg-type]
+                               cancel=self.cancel)
         if code != 0:
             raise StepFailed(f"RUN {shlex.join(step.argv)} returned a non-zero code: {code}")
         return upper_entries(str(upper))

@@ -30,6 +30,7 @@ from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.export import OutputSpec, export
 from dfc.runtime.secrets import Secret
+from dfc.source import Source
 
 
 class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -152,6 +153,19 @@ def base_fetcher(store: Store, report: events.Reporter, always: bool) -> Fetch:
     return fetch
 
 
+def missing_image_fetcher(store: Store, report: events.Reporter) -> Fetch:
+    """Pull an image only when the store lacks it (for COPY --from and mounts)."""
+    pull = base_fetcher(store, report, always=False)
+
+    def fetch(name: str, platform: str | None) -> None:
+        try:
+            store.resolve(name)
+        except ImageNotFound:
+            read_manifest(store, name, pull, platform)
+
+    return fetch
+
+
 def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: str,
                  report: events.Reporter) -> ir.Plan:
     """The plan for this Dockerfile and these options: from the plan cache when nothing it
@@ -190,8 +204,14 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                backend=request.backend, secrets=request.secrets)
         warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
-        result = Executor(plan, store, context.origin(), options, report,
-                          transfer.imported(), transfer.export).build()
+        try:
+            result = Executor(plan, store, context.origin(), options, report,
+                              transfer.imported(), transfer.export,
+                              missing_image_fetcher(store, report)).build()
+        except DfcError as exc:
+            source = Source(context.dockerfile_name,
+                            context.dockerfile.decode("utf-8", "replace"))
+            raise exc.located(exc.span, source) from None
         stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline)
         tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
         if not tags:

@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 
 STATE = {"debug": False}
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 @app.callback()
@@ -46,8 +47,11 @@ _register_commands()
 def main() -> None:
     """Console entry point: run the app and turn DfcError into a one-line message."""
     try:
-        # Without standalone mode click returns (not raises) a typer.Exit's code.
+        # Without standalone mode click returns (not raises) a typer.Exit's code, and
+        # typer turns Ctrl-C into the code 130.
         code = app(standalone_mode=False)
+        if code == INTERRUPTED:
+            typer.echo("interrupted", err=True)
         if isinstance(code, int) and code:
             sys.exit(code)
     except DfcError as exc:
@@ -58,7 +62,7 @@ def main() -> None:
         sys.exit(code)
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the one place internal errors are shown
         import click
 
