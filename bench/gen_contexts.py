@@ -42,6 +42,9 @@ class Context:
     edits: Mapping[str, str]
     """scenario -> the context file it changes (file-edit scenarios only)."""
     build_arg: str
+    same: tuple[frozenset[str], ...] = ()
+    """Groups of steps that are one operation (same parent key, same instruction, same
+    inputs): a minimal build executes each group once, under any one of its labels."""
     expected: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def steps(self) -> list[str]:
@@ -58,6 +61,19 @@ class Context:
                 position += 1
                 labels.append(f"{stage} {position}")
         return labels
+
+    def minimal(self, scenario: str) -> int:
+        """How many operations the scenario has to execute."""
+        expected = self.expected[scenario]
+        return len(expected) - sum(max(0, len(group & expected) - 1) for group in self.same)
+
+    def is_minimal(self, scenario: str, executed: frozenset[str]) -> bool:
+        """Whether `executed` is exactly the minimal set: every expected step, nothing
+        else, and one step per group of identical operations."""
+        expected = self.expected[scenario]
+        grouped = frozenset().union(*self.same)
+        return (executed <= expected and expected - grouped <= executed
+                and all(len(executed & g) == (1 if g & expected else 0) for g in self.same))
 
     def from_(self, *first: str) -> frozenset[str]:
         """The labels from each given label to the end of its stage."""
@@ -244,7 +260,8 @@ def _contexts() -> dict[str, Context]:
                 {"last": "VERSION", "early": "requirements.txt",
                  "source": "src/pkg00/mod0000.py"}, "BUILD_ID"),
         Context("multistage", MULTI_STAGE, multi_stage_files,
-                {"last": "NOTES.txt", "early": "alpha/input-000.txt"}, "RELEASE"),
+                {"last": "NOTES.txt", "early": "alpha/input-000.txt"}, "RELEASE",
+                same=(frozenset({"alpha 2", "beta 2", "gamma 2"}),)),
         Context("runs20", RUNS_20, runs_20_files,
                 {"last": "last.txt", "early": "seed.txt"}, "LEVEL"),
         Context("bigfile", BIG_FILE, big_file_files,
@@ -262,7 +279,7 @@ def _contexts() -> dict[str, Context]:
         if "source" in spec.edits:
             expected["source"] = spec.from_("app 5")
         out[spec.name] = Context(spec.name, spec.dockerfile, spec.write_files, spec.edits,
-                                 spec.build_arg, expected)
+                                 spec.build_arg, spec.same, expected)
     return out
 
 

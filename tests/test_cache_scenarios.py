@@ -46,19 +46,41 @@ def executed(store: Store, context: Path, build_args: dict[str, str]) -> set[str
     return labels
 
 
-@pytest.mark.parametrize("name", list(gen.CONTEXTS))
-def test_every_scenario_executes_exactly_the_minimal_steps(
-        name: str, busybox_image: BusyboxImage, tmp_path: Path) -> None:
+def run_scenarios(name: str, busybox_image: BusyboxImage, tmp_path: Path
+                  ) -> dict[str, set[str]]:
+    """Every scenario of one context in order, on one store: what each build executed."""
     store = busybox_store_copy(busybox_image, tmp_path / "store")
     store.tag(gen.BASE, store.resolve(busybox_image.ref).manifest)
     spec = gen.CONTEXTS[name]
     context = gen.generate(tmp_path / "contexts", SCALE, (name,))[name]
     order = [s for s in (*gen.SCENARIOS, "source") if s in spec.expected]
+    seen = {}
     for i, scenario in enumerate(order):
         if scenario in spec.edits:
             gen.edit(context, spec, scenario, str(i))
         args = {spec.build_arg: str(i)} if scenario == "arg" else {}
-        assert executed(store, context, args) == spec.expected[scenario], scenario
+        seen[scenario] = executed(store, context, args)
+    return seen
+
+
+@pytest.mark.parametrize("name", list(gen.CONTEXTS))
+def test_every_scenario_executes_exactly_the_minimal_steps(
+        name: str, busybox_image: BusyboxImage, tmp_path: Path) -> None:
+    spec = gen.CONTEXTS[name]
+    for scenario, labels in run_scenarios(name, busybox_image, tmp_path).items():
+        if name == "multistage" and scenario == "cold":
+            # Known miss, see the xfail test below: every stage runs its own copy.
+            assert labels == spec.expected["cold"]
+            continue
+        assert spec.is_minimal(scenario, frozenset(labels)), (scenario, labels)
+
+
+@pytest.mark.xfail(strict=True, reason="dfc runs the identical `WORKDIR /out` of three "
+                   "concurrent stages three times (one cache key; BuildKit runs it once)")
+def test_identical_steps_of_concurrent_stages_execute_once(
+        busybox_image: BusyboxImage, tmp_path: Path) -> None:
+    cold = run_scenarios("multistage", busybox_image, tmp_path)["cold"]
+    assert gen.CONTEXTS["multistage"].is_minimal("cold", frozenset(cold))
 
 
 def test_the_expected_sets_are_what_the_issue_describes() -> None:
@@ -70,5 +92,6 @@ def test_the_expected_sets_are_what_the_issue_describes() -> None:
     assert app["source"] == {"app 5", "app 6", "app 7", "app 8"}
     assert app["early"] == {f"app {i}" for i in range(3, 9)}
     multi = gen.CONTEXTS["multistage"].expected
+    assert gen.CONTEXTS["multistage"].minimal("cold") == 13
     assert multi["early"] == {"alpha 3", "alpha 4", *(f"final {i}" for i in range(3, 8))}
     assert len(gen.CONTEXTS["runs20"].expected["cold"]) == 2 + 20 + 1
