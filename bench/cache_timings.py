@@ -43,7 +43,7 @@ BUSYBOX = Path("/bin/busybox")
 PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 GROUP = "root:x:0:\nnogroup:x:65534:\n"
 
-LABEL = re.compile(r"^#(\d+) \[(\S*) ?(\d+)/\d+\] (\S+)")
+LABEL = re.compile(r"^#(\d+) \[(?:(\S+) )? ?(\d+)/\d+\] (\S+)")
 STATUS = re.compile(r"^#(\d+) (CACHED|DONE|ERROR)")
 CLASSIC_STEP = re.compile(r"^Step \d+/\d+ : (\S+)")
 LAYER_STEPS = ("RUN", "COPY", "ADD", "WORKDIR")
