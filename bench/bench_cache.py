@@ -116,6 +116,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     yield state
     for builder in state.builders.values():
         builder.cleanup(state.label)
+    shutil.rmtree(state.work, ignore_errors=True)
 
 
 CASES = [(c, s) for c, spec in gen.CONTEXTS.items() for s in timings.scenarios(spec)]
