@@ -280,7 +280,8 @@ def selection_digest(origin: Origin, sources: list[str], cache: StatCache,
             for part in (match.name, match.real):
                 digest.update(b"match\0" + part.encode("utf-8", "surrogateescape") + b"\0")
             last = (source, match)
-        name = posixpath.relpath(rel, match.real) if rel != match.real else "."
+        # `rel` lies below `match.real` (walk yields it first): a slice, not relpath.
+        name = rel[len(match.real) + 1 if match.real else 0:] if rel != match.real else "."
         entry = entry_digest(origin, rel, st, cache)
         if listing is not None:
             listing.append((rel, entry))

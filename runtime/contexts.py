@@ -13,8 +13,6 @@ import os
 import shutil
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -133,6 +131,9 @@ def _unpack(stream: BinaryIO, dest: str) -> None:
 
 
 def _download_tar(url: str, dest: str) -> None:
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
             data = response.read()

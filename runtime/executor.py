@@ -29,11 +29,11 @@ from dfc.cache.transfer import ImportedCache
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import events, explain, image
-from dfc.runtime.layer import write_layer
+from dfc.runtime.layer import Entry, write_layer
 from dfc.runtime.mounts import readonly_view
 from dfc.runtime.sandbox_proc import interrupt
 from dfc.runtime.secrets import Secret
-from dfc.runtime.snapshots import adopt_snapshot, snapshot_dirs
+from dfc.runtime.snapshots import adopt_snapshot, snapshot_dirs, snapshot_from_entries
 from dfc.runtime.steps.execute import StepRunner
 from dfc.runtime.steps.mounts import keyed_by_content
 
@@ -119,6 +119,9 @@ class Executor:
         self.export = export
         self.fetch = fetch
         self.results: dict[int, dict[str, index.Result]] = {}
+        self.built: dict[str, index.Result] = {}
+        """Results executed by this build, by key."""
+        self.claims: dict[str, threading.Lock] = {}
 
     def next_step(self) -> int:
         with self.lock:
@@ -163,6 +166,11 @@ class Executor:
                     break
                 current = self.plan.stages[current.base.index]
         return {key: result for i in stages for key, result in self.results.get(i, {}).items()}
+
+    def _claim(self, key: str) -> threading.Lock:
+        """The lock of one cache key: held while that key is looked up and executed."""
+        with self.lock:
+            return self.claims.setdefault(key, threading.Lock())
 
     def _lookup(self, key: str) -> index.Result | None:
         found = index.lookup(self.store, key)
@@ -227,18 +235,22 @@ class Executor:
                                         step=keys.encode(ir.keyed(step)).decode(),
                                         files=tuple(listing))
             previous = explain.load(self.store, where.ident)
-            cached = None if ignore_cache else self._lookup(key)
-            if cached is not None:
-                self.results.setdefault(where.stage, {})[key] = cached
-                self.report(events.Cached(step=number))
-                if previous is None or previous.key != key:
-                    explain.save(self.store, where.ident, record)
-                return state.with_result(key, cached, entry)
-            if self.options.explain_cache:
-                why = "--no-cache" if ignore_cache else explain.reason(previous, record)
-                self.report(events.Note(step=number, message=f"cache miss: {why}"))
-            result = self._execute(step, state, number, started, futures, inputs)
-            index.record(self.store, key, result)
+            with self._claim(key):
+                # One key runs once per build: a twin step of a concurrent stage waits here
+                # and then finds the result (even under --no-cache, as BuildKit's solver).
+                cached = self.built.get(key) or (None if ignore_cache else self._lookup(key))
+                if cached is not None:
+                    self.results.setdefault(where.stage, {})[key] = cached
+                    self.report(events.Cached(step=number))
+                    if previous is None or previous.key != key:
+                        explain.save(self.store, where.ident, record)
+                    return state.with_result(key, cached, entry)
+                if self.options.explain_cache:
+                    why = "--no-cache" if ignore_cache else explain.reason(previous, record)
+                    self.report(events.Note(step=number, message=f"cache miss: {why}"))
+                result = self._execute(step, state, number, started, futures, inputs)
+                index.record(self.store, key, result)
+                self.built[key] = result
             self.results.setdefault(where.stage, {})[key] = result
             explain.save(self.store, where.ident, record)
         except DfcError as exc:
@@ -316,19 +328,29 @@ class Executor:
 
             if isinstance(step, ir.Copy) and not isinstance(step.origin, ir.ContextRef):
                 with self._origin_view(step.origin, futures) as origin:
-                    entries = self.runner.entries(step, lowerdirs, origin, scratch, output)
-                    return self._layer(entries)
+                    made = list(self.runner.entries(step, lowerdirs, origin, scratch, output))
+                    return self._layer_and_snapshot(made, state)
             if isinstance(step, ir.Run):
                 entries = self.runner.run(step, lowerdirs, scratch, output,
                                           lambda ref: self._origin(ref, futures), inputs)
-            else:
-                entries = self.runner.entries(step, lowerdirs, self.context, scratch, output)
-            result = self._layer(entries)
-            if isinstance(step, ir.Run) and result.diff_id is not None:
-                adopt_snapshot(self.store, (*state.diff_ids, result.diff_id), scratch / "upper")
-            return result
+                result = self._layer(entries)
+                if result.diff_id is not None:
+                    adopt_snapshot(self.store, (*state.diff_ids, result.diff_id),
+                                   scratch / "upper")
+                return result
+            made = list(self.runner.entries(step, lowerdirs, self.context, scratch, output))
+            return self._layer_and_snapshot(made, state)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _layer_and_snapshot(self, entries: list[Entry], state: State) -> index.Result:
+        """A COPY/ADD/WORKDIR layer, and its snapshot unpacked from the same entries (the
+        next RUN needs it; unpacking the blob just written would cost as much again)."""
+        result = self._layer(entries)
+        if result.diff_id is not None:
+            snapshot_from_entries(self.store, (*state.diff_ids, result.diff_id), entries,
+                                  self.options.epoch)
+        return result
 
     def _layer(self, entries) -> index.Result:  # type: ignore[no-untyped-def]
         written = write_layer(self.store, entries, epoch=self.options.epoch)

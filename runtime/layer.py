@@ -135,7 +135,7 @@ def tree_entries(root: str) -> Iterator[Entry]:
             yield entry
 
 
-def _prepare(entries: Iterable[Entry], epoch: int | None) -> list[Entry]:
+def prepare(entries: Iterable[Entry], epoch: int | None) -> list[Entry]:
     """Clean names, refuse duplicates, add missing parents, sort, clamp, find hardlinks."""
     by_path: dict[str, Entry] = {}
     for e in entries:
@@ -166,7 +166,7 @@ def _prepare(entries: Iterable[Entry], epoch: int | None) -> list[Entry]:
     return out
 
 
-def _tarinfo(e: Entry) -> tarfile.TarInfo:
+def tarinfo(e: Entry) -> tarfile.TarInfo:
     ti = tarfile.TarInfo(e.path)
     ti.type = _TAR_TYPES[e.kind]
     ti.mode, ti.uid, ti.gid, ti.mtime = e.mode, e.uid, e.gid, e.mtime
@@ -180,7 +180,7 @@ def _tarinfo(e: Entry) -> tarfile.TarInfo:
     return ti
 
 
-def _content(e: Entry) -> BinaryIO:
+def content(e: Entry) -> BinaryIO:
     return open(e.source, "rb") if e.source is not None else io.BytesIO(e.data or b"")
 
 
@@ -214,7 +214,7 @@ def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = N
                 level: int = GZIP_LEVEL) -> LayerResult | None:
     """Write entries as one gzip layer blob. None when there are no entries: an empty
     change set makes no layer (the caller records an `empty_layer` history entry)."""
-    prepared = _prepare(entries, epoch)
+    prepared = prepare(entries, epoch)
     if not prepared:
         return None
     with store.writer() as blob:
@@ -223,9 +223,9 @@ def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = N
             tee = _Tee(gz)
             with tarfile.open(fileobj=tee, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 for e in prepared:
-                    ti = _tarinfo(e)
+                    ti = tarinfo(e)
                     if e.kind == "file":
-                        with _content(e) as f:
+                        with content(e) as f:
                             tar.addfile(ti, f)
                     else:
                         tar.addfile(ti)

@@ -23,7 +23,16 @@ from dfc.cache.oci import Descriptor
 from dfc.cache.store import Store
 from dfc.errors import DfcError
 from dfc.runtime.image import chain_ids
-from dfc.runtime.layer import OPAQUE, WHITEOUT, clean_path, decompressed
+from dfc.runtime.layer import (
+    OPAQUE,
+    WHITEOUT,
+    Entry,
+    clean_path,
+    content,
+    decompressed,
+    prepare,
+    tarinfo,
+)
 
 Mode = Literal["overlay", "apply"]
 _CHUNK = 1 << 20
@@ -233,6 +242,46 @@ def adopt_snapshot(store: Store, diff_ids: Sequence[str], folder: Path) -> None:
     except OSError:
         if not target.is_dir():
             raise
+
+
+class _EntryContents:
+    """Stands in for a tarfile when layer entries are unpacked directly."""
+
+    def __init__(self, by_path: dict[str, Entry]):
+        self.by_path = by_path
+
+    def extractfile(self, m: tarfile.TarInfo) -> BinaryIO:
+        return content(self.by_path[m.name])
+
+
+def snapshot_from_entries(store: Store, diff_ids: Sequence[str], entries: Sequence[Entry],
+                          epoch: int | None) -> None:
+    """Unpack a layer's entries (as `write_layer` wrote them) straight into its snapshot,
+    so the next step need not decompress and untar the blob just written."""
+    target = store.root / "snapshots" / chain_ids(diff_ids)[-1].removeprefix("sha256:")
+    if target.is_dir():
+        return
+    target.parent.mkdir(exist_ok=True)
+    prepared = prepare(entries, epoch)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    try:
+        os.chmod(tmp, 0o755)
+        extractor = _Extractor(tmp, "overlay")
+        contents = _EntryContents({e.path: e for e in prepared})
+        try:
+            for e in prepared:
+                extractor.member(contents, tarinfo(e))  # type: ignore[arg-type]
+        finally:
+            extractor.finish()
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            shutil.rmtree(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _build_snapshot(store: Store, layer: Descriptor, diff_id: str, target: Path) -> None:

@@ -68,15 +68,9 @@ def test_every_scenario_executes_exactly_the_minimal_steps(
         name: str, busybox_image: BusyboxImage, tmp_path: Path) -> None:
     spec = gen.CONTEXTS[name]
     for scenario, labels in run_scenarios(name, busybox_image, tmp_path).items():
-        if name == "multistage" and scenario == "cold":
-            # Known miss, see the xfail test below: every stage runs its own copy.
-            assert labels == spec.expected["cold"]
-            continue
         assert spec.is_minimal(scenario, frozenset(labels)), (scenario, labels)
 
 
-@pytest.mark.xfail(strict=True, reason="dfc runs the identical `WORKDIR /out` of three "
-                   "concurrent stages three times (one cache key; BuildKit runs it once)")
 def test_identical_steps_of_concurrent_stages_execute_once(
         busybox_image: BusyboxImage, tmp_path: Path) -> None:
     cold = run_scenarios("multistage", busybox_image, tmp_path)["cold"]

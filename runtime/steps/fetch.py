@@ -8,16 +8,12 @@ A git source is cloned with the `git` command at `#ref[:subdir]`, without `.git`
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import os
 import posixpath
 import shutil
 import subprocess
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 
 from dfc.cache.inputs import Origin
 from dfc.compiler import ir
@@ -41,11 +37,17 @@ def url_file_name(url: str) -> str:
     >>> url_file_name("https://x/a/b.tgz?x=1"), url_file_name("http://x/")
     ('b.tgz', '__unnamed__')
     """
+    import urllib.parse
+
     name = posixpath.basename(urllib.parse.urlparse(url).path)
     return name or "__unnamed__"
 
 
 def download(url: str, folder: str, checksum: str) -> str:
+    import email.utils
+    import urllib.error
+    import urllib.request
+
     name = url_file_name(url)
     path = os.path.join(folder, name)
     digest = hashlib.sha256()
