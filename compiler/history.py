@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dfc.compiler.ir import Healthcheck
+from dfc.grammar.durations import format_duration
 
 _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
                "\v": "\\v", "\\": "\\\\", '"': '\\"'}
@@ -53,44 +54,13 @@ def go_quoted_slice(items: Sequence[str]) -> str:
     return "[" + " ".join(go_quote(item) for item in items) + "]"
 
 
-def go_duration(ns: int) -> str:
-    """Go `time.Duration.String()`.
-
-    >>> [go_duration(n) for n in (0, 5_000_000_000, 90_000_000_000, 1_500_000, 3_661_000_000_000)]
-    ['0s', '5s', '1m30s', '1.5ms', '1h1m1s']
-    """
-    if ns == 0:
-        return "0s"
-    sign = "-" if ns < 0 else ""
-    ns = abs(ns)
-    if ns < 1_000_000_000:
-        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
-            if ns >= size:
-                return sign + _decimal(ns, size) + unit
-    hours, rest = divmod(ns, 3_600_000_000_000)
-    minutes, rest = divmod(rest, 60_000_000_000)
-    text = _decimal(rest, 1_000_000_000) + "s"
-    if hours:
-        return f"{sign}{hours}h{minutes}m{text}"
-    if minutes:
-        return f"{sign}{minutes}m{text}"
-    return sign + text
-
-
-def _decimal(value: int, unit: int) -> str:
-    whole, frac = divmod(value, unit)
-    if not frac:
-        return str(whole)
-    digits = str(frac).rjust(len(str(unit)) - 1, "0").rstrip("0")
-    return f"{whole}.{digits}"
-
-
 def healthcheck_text(check: Healthcheck) -> str:
     """Go `%+v` of BuildKit's HealthConfig, as its HEALTHCHECK history shows it."""
+    d = format_duration
     return (
-        f"HEALTHCHECK {{Test:{go_slice(check.test)} Interval:{go_duration(check.interval)} "
-        f"Timeout:{go_duration(check.timeout)} StartPeriod:{go_duration(check.start_period)} "
-        f"StartInterval:{go_duration(check.start_interval)} Retries:{check.retries}}}"
+        f"HEALTHCHECK {{Test:{go_slice(check.test)} Interval:{d(check.interval)} "
+        f"Timeout:{d(check.timeout)} StartPeriod:{d(check.start_period)} "
+        f"StartInterval:{d(check.start_interval)} Retries:{check.retries}}}"
     )
 
 

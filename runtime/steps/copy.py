@@ -24,7 +24,7 @@ from dfc.cache.patterns import IgnoreMatcher
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime.archives import archive_entries, is_archive
-from dfc.runtime.layer import Entry, read_xattrs, stat_entry
+from dfc.runtime.layer import Entry, stat_entry
 from dfc.runtime.modes import apply_chmod, parse_chmod
 from dfc.runtime.rootview import RootView
 from dfc.runtime.users import chown_ids
@@ -129,24 +129,11 @@ def _replace(entry: Entry, **changes: object) -> Entry:
 
 
 def _entry(origin: Origin, rel: str, target: str, st: os.stat_result) -> Entry:
-    full = os.path.join(origin.root, rel)
-    uid, gid = (0, 0) if origin.reset_owner else (st.st_uid, st.st_gid)
-    common = dict(path=target, mode=stat.S_IMODE(st.st_mode), uid=uid, gid=gid,
-                  mtime=int(st.st_mtime), xattrs=read_xattrs(full))
-    fmt = stat.S_IFMT(st.st_mode)
-    if fmt == stat.S_IFREG:
-        return Entry(kind="file", size=st.st_size, source=full,
-                     inode=(st.st_dev, st.st_ino) if st.st_nlink > 1 else None, **common)
-    if fmt == stat.S_IFDIR:
-        return Entry(kind="dir", **common)
-    if fmt == stat.S_IFLNK:
-        return Entry(kind="symlink", link=os.readlink(full), **common)
-    if fmt in (stat.S_IFCHR, stat.S_IFBLK):
-        return Entry(kind="char" if fmt == stat.S_IFCHR else "block",
-                     devmajor=os.major(st.st_rdev), devminor=os.minor(st.st_rdev), **common)
-    if fmt == stat.S_IFIFO:
-        return Entry(kind="fifo", **common)
-    raise CopyError(f"cannot copy {rel}: unsupported file type")
+    """The layer entry for `rel` of the origin copied to `target`; context files are 0:0."""
+    entry = stat_entry(target, os.path.join(origin.root, rel), st)
+    if entry is None:
+        raise CopyError(f"cannot copy {rel}: unsupported file type")
+    return _replace(entry, uid=0, gid=0) if origin.reset_owner else entry
 
 
 def parents_path(source: str, match: str) -> str:

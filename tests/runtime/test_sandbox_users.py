@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dfc.errors import DfcError
-from dfc.runtime.sandbox_users import ExecUser, lookup, read_from_layers, resolve_user
+from dfc.runtime.rootview import RootView
+from dfc.runtime.sandbox_users import ExecUser, lookup, resolve_user
 
 PASSWD = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n"
 GROUP = "root:x:0:\nwheel:x:10:root,app\napp:x:1000:\n"
@@ -49,8 +50,8 @@ def _layer(root: Path, files: dict[str, str]) -> Path:
 def test_read_from_layers_takes_the_topmost_copy(tmp_path: Path) -> None:
     lower = _layer(tmp_path / "lower", {"etc/passwd": "lower", "etc/group": "g"})
     upper = _layer(tmp_path / "upper", {"etc/passwd": "upper"})
-    assert read_from_layers([upper, lower], "etc/passwd") == "upper"
-    assert read_from_layers([upper, lower], "etc/group") == "g"
+    assert RootView([upper, lower]).read_text("etc/passwd") == "upper"
+    assert RootView([upper, lower]).read_text("etc/group") == "g"
     assert lookup("", [upper, lower]) == ExecUser(0, 0, (), "/")
 
 
@@ -58,11 +59,11 @@ def test_whiteouts_opaque_dirs_and_symlinks_hide_lower_files(tmp_path: Path) -> 
     lower = _layer(tmp_path / "lower", {"etc/passwd": "lower"})
     whiteout = _layer(tmp_path / "wh", {"etc/other": ""})
     os.mknod(whiteout / "etc/passwd", 0o20000, os.makedev(0, 0))
-    assert read_from_layers([whiteout, lower], "etc/passwd") is None
+    assert RootView([whiteout, lower]).read_text("etc/passwd") is None
     opaque = _layer(tmp_path / "opq", {"etc/other": ""})
     os.setxattr(opaque / "etc", "trusted.overlay.opaque", b"y")
-    assert read_from_layers([opaque, lower], "etc/passwd") is None
+    assert RootView([opaque, lower]).read_text("etc/passwd") is None
     link = _layer(tmp_path / "link", {})
     (link / "etc").mkdir(parents=True)
-    (link / "etc/passwd").symlink_to("/etc/passwd")
-    assert read_from_layers([link, lower], "etc/passwd") is None
+    (link / "etc/passwd").symlink_to("/host-only/passwd")  # resolved in the image, not the host
+    assert RootView([link, lower]).read_text("etc/passwd") is None
