@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from importlib import metadata
 
 import msgspec
 
 from dfc.cache.fsutil import atomic_write
 from dfc.cache.store import Store
 from dfc.compiler.ir import Plan
+from dfc.version import VERSION
 
 FORMAT = "dfc-plan-v1"
 
@@ -31,7 +31,7 @@ def plan_key(dockerfile: bytes, name: str, build_args: Mapping[str, str], target
              platform: str | None) -> str:
     """The key of a compilation's inputs."""
     payload = msgspec.msgpack.encode(
-        [FORMAT, metadata.version("dfc"), name, dict(sorted(build_args.items())), target,
+        [FORMAT, VERSION, name, dict(sorted(build_args.items())), target,
          platform]) + dockerfile
     return hashlib.sha256(payload).hexdigest()
 

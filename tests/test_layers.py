@@ -1,6 +1,6 @@
 """Imports go one way only: grammar -> compiler -> cache -> runtime -> dfc (CLI, API).
 
-`dfc.source` and `dfc.errors` are the foundation every layer may use.
+`dfc.source`, `dfc.errors` and `dfc.version` are the foundation every layer may use.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ["grammar", "compiler", "cache", "runtime", "dfc"]
-FOUNDATION = {"dfc.source", "dfc.errors"}
+FOUNDATION = {"dfc.source", "dfc.errors", "dfc.version"}
 FOLDERS = {"grammar": "grammar", "compiler": "compiler", "cache": "cache", "runtime": "runtime",
            "dfc": "src/dfc"}
 
@@ -43,7 +43,7 @@ def test_no_module_imports_to_its_right() -> None:
     for layer, folder in FOLDERS.items():
         own = ORDER.index(layer)
         for path in (ROOT / folder).rglob("*.py"):
-            if layer == "dfc" and path.stem in {"source", "errors"}:
+            if layer == "dfc" and path.stem in {"source", "errors", "version"}:
                 own_rank = -1
             else:
                 own_rank = own

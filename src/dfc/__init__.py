@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from dfc.compiler.ir import Plan
     from dfc.grammar.ast import Dockerfile
 
-__all__ = ["compile_dockerfile", "parse"]
+from dfc.version import VERSION as __version__
+
+__all__ = ["__version__", "compile_dockerfile", "parse"]
 
 
 def parse(text: str | bytes, filename: str = "Dockerfile") -> Dockerfile:
