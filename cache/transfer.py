@@ -17,6 +17,7 @@ from typing import Protocol
 import msgspec
 
 from dfc.cache import index
+from dfc.cache.fields import key_values
 from dfc.cache.oci import MEDIA_MANIFEST, Descriptor, Manifest
 from dfc.cache.store import ImageNotFound, Store
 from dfc.errors import DfcError
@@ -130,12 +131,7 @@ def parse_cache_option(value: str, flag: str) -> CacheSpec:
     """
     if "=" not in value:
         return CacheSpec("local", value)
-    fields: dict[str, str] = {}
-    for part in value.split(","):
-        key, sep, val = part.partition("=")
-        if not sep:
-            raise DfcError(f"{flag}: invalid value {part!r} (expected key=value)")
-        fields[key.strip()] = val.strip()
+    fields = key_values(value, flag)
     kind = fields.get("type", "local")
     kinds = ("local", "registry", "inline") if flag == "--cache-to" else ("local", "registry")
     if kind not in kinds:

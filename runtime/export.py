@@ -23,6 +23,7 @@ from typing import BinaryIO, Literal, Protocol
 
 import msgspec
 
+from dfc.cache.fields import key_values
 from dfc.cache.fsutil import atomic_write, fsync_dir
 from dfc.cache.oci import (
     ANNOTATION_CONTAINERD_NAME,
@@ -70,12 +71,7 @@ def parse_output(text: str) -> OutputSpec:
     as `docker buildx build --output` reads them."""
     if "=" not in text:
         return OutputSpec("tar" if text == "-" else "local", text)
-    fields: dict[str, str] = {}
-    for part in text.split(","):
-        key, sep, value = part.partition("=")
-        if not sep:
-            raise DfcError(f"invalid output {text!r}: {part!r} is not KEY=VALUE")
-        fields[key.strip()] = value.strip()
+    fields = key_values(text, "--output")
     kind = fields.pop("type", "")
     if kind not in _TYPES:
         raise DfcError(f"invalid output {text!r}: type must be one of {', '.join(_TYPES)}")

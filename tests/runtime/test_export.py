@@ -31,7 +31,7 @@ def test_output_forms(text: str, spec: OutputSpec) -> None:
     ("type=zip,dest=x", "type must be one of oci, docker, local, tar"),
     ("type=oci", "dest is required"),
     ("type=oci,dest=x,compression=zstd", "unknown key 'compression'"),
-    ("type=oci,dest", "'dest' is not KEY=VALUE"),
+    ("type=oci,dest", "--output: invalid value 'dest'"),
 ])
 def test_bad_outputs(text: str, message: str) -> None:
     with pytest.raises(DfcError, match=message):
