@@ -66,13 +66,16 @@ class Target:
 class Copier:
     """Collects the entries of one COPY/ADD step, later ones replacing earlier ones."""
 
-    def __init__(self, step: ir.Copy, view: RootView, epoch: int | None):
+    def __init__(self, step: ir.Copy, view: RootView, epoch: int | None,
+                 names: RootView | None = None):
+        """`view` is the tree the copy lands on; `names` the image whose /etc/passwd and
+        /etc/group resolve `--chown` (the same image, unless --link copies onto nothing)."""
         self.step = step
         self.view = view
         self.entries: dict[str, Entry] = {}
         self.now = epoch if epoch is not None else int(time.time())
         self.mode = parse_chmod(step.chmod) if step.chmod else None
-        self.owner = chown_ids(step.chown, view) if step.chown else None
+        self.owner = chown_ids(step.chown, names or view) if step.chown else None
         self.exclude = IgnoreMatcher.from_lines(step.exclude) if step.exclude else None
 
     def add(self, entry: Entry) -> None:
@@ -154,7 +157,11 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
                  *, fetch: Fetch | None = None, epoch: int | None = None) -> Iterator[Entry]:
     """The entries of one COPY/ADD. `origin` serves path sources; `scratch` is an empty
     folder for extracted or downloaded content that lives until the layer is written."""
-    copier = Copier(step, view, epoch)
+    # --link copies onto an empty tree (layered on top later), so it sees nothing of the
+    # image: no existing directory, no symlink to follow. With --chmod BuildKit takes the
+    # ordinary path.
+    onto = RootView([]) if step.link and not step.chmod else view
+    copier = Copier(step, onto, epoch, names=view)
     paths = [s for s in step.sources if isinstance(s, ir.PathSource)]
     remote = [s for s in step.sources if isinstance(s, ir.UrlSource | ir.GitSource)]
     inline = [s for s in step.sources if isinstance(s, ir.InlineSource)]
@@ -170,7 +177,7 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
         fetched_origin, fetched = fetch(source, scratch, step.checksum, step.keep_git_dir)
         matches.append((fetched_origin, Match(fetched, fetched), fetched,
                         isinstance(source, ir.UrlSource)))
-    target = Target(view, step.dest, len(matches) + len(inline) > 1)
+    target = Target(onto, step.dest, len(matches) + len(inline) > 1)
     if target.is_dir:
         copier.add_dir(target.rel)
     for match_origin, match, written, downloaded in matches:

@@ -159,3 +159,12 @@ def test_add_refuses_archive_escapes(context, image, tmp_path) -> None:
     with pytest.raises(Exception, match="unsafe|outside|\\.\\."):
         entries(step("evil.tar", dest="/opt/", instruction="ADD"), context, image, tmp_path)
     assert not (tmp_path / "escape").exists()
+
+
+def test_link_copies_onto_nothing_and_follows_no_symlink(context, image, tmp_path) -> None:
+    plain = entries(step("one", dest="/link/etc/"), context, image, tmp_path)
+    assert sorted(plain) == ["etc", "etc/one"]  # through the image's /link -> /
+    linked = entries(step("one", dest="/link/etc/", link=True), context, image, tmp_path)
+    assert sorted(linked) == ["link", "link/etc", "link/etc/one"]
+    assert sorted(entries(step("one", dest="/app", link=True), context, image, tmp_path)) == [
+        "app"]  # /app is not seen as an existing directory: the file becomes /app
