@@ -24,7 +24,7 @@ from typing import BinaryIO, Literal, Protocol
 import msgspec
 
 from dfc.cache.fields import key_values
-from dfc.cache.fsutil import atomic_write, fsync_dir
+from dfc.cache.fsutil import atomic_file, atomic_write
 from dfc.cache.oci import (
     ANNOTATION_CONTAINERD_NAME,
     ANNOTATION_REF_NAME,
@@ -128,18 +128,8 @@ class _DirSink:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             return
-        fd, tmp = tempfile.mkstemp(prefix=".blob-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(source, out, _CHUNK)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        fsync_dir(target.parent)
+        with atomic_file(target) as out:
+            shutil.copyfileobj(source, out, _CHUNK)
 
     def add(self, name: str, data: bytes) -> None:
         atomic_write(self._root / name, data)
@@ -190,18 +180,8 @@ def _output_file(dest: Path | BinaryIO) -> Iterator[BinaryIO]:
         yield dest
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(dest.parent)
+    with atomic_file(dest) as out:
+        yield out
 
 
 def write_archive(store: Store, images: Sequence[ArchiveImage], dest: Path | BinaryIO, *,
