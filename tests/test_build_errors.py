@@ -110,3 +110,30 @@ def test_ctrl_c_during_a_run(dfc_cmd: list[str], fresh_store: Store, context: Pa
     assert alive == ""
     assert leftovers(fresh_store) == []
     assert fresh_store.check().ok
+
+
+def test_without_root_the_error_says_so(dfc_cmd: list[str], tmp_path: Path) -> None:
+    """Unpacking an image needs root (file owners, device nodes); as another user dfc says
+    so in one line instead of failing with a traceback."""
+    import shutil
+    import tempfile
+
+    shared = Path(tempfile.mkdtemp(prefix="dfc-nonroot-"))  # pytest's tmp is root-only
+    try:
+        os.chmod(shared, 0o777)
+        rootfs = shared / "rootfs.tar"
+        with tarfile.open(rootfs, "w") as tar:
+            info = tarfile.TarInfo("etc/owned")
+            info.uid = info.gid = 0
+            tar.addfile(info, io.BytesIO(b""))
+        os.chmod(rootfs, 0o644)
+        setpriv = shutil.which("setpriv")
+        assert setpriv is not None  # util-linux, on every Debian
+        done = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                               *dfc_cmd, "import", "--root", str(shared / "store"),
+                               str(rootfs), "x"], capture_output=True, text=True)
+    finally:
+        shutil.rmtree(shared)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: permission denied: owned")  # its chown
+    assert "run it as root" in done.stderr

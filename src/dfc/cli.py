@@ -63,6 +63,13 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         sys.exit(INTERRUPTED)
+    except PermissionError as exc:
+        if STATE["debug"]:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        typer.echo(f"error: permission denied{where} (dfc builds and unpacks images with "
+                   "namespaces, mounts and file owners: run it as root)", err=True)
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the one place internal errors are shown
         import click
 
