@@ -93,6 +93,11 @@ class RegistryAuth(httpx.Auth):
         self._authorise(request, extra=extra, fresh=True)
         yield request
 
+    def authorise(self, request: httpx.Request) -> None:
+        """Add the Authorization header this registry already asked for (no challenge is
+        answered here: a request that gets a 401 goes through `auth_flow`)."""
+        self._authorise(request, extra=())
+
     def _authorise(self, request: httpx.Request, extra: tuple[str, ...],
                    fresh: bool = False) -> None:
         challenge = self.challenge
