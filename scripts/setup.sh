@@ -26,3 +26,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]' \
   --config-settings editable_mode=strict  # a link tree: no import-hook cost at start-up
+# Bytecode now, as a normal install would have it: start-up must not depend on whether
+# the environment lets Python write __pycache__ later (PYTHONDONTWRITEBYTECODE).
+.venv/bin/python -m compileall -q build/__editable__.* >/dev/null
