@@ -49,6 +49,8 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     every stage."""
     epoch: int | None = None
     backend: str = "native"
+    network: str = "default"
+    """`--network`: the mode of every RUN that does not set its own (default = host)."""
     secrets: tuple[Secret, ...] = ()
     """Sources of `--secret`s; values are read only when a RUN mounts them."""
 
@@ -198,6 +200,10 @@ class Executor:
                 continue
             position += 1
             name = f"[{stage.id} {position}/{total}] {_describe(step)}"
+            if isinstance(step, ir.Run) and step.network == "default" \
+                    and self.options.network != "default":
+                # `--network` sets the default of every RUN: part of its key, as in BuildKit.
+                step = msgspec.structs.replace(step, network=self.options.network)
             ident = explain.identity(os.path.realpath(self.context.root),
                                      self.options.dockerfile, stage.index, position)
             state = self._step(step, state, entry, Where(name, ident, base, stage.index),

@@ -96,3 +96,23 @@ def test_cli_build_quiet_prints_the_id(fresh_store: Store, dfc_cmd: list[str]) -
                            str(EXAMPLES / "multistage")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == fresh_store.resolve("x").config
+
+
+def test_network_none_is_the_default_of_every_run(fresh_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN ls /sys/class/net > /nets\n"
+                                         "RUN --network=host ls /sys/class/net > /host\n")
+    _, first = run_build(fresh_store, tmp_path, tags=("net",), network="none")
+    from dfc.runtime.rootview import RootView
+    from dfc.runtime.snapshots import snapshot_dirs
+
+    config = read_image(fresh_store, "net")
+    manifest = fresh_store.read_json(fresh_store.resolve("net").manifest.digest,
+                                     __import__("dfc.runtime.image", fromlist=["M"]).Manifest)
+    view = RootView(list(reversed(snapshot_dirs(fresh_store, manifest.layers,
+                                                config.rootfs.diff_ids))))
+    assert view.read_text("nets") == "lo\n"
+    assert view.read_text("host") != "lo\n"  # the host has more than loopback
+    _, again = run_build(fresh_store, tmp_path, tags=("net",))
+    assert len(again.names(events.Done)) == 2  # the network mode is part of the first key
+    _, same = run_build(fresh_store, tmp_path, tags=("net",), network="none")
+    assert same.names(events.Done) == []

@@ -54,6 +54,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`--secret` sources: they change what RUNs see, never what is cached."""
     pull: bool = False
     """Look for a newer version of every base image (`--pull`)."""
+    network: str = "default"
+    """`--network=default|none|host` for RUN steps that do not choose."""
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -201,7 +203,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                explain_cache=request.explain_cache, no_cache=request.no_cache,
                                cache_mode=request.cache_to.mode if request.cache_to else "min",
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
-                               backend=request.backend, secrets=request.secrets)
+                               backend=request.backend, secrets=request.secrets,
+                               network=request.network)
         warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
         try:

@@ -20,6 +20,15 @@ class Progress(StrEnum):
     json = "json"
 
 
+def checked_network(mode: str) -> str:
+    """docker build's `--network` values (no container networks here)."""
+    if mode not in ("default", "none", "host"):
+        from dfc.errors import UsageError
+
+        raise UsageError(f'invalid --network "{mode}" (expected default, none or host)')
+    return mode
+
+
 def register(app: typer.Typer) -> None:
     app.command("build")(build_command)
 
@@ -67,6 +76,8 @@ def build_command(
     secret: Annotated[list[str] | None, typer.Option(
         "--secret", help="id=ID,src=PATH or id=ID,env=VAR: a secret RUN --mount=type=secret "
         "can read (repeatable).")] = None,
+    network: Annotated[str, typer.Option(
+        "--network", help="Networking of RUN steps: default, none or host.")] = "default",
     pull: Annotated[bool, typer.Option("--pull", help="Always look for newer versions of "
                                        "the base images.")] = False,
     push: Annotated[bool, typer.Option("--push", help="Push the tagged image to its "
@@ -94,6 +105,7 @@ def build_command(
         backend=runtime,
         outputs=tuple(parse_output(o) for o in output or ()),
         secrets=tuple(parse_secret(s) for s in secret or ()), pull=pull,
+        network=checked_network(network),
     )
     if push and not tag:
         from dfc.errors import UsageError
