@@ -60,6 +60,9 @@ def is_url(location: str) -> bool:
 def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None = None
                  ) -> Iterator[Context]:
     """Materialise `location` (a folder, `-`, a git or tar URL) for the duration."""
+    if location == "-" and dockerfile == "-":
+        raise DfcError("invalid argument: can't use stdin for both build context and "
+                       "dockerfile")
     temp = None
     try:
         if location == "-":
@@ -83,6 +86,10 @@ def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None =
             root = location
             if not os.path.isdir(root):
                 raise DfcError(f'unable to prepare context: path "{location}" not found')
+        if dockerfile == "-":
+            ignore = _ignore_file(Path(root) / ".dockerignore")
+            yield Context(root, (stdin or io.BytesIO()).read(), "Dockerfile", ignore)
+            return
         yield _with_dockerfile(root, dockerfile)
     finally:
         if temp is not None:
@@ -111,8 +118,13 @@ def _with_dockerfile(root: str, dockerfile: str | None) -> Context:
     ignore_file = Path(str(path) + ".dockerignore")
     if not ignore_file.exists():
         ignore_file = Path(root) / ".dockerignore"
-    lines = read_ignore_file(ignore_file.read_text()) if ignore_file.exists() else []
-    return Context(root, data, name, IgnoreMatcher.from_lines(lines))
+    return Context(root, data, name, _ignore_file(ignore_file))
+
+
+def _ignore_file(path: Path) -> IgnoreMatcher:
+    """The matcher of an ignore file (none: nothing is ignored)."""
+    lines = read_ignore_file(path.read_text()) if path.exists() else []
+    return IgnoreMatcher.from_lines(lines)
 
 
 def _is_tar(data: bytes) -> bool:

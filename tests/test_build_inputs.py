@@ -130,3 +130,17 @@ def test_add_of_a_url_is_mode_0600_named_after_the_path(fresh_store: Store, serv
         'RUN test "$(stat -c %a /dl/ctx.tar.gz)" = 600 && test ! -e /dl/hello.txt\n')
     build(BuildRequest(context=str(context), tags=("added",)), fresh_store, lambda e: None)
     assert files_of(fresh_store, "added")[-2].startswith(f"ADD {served}/ctx.tar.gz /dl/")
+
+
+def test_dockerfile_from_stdin_with_a_folder_context(fresh_store: Store, tmp_path: Path) -> None:
+    context = make_context(tmp_path / "ctx")
+    (context / "Dockerfile").write_text("FROM busybox\nRUN false\n")  # not the one used
+    text = b"FROM busybox\nCOPY hello.txt /from-stdin.txt\n"
+    build(BuildRequest(context=str(context), dockerfile="-", tags=("dash",)), fresh_store,
+          lambda e: None, stdin=io.BytesIO(text))
+    assert files_of(fresh_store, "dash")[-1] == "COPY hello.txt /from-stdin.txt # buildkit"
+    from dfc.errors import DfcError
+
+    with pytest.raises(DfcError, match="can't use stdin for both"):
+        build(BuildRequest(context="-", dockerfile="-"), fresh_store, lambda e: None,
+              stdin=io.BytesIO(text))
