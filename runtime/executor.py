@@ -51,6 +51,8 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     backend: str = "native"
     network: str = "default"
     """`--network`: the mode of every RUN that does not set its own (default = host)."""
+    add_hosts: tuple[tuple[str, str], ...] = ()
+    """`--add-host` (name, ip) pairs for every RUN's /etc/hosts."""
     secrets: tuple[Secret, ...] = ()
     """Sources of `--secret`s; values are read only when a RUN mounts them."""
 
@@ -116,7 +118,8 @@ class Executor:
         self.stat_cache = StatCache(store.root / "statcache")
         self.counter = 0
         self.lock = threading.Lock()
-        self.runner = StepRunner(store, options.backend, options.epoch, options.secrets)
+        self.runner = StepRunner(store, options.backend, options.epoch, options.secrets,
+                                 options.add_hosts)
         self.imported = imported
         self.export = export
         self.fetch = fetch
@@ -272,8 +275,11 @@ class Executor:
         the sources of a RUN's bind mounts and `from=` caches (`listing` receives the
         per-file digests, for explanations). Cache, tmpfs and secret contents never count."""
         if isinstance(step, ir.Run):
-            return tuple(self._source_digest(m.origin, [m.source], futures, listing)
-                         for m in step.mounts if keyed_by_content(m) and m.origin is not None)
+            mounts = tuple(self._source_digest(m.origin, [m.source], futures, listing)
+                           for m in step.mounts if keyed_by_content(m) and m.origin is not None)
+            # `--add-host` names (not their addresses) key a RUN, as in BuildKit.
+            names = tuple(f"add-host:{name}" for name, _ in self.options.add_hosts)
+            return mounts + names
         if not isinstance(step, ir.Copy):
             return ()
         paths = [s.path for s in step.sources if isinstance(s, ir.PathSource)]

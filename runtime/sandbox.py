@@ -58,6 +58,7 @@ def run(spec: RunSpec, lowerdirs: Sequence[Path], upperdir: Path, *, stdout: Sin
         raise DfcError(f"unsupported network mode {spec.network!r} (expected host or none)")
     chosen = _backend(backend)
     user = lookup(spec.user, lowerdirs)
-    with prepared(lowerdirs, upperdir, spec.hostname, stubs(spec)) as root:
+    with prepared(lowerdirs, upperdir, spec.hostname, stubs(spec),
+                  spec.extra_hosts) as root:
         return supervise(lambda: chosen.start(spec, root, user), stdout,
                          abort=lambda: chosen.abort(root), cancel=cancel)

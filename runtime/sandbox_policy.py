@@ -13,9 +13,10 @@ HOSTNAME = "buildkitsandbox"
 
 
 
-def hosts_file(hostname: str) -> str:
-    """The /etc/hosts BuildKit writes for a RUN."""
-    return f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+def hosts_file(hostname: str, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    """The /etc/hosts BuildKit writes for a RUN, with `--add-host` (name, ip) lines."""
+    lines = f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+    return lines + "".join(f"{ip}\t{name}\n" for name, ip in extra)
 
 CAPABILITIES: dict[str, int] = {
     "CAP_CHOWN": 0,

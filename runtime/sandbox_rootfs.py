@@ -88,7 +88,8 @@ def _host_resolv_conf() -> bytes:
 
 @contextlib.contextmanager
 def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
-             stubs: Sequence[tuple[str, int]] = ()) -> Iterator[Rootfs]:
+             stubs: Sequence[tuple[str, int]] = (),
+             extra_hosts: tuple[tuple[str, str], ...] = ()) -> Iterator[Rootfs]:
     """Create the step's state dir beside `upperdir` (overlay needs the work dir on the same
     file system) and remove it afterwards, whatever happens. `stubs` are (target, file
     type and mode) of the mount points of `RUN --mount`s."""
@@ -109,7 +110,7 @@ def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
         (state / "work").mkdir()
         (state / "root").mkdir()
         hosts, resolv = state / "hosts", state / "resolv.conf"
-        hosts.write_text(hosts_file(hostname))
+        hosts.write_text(hosts_file(hostname, extra_hosts))
         resolv.write_bytes(_host_resolv_conf())
         yield Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir,
                      workdir=state / "work", merged=state / "root", hosts=hosts,

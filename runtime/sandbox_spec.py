@@ -51,5 +51,7 @@ class RunSpec(msgspec.Struct, frozen=True):
     """`""`, `name`, `uid`, `name:group` or `uid:gid`, resolved in the image's /etc/passwd."""
     network: Literal["host", "none"] = "host"
     hostname: str = HOSTNAME
+    extra_hosts: tuple[tuple[str, str], ...] = ()
+    """`--add-host` (name, ip) pairs, added to the step's /etc/hosts."""
     mounts: tuple[Mount, ...] = ()
     files: tuple[InlineFile, ...] = ()

@@ -116,3 +116,20 @@ def test_network_none_is_the_default_of_every_run(fresh_store: Store, tmp_path: 
     assert len(again.names(events.Done)) == 2  # the network mode is part of the first key
     _, same = run_build(fresh_store, tmp_path, tags=("net",), network="none")
     assert same.names(events.Done) == []
+
+
+def test_add_host_reaches_etc_hosts_and_keys_by_name(fresh_store: Store, tmp_path: Path,
+                                                     dfc_cmd: list[str]) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN grep db.local /etc/hosts\n")
+    base = [*dfc_cmd, "build", "--root", str(fresh_store.root), "-t", "hosts", "--progress",
+            "plain"]
+    done = subprocess.run([*base, "--add-host", "db.local:10.1.2.3", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "10.1.2.3\tdb.local" in done.stderr
+    moved = subprocess.run([*base, "--add-host", "db.local:10.9.9.9", str(tmp_path)],
+                           capture_output=True, text=True)
+    assert "CACHED" in moved.stderr  # addresses do not key the step, names do
+    bad = subprocess.run([*base, "--add-host", "nope", str(tmp_path)], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "invalid argument 'nope' for --add-host" in bad.stderr

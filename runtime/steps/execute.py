@@ -33,11 +33,12 @@ class StepRunner:
     """Executes RUN, COPY/ADD and WORKDIR steps; the caller writes the layer."""
 
     def __init__(self, store: Store, backend: str, epoch: int | None,
-                 secrets: tuple[Secret, ...] = ()):
+                 secrets: tuple[Secret, ...] = (), extra_hosts: tuple[tuple[str, str], ...] = ()):
         self.store = store
         self.backend = backend
         self.epoch = epoch
         self.secrets = secrets
+        self.extra_hosts = extra_hosts
         self.caches = CacheDirs(store.root)
         self.cancel = threading.Event()
         """Set (by sandbox_proc.interrupt) when the build is interrupted."""
@@ -64,7 +65,7 @@ class StepRunner:
                 argv=step.argv, env=(*step.state.env, *step.proxy_env, *extra.env),
                 cwd=step.state.workdir, user=step.state.user,
                 network="none" if step.network == "none" else "host",
-                mounts=extra.mounts, files=extra.files,
+                mounts=extra.mounts, files=extra.files, extra_hosts=self.extra_hosts,
             )
             code = sandbox.run(spec, lowerdirs, upper, stdout=output,
                                backend=self.backend,  # type: ignore[arg-type]

@@ -56,6 +56,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     """Look for a newer version of every base image (`--pull`)."""
     network: str = "default"
     """`--network=default|none|host` for RUN steps that do not choose."""
+    add_hosts: tuple[tuple[str, str], ...] = ()
+    """`--add-host name:ip` entries for the /etc/hosts of RUN steps."""
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -204,7 +206,7 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                cache_mode=request.cache_to.mode if request.cache_to else "min",
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend, secrets=request.secrets,
-                               network=request.network)
+                               network=request.network, add_hosts=request.add_hosts)
         warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
         try:

@@ -29,6 +29,23 @@ def checked_network(mode: str) -> str:
     return mode
 
 
+def parse_host(item: str) -> tuple[str, str]:
+    """`--add-host name:ip` (or `name=ip`; the ip may be IPv6, with colons)."""
+    import ipaddress
+
+    from dfc.errors import UsageError
+
+    name, sep, ip = item.partition("=") if "=" in item else item.partition(":")
+    try:
+        ipaddress.ip_address(ip.strip("[]"))
+    except ValueError:
+        raise UsageError(f"invalid argument {item!r} for --add-host: invalid IP address"
+                         ) from None
+    if not sep or not name:
+        raise UsageError(f"invalid argument {item!r} for --add-host: expected name:ip")
+    return name, ip.strip("[]")
+
+
 def register(app: typer.Typer) -> None:
     app.command("build")(build_command)
 
@@ -76,6 +93,8 @@ def build_command(
     secret: Annotated[list[str] | None, typer.Option(
         "--secret", help="id=ID,src=PATH or id=ID,env=VAR: a secret RUN --mount=type=secret "
         "can read (repeatable).")] = None,
+    add_host: Annotated[list[str] | None, typer.Option(
+        "--add-host", help="name:ip for the /etc/hosts of RUN steps (repeatable).")] = None,
     network: Annotated[str, typer.Option(
         "--network", help="Networking of RUN steps: default, none or host.")] = "default",
     pull: Annotated[bool, typer.Option("--pull", help="Always look for newer versions of "
@@ -106,6 +125,7 @@ def build_command(
         outputs=tuple(parse_output(o) for o in output or ()),
         secrets=tuple(parse_secret(s) for s in secret or ()), pull=pull,
         network=checked_network(network),
+        add_hosts=tuple(parse_host(item) for item in add_host or ()),
     )
     if push and not tag:
         from dfc.errors import UsageError
