@@ -318,10 +318,15 @@ def read_direct(client: RegistryClient, path: str, size: int, writer: BlobWriter
         conn = _connection(url, client.verify)
         try:
             try:
+                conn.connect()
+            except OSError as exc:
+                raise RegistryError(f"cannot reach registry {client.host} ({doing}): "
+                                    f"{exc.strerror or exc}") from None
+            try:
                 conn.request("GET", url.raw_path.decode(), headers=headers)
                 response = conn.getresponse()
             except (OSError, http.client.HTTPException) as exc:
-                raise RegistryError(f"cannot reach registry {client.host} ({doing}): "
+                raise RegistryError(f"connection to registry {client.host} lost ({doing}): "
                                     f"{exc}") from None
             if response.status in (301, 302, 303, 307, 308):
                 target = url.join(response.getheader("Location", ""))
