@@ -169,6 +169,13 @@ class Mount(_Struct, frozen=True):
     required: bool = False
     env: str = ""
 
+    @property
+    def keyed_by_content(self) -> bool:
+        """Does the content of the source key the step? Binds and caches seeded `from=` a
+        source, by its content (BuildKit's content-based mount deps); the contents of a
+        cache, a tmpfs or a secret never do."""
+        return self.origin is not None and self.type in ("bind", "cache")
+
 
 class File(_Struct, frozen=True):
     """A file the runtime provides read-only to a RUN (a heredoc script with `#!`)."""

@@ -22,9 +22,6 @@ import msgspec
 from dfc.cache.inputs import Origin
 from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
 from dfc.errors import DfcError
-from dfc.runtime.layer import decompressed
-from dfc.runtime.snapshots import extract_layer
-from dfc.runtime.steps.fetch import clone
 
 GIT_PREFIXES = ("git://", "git@", "github.com/")
 
@@ -76,6 +73,8 @@ def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None =
                 yield Context(temp, data, "Dockerfile", IgnoreMatcher())
                 return
         elif is_git_url(location):
+            from dfc.runtime.steps.fetch import clone
+
             temp = tempfile.mkdtemp(prefix="dfc-context-")
             root = os.path.join(temp, clone(location, temp, "", False))
         elif is_url(location):
@@ -128,6 +127,8 @@ def _ignore_file(path: Path) -> IgnoreMatcher:
 
 
 def _is_tar(data: bytes) -> bool:
+    from dfc.runtime.layer import decompressed
+
     try:
         with decompressed(io.BytesIO(data)) as stream, tarfile.open(fileobj=stream,
                                                                     mode="r|") as tar:
@@ -138,6 +139,9 @@ def _is_tar(data: bytes) -> bool:
 
 def _unpack(stream: BinaryIO, dest: str) -> None:
     """Unpack a context archive with the layer extractor's protections."""
+    from dfc.runtime.layer import decompressed
+    from dfc.runtime.snapshots import extract_layer
+
     with decompressed(stream) as plain:
         extract_layer(plain, Path(dest), mode="apply")
 

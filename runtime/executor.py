@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -29,13 +30,11 @@ from dfc.cache.transfer import ImportedCache
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import events, explain, image
-from dfc.runtime.layer import Entry, write_layer
-from dfc.runtime.mounts import readonly_view
-from dfc.runtime.sandbox_proc import interrupt
 from dfc.runtime.secrets import Secret
-from dfc.runtime.snapshots import adopt_snapshot, snapshot_dirs, snapshot_from_entries
 from dfc.runtime.steps.execute import StepRunner
-from dfc.runtime.steps.mounts import keyed_by_content
+
+if TYPE_CHECKING:
+    from dfc.runtime.layer import Entry
 
 
 class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -147,6 +146,8 @@ class Executor:
             except KeyboardInterrupt:
                 # Ctrl-C reaches this (main) thread only: stop the steps running in the
                 # workers too, so no container outlives the build.
+                from dfc.runtime.sandbox_proc import interrupt
+
                 for future in futures.values():
                     future.cancel()
                 interrupt(self.runner.cancel)
@@ -276,7 +277,7 @@ class Executor:
         per-file digests, for explanations). Cache, tmpfs and secret contents never count."""
         if isinstance(step, ir.Run):
             mounts = tuple(self._source_digest(m.origin, [m.source], futures, listing)
-                           for m in step.mounts if keyed_by_content(m) and m.origin is not None)
+                           for m in step.mounts if m.keyed_by_content and m.origin is not None)
             # `--add-host` names (not their addresses) key a RUN, as in BuildKit.
             names = tuple(f"add-host:{name}" for name, _ in self.options.add_hosts)
             return mounts + names
@@ -310,6 +311,8 @@ class Executor:
             state = self._image_state(ref)[0]
         else:
             state = State((), (), (), "")
+        from dfc.runtime.mounts import readonly_view
+
         return readonly_view(self._lowerdirs(state))
 
     def _image_state(self, ref: ir.ImageRef) -> tuple[State, str]:
@@ -326,6 +329,8 @@ class Executor:
 
     def _lowerdirs(self, state: State) -> list[Path]:
         """The unpacked layers of `state`, topmost first."""
+        from dfc.runtime.snapshots import snapshot_dirs
+
         return list(reversed(snapshot_dirs(self.store, state.layers, state.diff_ids)))
 
     def _execute(self, step: ir.AnyStep, state: State, number: int, started: float,
@@ -347,6 +352,8 @@ class Executor:
                                           lambda ref: self._origin(ref, futures), inputs)
                 result = self._layer(entries)
                 if result.diff_id is not None:
+                    from dfc.runtime.snapshots import adopt_snapshot
+
                     adopt_snapshot(self.store, (*state.diff_ids, result.diff_id),
                                    scratch / "upper")
                 return result
@@ -358,6 +365,8 @@ class Executor:
     def _layer_and_snapshot(self, entries: list[Entry], state: State) -> index.Result:
         """A COPY/ADD/WORKDIR layer, and its snapshot unpacked from the same entries (the
         next RUN needs it; unpacking the blob just written would cost as much again)."""
+        from dfc.runtime.snapshots import snapshot_from_entries
+
         result = self._layer(entries)
         if result.diff_id is not None:
             snapshot_from_entries(self.store, (*state.diff_ids, result.diff_id), entries,
@@ -365,6 +374,8 @@ class Executor:
         return result
 
     def _layer(self, entries) -> index.Result:  # type: ignore[no-untyped-def]
+        from dfc.runtime.layer import write_layer
+
         written = write_layer(self.store, entries, epoch=self.options.epoch)
         if written is None:
             return index.Result(created=self._created())

@@ -6,21 +6,22 @@ import shlex
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dfc.cache.inputs import Origin
 from dfc.cache.store import Store
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.runtime import sandbox
 from dfc.runtime.changeset import upper_entries
 from dfc.runtime.layer import Entry
 from dfc.runtime.rootview import RootView
 from dfc.runtime.secrets import Secret
 from dfc.runtime.steps.cachedirs import CacheDirs
 from dfc.runtime.steps.copy import copy_entries, existing_dir
-from dfc.runtime.steps.fetch import fetch_remote
-from dfc.runtime.steps.mounts import MountMaker, OriginOpener
 from dfc.runtime.users import chown_ids
+
+if TYPE_CHECKING:
+    from dfc.runtime.steps.mounts import OriginOpener
 
 Output = Callable[[bytes], None]
 
@@ -47,6 +48,8 @@ class StepRunner:
                 scratch: Path, output: Output) -> Iterator[Entry]:
         """COPY/ADD and WORKDIR (a RUN needs more: see `run`)."""
         if isinstance(step, ir.Copy):
+            from dfc.runtime.steps.fetch import fetch_remote
+
             return copy_entries(step, origin, RootView(lowerdirs), str(scratch),
                                 fetch=fetch_remote, epoch=self.epoch)
         if isinstance(step, ir.Mkdir):
@@ -57,6 +60,9 @@ class StepRunner:
             origins: OriginOpener, digests: tuple[str, ...] = ()) -> Iterator[Entry]:
         """Run the step in the sandbox with its mounts (`origins` opens `from=` trees,
         `digests` are its content inputs, see `MountMaker.prepared`)."""
+        from dfc.runtime import sandbox
+        from dfc.runtime.steps.mounts import MountMaker
+
         upper = scratch / "upper"
         upper.mkdir()
         maker = MountMaker(scratch, origins, self.caches, self.secrets)

@@ -48,13 +48,6 @@ class StepMounts(msgspec.Struct, frozen=True):
     env: tuple[str, ...] = ()
 
 
-def keyed_by_content(mount: ir.Mount) -> bool:
-    """Does the content of the mount's source key the step? Binds and caches seeded
-    `from=` a source, by its content (BuildKit's content-based mount deps); the contents
-    of a cache, a tmpfs or a secret never do."""
-    return mount.origin is not None and mount.type in ("bind", "cache")
-
-
 def copy_selection(origin: Origin, rel: str, dest: Path) -> None:
     """Copy `rel` of `origin` to `dest` as a build sees it: ignored context files left
     out, owners reset when the origin says so, modes and times kept."""
@@ -103,7 +96,7 @@ class MountMaker:
 
     @contextlib.contextmanager
     def prepared(self, step: ir.Run, digests: Sequence[str]) -> Iterator[StepMounts]:
-        """The step's mounts; `digests` are the content digests of its `keyed_by_content`
+        """The step's mounts; `digests` are the content digests of its `Mount.keyed_by_content`
         mounts, in order (they name `from=` caches)."""
         content = iter(digests)
         mounts: list[sandbox.Mount] = []
@@ -111,7 +104,7 @@ class MountMaker:
         env: list[str] = []
         with contextlib.ExitStack() as stack:
             for number, mount in enumerate(step.mounts):
-                digest = next(content) if keyed_by_content(mount) else ""
+                digest = next(content) if mount.keyed_by_content else ""
                 if mount.type == "bind":
                     mounts.append(self._bind(mount, self.scratch / f"mount-{number}", stack))
                 elif mount.type == "cache":
