@@ -29,7 +29,8 @@ HISTORY_COMMENT = "buildkit.dockerfile.v0"
 
 
 class _Struct(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    pass
+    """The IR's struct options in one place: frozen, keyword-only, defaults left out of
+    the encoding (so plans stay small and byte-identical)."""
 
 
 # --- where a base or files come from -------------------------------------------------

@@ -18,7 +18,7 @@ class Started(Event, frozen=True, tag="started"):
 
 
 class Cached(Event, frozen=True, tag="cached"):
-    pass
+    """The step's result came from the cache."""
 
 
 class Output(Event, frozen=True, tag="output"):

@@ -44,7 +44,7 @@ def compile_for_lint(tree: ast.Dockerfile, ctx: CompileContext
     try:
         return expand_vars(everything, ctx), reachable, None
     except DfcError:
-        pass
+        pass  # an unreachable stage that cannot lower: lint the reachable ones alone
     try:
         return expand_vars(linked, ctx), reachable, None
     except DfcError as exc:

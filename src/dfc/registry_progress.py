@@ -32,7 +32,7 @@ class PlainTransfers:
             self.stream.flush()
 
     def close(self) -> None:
-        pass
+        """Plain lines leave nothing open."""
 
 
 class RichTransfers:
