@@ -35,8 +35,8 @@ def make_busybox_rootfs(root: Path) -> None:
 @pytest.fixture(scope="session")
 def busybox_image(tmp_path_factory: pytest.TempPathFactory) -> BusyboxImage:
     """`docker.io/library/busybox:latest` in a session-wide store (do not move its tag)."""
-    if not BUSYBOX.exists():
-        pytest.skip("needs Debian's busybox-static at /bin/busybox")
+    if not BUSYBOX.exists():  # scripts/setup.sh installs it: its absence is a failure
+        pytest.fail("needs Debian's busybox-static at /bin/busybox (run scripts/setup.sh)")
     work = tmp_path_factory.mktemp("busybox")
     make_busybox_rootfs(work / "rootfs")
     with tarfile.open(work / "rootfs.tar", "w") as tar:

@@ -91,6 +91,11 @@ def packages(command: Command, manager: Manager) -> list[Word]:
     return words[1:] if manager.install else words
 
 
+def rpm_pinned(word: str) -> bool:
+    """yum and dnf: a `name-version` word or an `.rpm` file counts as pinned (hadolint)."""
+    return "-" in word or word.endswith(".rpm")
+
+
 def unpinned(lint: Lint, manager: Manager, pinned: Callable[[str], bool],
              message: str) -> Iterator[Hit]:
     """One hit per install command with a package `pinned` rejects."""

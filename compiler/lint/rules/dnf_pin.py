@@ -17,15 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dfc.compiler.lint.model import Hit
-from dfc.compiler.lint.packages import DNF, unpinned
+from dfc.compiler.lint.packages import DNF, rpm_pinned, unpinned
 from dfc.compiler.lint.rule import Lint
-
-
-def _pinned(word: str) -> bool:
-    return "-" in word or word.endswith(".rpm")
 
 
 def dnf_pin(lint: Lint) -> Iterator[Hit]:
     return unpinned(
-        lint, DNF, _pinned, r"Specify version with `dnf install -y <package>-<version>`"
+        lint, DNF, rpm_pinned, r"Specify version with `dnf install -y <package>-<version>`"
     )

@@ -17,15 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dfc.compiler.lint.model import Hit
-from dfc.compiler.lint.packages import YUM, unpinned
+from dfc.compiler.lint.packages import YUM, rpm_pinned, unpinned
 from dfc.compiler.lint.rule import Lint
-
-
-def _pinned(word: str) -> bool:
-    return "-" in word or word.endswith(".rpm")
 
 
 def yum_pin(lint: Lint) -> Iterator[Hit]:
     return unpinned(
-        lint, YUM, _pinned, r"Specify version with `yum install -y <package>-<version>`"
+        lint, YUM, rpm_pinned, r"Specify version with `yum install -y <package>-<version>`"
     )
