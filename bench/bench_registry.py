@@ -4,7 +4,8 @@ registry, dfc against `skopeo copy` of the same image in the same run.
 Run: `.venv/bin/pytest bench/bench_registry.py -s` (root, docker-registry and skopeo
 installed). Each measurement gets a fresh registry (or a fresh store) so neither tool
 finds blobs already there; rounds alternate between the tools so machine load hits both
-alike; the median of each is reported with the ratio dfc / skopeo (the bar: <= 1).
+alike; the median of each is reported with the ratio dfc / skopeo (the bar: <= 1). dfc
+runs twice: as a fresh process, and forked from a warm `dfc daemon` ("dfc-daemon").
 """
 
 from __future__ import annotations
@@ -50,10 +51,13 @@ def make_image(store: Store, name: str) -> int:
     return sum(x.descriptor.size for x in layers)
 
 
-def timed(args: list[str]) -> float:
+def timed(args: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(args, check=True, capture_output=True)
+    subprocess.run(args, check=True, capture_output=True, env={**os.environ, **(env or {})})
     return time.perf_counter() - start
+
+
+TOOLS = ("dfc", "dfc-daemon", "skopeo")
 
 
 def bench_registry_pull_push_vs_skopeo(tmp_path: Path) -> None:
@@ -61,39 +65,53 @@ def bench_registry_pull_push_vs_skopeo(tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
     size = make_image(store, "bench/img:1")
     ref = "docker.io/bench/img:1"
-    times: dict[str, list[float]] = {k: [] for k in ("dfc push", "skopeo push",
-                                                     "dfc pull", "skopeo pull")}
-    for n in range(ROUNDS):
-        for tool in ("dfc", "skopeo"):
-            work = tmp_path / f"reg-{tool}-{n}"
-            work.mkdir()
-            reg = fixtures.Registry(work)
-            try:
-                target = f"{reg.host}/bench/{tool}:1"
-                if tool == "dfc":
-                    store.tag(target, store.resolve(ref).manifest)
-                    times["dfc push"].append(timed([dfc, "push", "-q", "--root",
-                                                    str(store.root), target]))
-                    pulled = tmp_path / f"pulled-{n}"
-                    times["dfc pull"].append(timed([dfc, "pull", "-q", "--root",
-                                                    str(pulled), target]))
-                else:
-                    times["skopeo push"].append(timed([
-                        "skopeo", "copy", "-q", "--dest-tls-verify=false",
-                        f"oci:{store.root}:{ref}", f"docker://{target}"]))
-                    pulled = tmp_path / f"skopeo-{n}"
-                    times["skopeo pull"].append(timed([
-                        "skopeo", "copy", "-q", "--src-tls-verify=false",
-                        f"docker://{target}", f"oci:{pulled}:1"]))
-                shutil.rmtree(pulled)
-            finally:
-                reg.stop()
-                shutil.rmtree(work)
+    socket = str(tmp_path / "daemon.sock")
+    envs = {"dfc": {"DFC_NO_DAEMON": "1"},
+            "dfc-daemon": {"DFC_NO_DAEMON": "", "DFC_DAEMON_SOCKET": socket}}
+    subprocess.run([dfc, "daemon", "start"], check=True, env={**os.environ, **envs[TOOLS[1]]})
+    times: dict[str, list[float]] = {f"{t} {op}": [] for op in ("push", "pull") for t in TOOLS}
+    try:
+        for n in range(ROUNDS):
+            for tool in TOOLS:
+                measure_round(dfc, store, ref, tool, envs.get(tool), tmp_path / f"{n}", times)
+    finally:
+        subprocess.run([dfc, "daemon", "stop"], env={**os.environ, **envs[TOOLS[1]]})
     med = {k: statistics.median(v) for k, v in times.items()}
     mb = size / 1e6
     print(f"\nimage: {LAYERS} layers, {mb:.0f} MB compressed; median of {ROUNDS} rounds")
     for op in ("push", "pull"):
-        d, s = med[f"dfc {op}"], med[f"skopeo {op}"]
-        print(f"{op}: dfc {d:.2f} s ({mb / d:.0f} MB/s), skopeo {s:.2f} s "
-              f"({mb / s:.0f} MB/s), dfc/skopeo = {d / s:.2f}")
+        s = med[f"skopeo {op}"]
+        for tool in TOOLS[:2]:
+            d = med[f"{tool} {op}"]
+            print(f"{op}: {tool} {d:.2f} s ({mb / d:.0f} MB/s), skopeo {s:.2f} s "
+                  f"({mb / s:.0f} MB/s), {tool}/skopeo = {d / s:.2f}")
     print(msgspec.json.encode(times).decode())
+
+
+def measure_round(dfc: str, store: Store, ref: str, tool: str, env: dict[str, str] | None,
+                  scratch: Path, times: dict[str, list[float]]) -> None:
+    """One push and one pull by `tool`, against a registry of their own."""
+    work = scratch / f"reg-{tool}"
+    work.mkdir(parents=True)
+    reg = fixtures.Registry(work)
+    try:
+        target = f"{reg.host}/bench/{tool}:1"
+        if env is not None:
+            store.tag(target, store.resolve(ref).manifest)
+            times[f"{tool} push"].append(timed([dfc, "push", "-q", "--root",
+                                                str(store.root), target], env))
+            pulled = scratch / f"pulled-{tool}"
+            times[f"{tool} pull"].append(timed([dfc, "pull", "-q", "--root",
+                                                str(pulled), target], env))
+        else:
+            times["skopeo push"].append(timed([
+                "skopeo", "copy", "-q", "--dest-tls-verify=false",
+                f"oci:{store.root}:{ref}", f"docker://{target}"]))
+            pulled = scratch / "skopeo"
+            times["skopeo pull"].append(timed([
+                "skopeo", "copy", "-q", "--src-tls-verify=false",
+                f"docker://{target}", f"oci:{pulled}:1"]))
+        shutil.rmtree(pulled)
+    finally:
+        reg.stop()
+        shutil.rmtree(work)

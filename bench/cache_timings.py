@@ -137,27 +137,37 @@ def first_stage(context: Path) -> str:
 
 
 class Dfc:
-    """`dfc build` as a whole process, into its own store."""
+    """`dfc build` as a whole process, into its own store: in-process, or (`daemon=True`)
+    forked from the warm process `dfc daemon start` leaves running, as docker's CLI hands
+    its builds to dockerd."""
 
-    name = "dfc"
-
-    def __init__(self, work: Path):
-        self.store = work / "dfc-store"
+    def __init__(self, work: Path, daemon: bool = False):
+        self.name = "dfc-daemon" if daemon else "dfc"
+        self.store = work / f"{self.name}-store"
+        self.daemon = daemon
+        self.env = {"DFC_DAEMON_SOCKET": str(work / "daemon" / "dfc.sock"),
+                    "DFC_NO_DAEMON": "" if daemon else "1"}
 
     def prepare(self, rootfs: Path, label: str) -> None:
         """A fresh store holding only the base: the next build is cold."""
         shutil.rmtree(self.store, ignore_errors=True)
         run([DFC, "import", "--root", str(self.store), "-c", f"LABEL {label}", str(rootfs),
-             gen.BASE])
+             gen.BASE], env=self.env)
+        if self.daemon and subprocess.run([DFC, "daemon", "status"], env={
+                **os.environ, **self.env}, capture_output=True).returncode != 0:
+            run([DFC, "daemon", "start"], env=self.env)
 
     def build(self, context: Path, args: dict[str, str]) -> Outcome:
         seconds, output = run([DFC, "build", "--root", str(self.store), "-t",
                                f"dfcbench-{context.name}", "--progress", "plain",
-                               *build_arg_flags(args), str(context)])
+                               *build_arg_flags(args), str(context)], env=self.env)
         executed = plain_executed(output, first_stage(context))
         return Outcome(seconds, executed, len(executed))
 
     def cleanup(self, label: str) -> None:
+        if self.daemon:
+            subprocess.run([DFC, "daemon", "stop"], env={**os.environ, **self.env},
+                           capture_output=True)
         shutil.rmtree(self.store, ignore_errors=True)
 
 
@@ -260,10 +270,12 @@ def verdict(outcomes: list[Outcome], spec: gen.Context, scenario: str) -> str:
 
 def table(results: dict[tuple[str, str, str], list[Outcome]], names: list[str],
           builders: list[str]) -> str:
-    """Medians (seconds), dfc/BuildKit and dfc/classic ratios, executed steps."""
+    """Medians (seconds), each dfc variant's ratio to each docker builder, executed steps."""
     head = ["context", "scenario", "minimal", *[f"{b} s" for b in builders]]
-    peers = [b for b in builders if b != "dfc"] if "dfc" in builders else []
-    head += [f"dfc/{p}" for p in peers] + [f"{b} executed" for b in builders]
+    ours = [b for b in builders if b.startswith("dfc")]
+    peers = [b for b in builders if not b.startswith("dfc")]
+    ratios = [(o, p) for o in ours for p in peers]
+    head += [f"{o}/{p}" for o, p in ratios] + [f"{b} executed" for b in builders]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in names:
         spec = gen.CONTEXTS[name]
@@ -272,7 +284,7 @@ def table(results: dict[tuple[str, str, str], list[Outcome]], names: list[str],
                    for b in builders}
             row = [name, scenario, str(spec.minimal(scenario)),
                    *[f"{med[b]:.3f}" for b in builders]]
-            row += [f"**{med['dfc'] / med[p]:.2f}**" for p in peers]
+            row += [f"**{med[o] / med[p]:.2f}**" for o, p in ratios]
             row += [verdict(results[(name, scenario, b)], spec, scenario) for b in builders]
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -283,7 +295,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--noop-repeats", type=int, default=3)
     parser.add_argument("--only", action="append", choices=list(gen.CONTEXTS))
-    parser.add_argument("--builders", default="dfc,buildkit,classic")
+    parser.add_argument("--builders", default="dfc,dfc-daemon,buildkit,classic")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     args = parser.parse_args()
@@ -295,8 +307,8 @@ def main() -> None:
         compileall.compile_dir(REPO / folder, quiet=1)
     work = Path(tempfile.mkdtemp(prefix="dfcbench-"))
     rootfs = make_rootfs(work)
-    available: dict[str, Builder] = {"dfc": Dfc(work), "buildkit": Docker(True),
-                                     "classic": Docker(False)}
+    available: dict[str, Builder] = {"dfc": Dfc(work), "dfc-daemon": Dfc(work, daemon=True),
+                                     "buildkit": Docker(True), "classic": Docker(False)}
     builders = [available[b] for b in args.builders.split(",")]
     results: dict[tuple[str, str, str], list[Outcome]] = {}
     try:

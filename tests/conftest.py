@@ -3,10 +3,14 @@ busybox-static, for every test that needs something to build FROM."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,6 +22,10 @@ from dfc.runtime.importers import import_rootfs
 BUSYBOX = Path("/bin/busybox")
 ROOTFS_SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "busybox" / "rootfs.sh"
 BUSYBOX_EPOCH = 1_700_000_000
+
+# Commands run in the test process, never in a dfc daemon the machine may be running;
+# the tests of the daemon start their own (`dfc_daemon`).
+os.environ["DFC_NO_DAEMON"] = "1"
 
 
 class BusyboxImage(NamedTuple):
@@ -73,3 +81,57 @@ def dfc_cmd() -> list[str]:
     script = Path(sys.executable).parent / "dfc"
     assert script.exists(), "install the package (scripts/setup.sh) before running tests"
     return [str(script)]
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Poll `condition` until it holds (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def build_until_started(dfc_cmd: list[str], store: Store, context: Path,
+                        env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A build running in the background, once its RUN has printed "started"."""
+    proc = subprocess.Popen([*dfc_cmd, "build", "--root", str(store.root), "--progress",
+                             "plain", str(context)], stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "started" in line:
+            break
+    return proc
+
+
+class DfcDaemon(NamedTuple):
+    """A running daemon of this test, and the environment its clients run with."""
+
+    socket: Path
+    env: dict[str, str]
+    dfc_cmd: list[str]
+
+    def status(self) -> dict[str, str]:
+        """`dfc daemon status` as a dict ({} when none is listening)."""
+        done = subprocess.run([*self.dfc_cmd, "daemon", "status"], env=self.env,
+                              capture_output=True, text=True)
+        return dict(line.split(": ", 1) for line in done.stdout.splitlines())
+
+    def served(self) -> int:
+        return int(self.status()["served"])
+
+
+@pytest.fixture
+def dfc_daemon(dfc_cmd: list[str]) -> Iterator[DfcDaemon]:
+    """`dfc daemon start` on a private socket (under /tmp: a socket path has a 108-byte
+    limit that pytest's folders can pass); stopped and removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="dfcd-"))
+    env = {key: value for key, value in os.environ.items() if key != "DFC_NO_DAEMON"}
+    env["DFC_DAEMON_SOCKET"] = str(folder / "daemon.sock")
+    subprocess.run([*dfc_cmd, "daemon", "start"], env=env, check=True, capture_output=True)
+    try:
+        yield DfcDaemon(folder / "daemon.sock", env, dfc_cmd)
+    finally:
+        subprocess.run([*dfc_cmd, "daemon", "stop"], env=env, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)

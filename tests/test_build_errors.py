@@ -15,6 +15,8 @@ import pytest
 
 from dfc.cache.store import Store
 
+from .conftest import build_until_started
+
 
 def dfc_build(dfc_cmd: list[str], store: Store, context: Path | str, *extra: str,
               stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -89,19 +91,21 @@ def test_bad_tar_context_on_stdin(dfc_cmd: list[str], fresh_store: Store, tmp_pa
     assert fresh_store.check().ok
 
 
-def test_ctrl_c_during_a_run(dfc_cmd: list[str], fresh_store: Store, context: Path) -> None:
+@pytest.mark.parametrize("where", ["in-process", "daemon"])
+def test_ctrl_c_during_a_run(dfc_cmd: list[str], fresh_store: Store, context: Path,
+                             where: str, request: pytest.FixtureRequest) -> None:
+    """Through a daemon, the client relays the signal to the child running the build."""
+    env = request.getfixturevalue("dfc_daemon").env if where == "daemon" else None
     marker = f"dfc-interrupt-{os.getpid()}"
     (context / "Dockerfile").write_text(f"FROM busybox\nRUN echo started; sleep 60; : {marker}\n")
-    proc = subprocess.Popen([*dfc_cmd, "build", "--root", str(fresh_store.root), "--progress",
-                             "plain", str(context)], stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if "started" in line:
-            break
+    proc = build_until_started(dfc_cmd, fresh_store, context, env)
     proc.send_signal(signal.SIGINT)
+    assert proc.stderr is not None
     rest = proc.stderr.read()
     assert proc.wait(timeout=30) == 130
     assert "interrupted" in rest and "Traceback" not in rest
+    if where == "daemon":
+        assert request.getfixturevalue("dfc_daemon").served() == 1
     for _ in range(250):
         alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
         if not alive:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -34,5 +36,15 @@ def test_every_listed_package_imports() -> None:
         assert module.__doc__, f"{name} needs a docstring saying what it is for"
 
 
-def test_console_script_points_at_the_cli() -> None:
-    assert PYPROJECT["project"]["scripts"]["dfc"] == "dfc.cli:main"
+def test_console_script_points_at_the_client() -> None:
+    """`dfc` starts in the daemon client, which loads the CLI only when no daemon serves."""
+    assert PYPROJECT["project"]["scripts"]["dfc"] == "dfc.client:main"
+
+
+def test_the_client_loads_no_library_before_choosing() -> None:
+    """Every command pays for what the client imports: the standard library only."""
+    code = ("import sys, dfc.client; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'typer', 'click', 'rich', 'msgspec', 'lark', 'networkx', 'httpx', 'typing'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "[]\n"

@@ -1,0 +1,107 @@
+"""`dfc daemon run|start|stop|status`: the optional warm process commands are forked from."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dfc import daemon_wire
+from dfc.errors import DfcError
+
+daemon_app = typer.Typer(help="Run commands from a warm daemon (optional).",
+                         no_args_is_help=True)
+SocketOpt = Annotated[str | None, typer.Option(
+    "--socket", envvar=daemon_wire.SOCKET_ENV,
+    help="Socket path (default: /run/dfc/daemon.sock for root).")]
+START_TIMEOUT = 60.0
+
+
+def register(app: typer.Typer) -> None:
+    daemon_app.command("run")(run_command)
+    daemon_app.command("start")(start_command)
+    daemon_app.command("stop")(stop_command)
+    daemon_app.command("status")(status_command)
+    app.add_typer(daemon_app, name="daemon")
+
+
+def run_command(socket: SocketOpt = None) -> None:
+    """Serve in the foreground until SIGTERM or Ctrl-C (for service managers)."""
+    from dfc.daemon import serve
+
+    serve(socket or daemon_wire.socket_path())
+
+
+def start_command(socket: SocketOpt = None) -> None:
+    """Start a daemon in the background; `dfc` commands then run from it."""
+    path = socket or daemon_wire.socket_path()
+    if _status(path) is not None:
+        raise DfcError(f"a dfc daemon is already listening on {path}")
+    os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+    log_path = Path(path).with_suffix(".log")
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "dfc.daemon", path], stdin=subprocess.DEVNULL,
+            stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT
+    while (status := _status(path)) is None:
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:]
+            raise DfcError(f"the dfc daemon did not start (log {log_path}): "
+                           f"{tail[0] if tail else 'no output'}")
+        time.sleep(0.05)
+    typer.echo(f"dfc daemon listening on {path} (pid {status['pid']}, log {log_path})")
+
+
+def stop_command(socket: SocketOpt = None) -> None:
+    """Stop the daemon; commands it is running finish first."""
+    path = socket or daemon_wire.socket_path()
+    status = _require(path)
+    pid = int(str(status["pid"]))
+    os.kill(pid, signal.SIGTERM)
+    while _alive(pid):
+        time.sleep(0.05)
+    typer.echo(f"dfc daemon stopped (pid {pid})")
+
+
+def status_command(socket: SocketOpt = None) -> None:
+    """Say whether a daemon is listening, and what it has served."""
+    status = _require(socket or daemon_wire.socket_path())
+    for key in ("socket", "pid", "version", "served", "running"):
+        typer.echo(f"{key}: {status[key]}")
+    typer.echo(f"up: {time.time() - float(str(status['started'])):.0f} s")
+
+
+def _require(path: str) -> dict[str, object]:
+    status = _status(path)
+    if status is None:
+        raise DfcError(f"no dfc daemon is listening on {path}")
+    return status
+
+
+def _status(path: str) -> dict[str, object] | None:
+    conn = daemon_wire.connect(path)
+    if conn is None:
+        return None
+    with conn:
+        try:
+            daemon_wire.send_request(conn, {"op": "status"}, [])
+            tag, value = daemon_wire.read_reply(conn)
+        except (OSError, ValueError):
+            return None
+    return value if tag == daemon_wire.STATUS and isinstance(value, dict) else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie child of ours counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False

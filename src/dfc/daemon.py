@@ -1,0 +1,378 @@
+"""The dfc daemon: a warm process that runs each command in a fresh fork of itself.
+
+Why: a dfc command spends ~0.1 s importing the CLI and the build path before its first
+useful instruction, which is most of a cached rebuild. The daemon imports everything
+once (and builds the Lark parser), then forks one child per request. The child takes the
+client's stdin/stdout/stderr, working folder, environment and umask, runs the normal CLI
+and exits; the daemon reports its exit status. Every command still runs in a process of
+its own, starting from the same state a fresh `dfc` would, so nothing leaks between
+builds. Only clients of the daemon's own user (or root) are served.
+
+When a source file of dfc changes on disk, the daemon answers "stale" (the client runs
+the command itself), lets running commands finish and re-executes itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import io
+import os
+import pkgutil
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+
+import msgspec
+
+import dfc
+from dfc import daemon_wire
+from dfc.errors import DfcError
+from dfc.version import VERSION
+
+INTERRUPTED = 130
+_UCRED = struct.Struct("3i")
+_SKIP_PRELOAD = frozenset({"dfc.daemon", "dfc.__main__"})
+# Libraries dfc imports lazily on some paths (help and tty progress render with rich).
+_PRELOAD_LIBRARIES = ("typer.rich_utils", "rich.progress", "rich.live")
+
+
+class Session(msgspec.Struct):
+    """One running command: the client's connection and the child running it."""
+
+    conn: socket.socket
+    pid: int
+    pidfd: int
+
+
+class CodeWatch(msgspec.Struct):
+    """The modification times of dfc's files when the daemon loaded them."""
+
+    stamps: dict[str, int]
+
+    @classmethod
+    def snapshot(cls) -> CodeWatch:
+        return cls(_stamps())
+
+    def changed(self) -> bool:
+        return _stamps() != self.stamps
+
+
+def _stamps() -> dict[str, int]:
+    stamps: dict[str, int] = {}
+    for folder in dfc.__path__:
+        for base, dirs, files in os.walk(folder):
+            dirs[:] = [name for name in dirs if name != "__pycache__"]
+            for name in files:
+                path = os.path.join(base, name)
+                with contextlib.suppress(OSError):
+                    stamps[path] = os.stat(path).st_mtime_ns
+    return stamps
+
+
+def preload() -> int:
+    """Import every dfc module and the libraries it loads lazily, build the CLI's command
+    tree and the parser; returns the number of dfc modules."""
+    from dfc.cli import command
+
+    count = 0
+    for info in pkgutil.walk_packages(dfc.__path__, "dfc."):
+        if info.name not in _SKIP_PRELOAD:
+            importlib.import_module(info.name)
+            count += 1
+    for name in _PRELOAD_LIBRARIES:
+        importlib.import_module(name)
+    command()
+    dfc.parse("FROM scratch\n")
+    return count
+
+
+class Daemon:
+    """The accept/fork/reap loop. Single-threaded, so forking is safe."""
+
+    def __init__(self, path: str, watch: CodeWatch) -> None:
+        self.path = path
+        self.watch = watch
+        self.selector = selectors.DefaultSelector()
+        self.sessions: dict[int, Session] = {}
+        self.listener: socket.socket | None = None
+        self.inode = 0
+        self.restart = False
+        self.served = 0
+        self.started = time.time()
+        self.stop_requested = False
+        self.wake_read, self.wake_write = socket.socketpair()
+
+    def serve(self) -> None:
+        """Run until told to stop (SIGTERM/SIGINT) or until the code changed on disk."""
+        self._listen()
+        self.wake_read.setblocking(False)
+        self.wake_write.setblocking(False)
+        signal.set_wakeup_fd(self.wake_write.fileno())
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_stop_signal)
+        self.selector.register(self.wake_read, selectors.EVENT_READ, "wake")
+        _log(f"listening on {self.path} (pid {os.getpid()}, dfc {VERSION})")
+        gc.freeze()  # children share these pages instead of copying them on first GC
+        while self.listener is not None or self.sessions:
+            for key, _events in self.selector.select():
+                self._dispatch(key.data)
+            if self.stop_requested:
+                self._stop_listening()
+        signal.set_wakeup_fd(-1)
+        if self.restart:
+            _log("dfc changed on disk: restarting")
+            os.execv(sys.executable, sys.orig_argv)
+        _log("stopped")
+
+    def _listen(self) -> None:
+        folder = os.path.dirname(self.path) or "."
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.path.exists(self.path):
+            probe = daemon_wire.connect(self.path)
+            if probe is not None:
+                probe.close()
+                raise DfcError(f"a dfc daemon is already listening on {self.path}")
+            os.unlink(self.path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_mask = os.umask(0o177)
+        try:
+            listener.bind(self.path)
+        finally:
+            os.umask(old_mask)
+        listener.listen(64)
+        self.inode = os.stat(self.path).st_ino
+        self.listener = listener
+        self.selector.register(listener, selectors.EVENT_READ, "accept")
+
+    def _stop_listening(self) -> None:
+        if self.listener is None:
+            return
+        self.selector.unregister(self.listener)
+        self.listener.close()
+        self.listener = None
+        with contextlib.suppress(OSError):
+            if os.stat(self.path).st_ino == self.inode:
+                os.unlink(self.path)
+
+    def _on_stop_signal(self, _signum: int, _frame: object) -> None:
+        """Only a flag: the loop (woken by the wakeup fd) stops listening itself."""
+        self.restart = False
+        self.stop_requested = True
+
+    def _dispatch(self, data: object) -> None:
+        if data == "wake":
+            with contextlib.suppress(OSError):
+                self.wake_read.recv(512)
+        elif data == "accept" and self.listener is not None:
+            conn, _addr = self.listener.accept()
+            self._handle(conn)
+        elif isinstance(data, tuple):
+            kind, pid = data
+            session = self.sessions.get(pid)
+            if session is not None:
+                (self._reap if kind == "exit" else self._relay)(session)
+
+    def _handle(self, conn: socket.socket) -> None:
+        """Serve one connection: a status answer, a "stale" answer, or a forked child."""
+        fds: list[int] = []
+        reply = daemon_wire.REFUSED
+        try:
+            if self._trusted(conn):
+                conn.settimeout(5)
+                request, fds = daemon_wire.receive_request(conn)
+                conn.settimeout(None)
+                if request.get("op") == "status":
+                    reply = daemon_wire.status_message(self.status())
+                elif request.get("op") == "run" and len(fds) == 3:
+                    if not self.watch.changed():
+                        self._start(conn, request, fds)
+                        return
+                    reply = daemon_wire.STALE
+                    self.restart = True
+                    self._stop_listening()
+        except (OSError, ValueError) as exc:
+            _log(f"bad request: {exc}")
+        finally:
+            for fd in fds:
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            conn.sendall(reply)
+        conn.close()
+
+    def _trusted(self, conn: socket.socket) -> bool:
+        _pid, uid, _gid = _UCRED.unpack(
+            conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
+        return uid in (0, os.geteuid())
+
+    def _start(self, conn: socket.socket, request: dict[str, object], fds: list[int]) -> None:
+        _flush_own_stdio()
+        pid = os.fork()
+        if pid == 0:
+            self._close_in_child(conn)
+            run_child(request, fds)
+        pidfd = os.pidfd_open(pid)
+        session = Session(conn, pid, pidfd)
+        self.sessions[pid] = session
+        self.served += 1
+        self.selector.register(pidfd, selectors.EVENT_READ, ("exit", pid))
+        self.selector.register(conn, selectors.EVENT_READ, ("client", pid))
+
+    def _close_in_child(self, conn: socket.socket) -> None:
+        signal.set_wakeup_fd(-1)
+        for session in self.sessions.values():
+            session.conn.close()
+            os.close(session.pidfd)
+        if self.listener is not None:
+            self.listener.close()
+        self.wake_read.close()
+        self.wake_write.close()
+        self.selector.close()
+        conn.close()
+
+    def _reap(self, session: Session) -> None:
+        _pid, status = os.waitpid(session.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        with contextlib.suppress(OSError):
+            session.conn.sendall(daemon_wire.exit_message(code if code >= 0 else 128 - code))
+        self._forget(session)
+
+    def _relay(self, session: Session) -> None:
+        """A signal the client received, or its disconnection (cancel, as Ctrl-C does)."""
+        try:
+            data = session.conn.recv(64)
+        except OSError:
+            data = b""
+        if not data:
+            self.selector.unregister(session.conn)
+            _kill_group(session.pid, signal.SIGINT)
+            return
+        for tag, signum in zip(data[::2], data[1::2], strict=False):
+            if bytes([tag]) == daemon_wire.SIGNAL and signum in _RELAYED:
+                _kill_group(session.pid, signum)
+
+    def _forget(self, session: Session) -> None:
+        self.selector.unregister(session.pidfd)
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(session.conn)
+        os.close(session.pidfd)
+        session.conn.close()
+        del self.sessions[session.pid]
+
+    def status(self) -> dict[str, object]:
+        return {"pid": os.getpid(), "version": VERSION, "socket": self.path,
+                "started": self.started, "served": self.served, "running": len(self.sessions)}
+
+
+_RELAYED = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def run_child(request: dict[str, object], fds: list[int]) -> None:
+    """In the forked child: become the client's command, run the CLI, exit with its code."""
+    code = 1
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setpgid(0, 0)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        _adopt(request)
+        code = _run_cli([str(arg) for arg in _list(request.get("argv"))])
+    except BaseException:  # noqa: BLE001 - a child must never fall back into the loop
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+
+def _adopt(request: dict[str, object]) -> None:
+    """Take the client's folder, environment, umask and standard streams."""
+    os.chdir(str(request.get("cwd") or "/"))
+    umask = request.get("umask")
+    if isinstance(umask, int):
+        os.umask(umask)
+    env = request.get("env")
+    if isinstance(env, dict):
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in env.items()})
+    sys.stdin = _text_stream(0, "r")
+    sys.stdout = _text_stream(1, "w")
+    sys.stderr = _text_stream(2, "w", errors="backslashreplace", line_buffering=True)
+
+
+def _run_cli(argv: list[str]) -> int:
+    from dfc.cli import main
+
+    sys.argv = ["dfc", *argv]
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    return 0
+
+
+def _text_stream(fd: int, mode: str, *, errors: str | None = None,
+                 line_buffering: bool = False) -> io.TextIOWrapper:
+    """A standard stream on `fd` set up as Python sets its own at start-up."""
+    binary = open(fd, mode + "b", closefd=False)  # noqa: SIM115 - lives as sys.std*
+    return io.TextIOWrapper(binary, encoding=sys.__stdout__.encoding if sys.__stdout__
+                            else "utf-8", errors=errors,
+                            line_buffering=line_buffering or os.isatty(fd))
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _kill_group(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signum)
+
+
+def _flush_own_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+
+def _log(message: str) -> None:
+    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} dfc daemon: {message}", file=sys.stderr,
+          flush=True)
+
+
+def serve(path: str) -> None:
+    """Preload dfc, then serve on `path` until stopped."""
+    started = time.perf_counter()
+    watch = CodeWatch.snapshot()
+    count = preload()
+    _log(f"loaded {count} modules in {time.perf_counter() - started:.2f} s")
+    Daemon(path, watch).serve()
+
+
+def main() -> None:
+    """`python -m dfc.daemon SOCKET`: what `dfc daemon start` runs in the background."""
+    path = sys.argv[1] if len(sys.argv) > 1 else daemon_wire.socket_path()
+    try:
+        serve(path)
+    except DfcError as exc:
+        print(exc.render(), file=sys.stderr)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The dfc daemon: a command forked from the warm process behaves as if run directly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import dfc.version
+from dfc.cache.store import Store
+
+from .conftest import DfcDaemon, build_until_started, wait_until
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, env=env, cwd=cwd, input=stdin, capture_output=True, text=True)
+
+
+def test_a_command_runs_in_the_daemon_as_in_process(dfc_cmd: list[str], dfc_daemon: DfcDaemon,
+                                                    tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo hi\n")
+    here = run([*dfc_cmd, "parse", "Dockerfile"], cwd=tmp_path)
+    there = run([*dfc_cmd, "parse", "Dockerfile"], env=dfc_daemon.env, cwd=tmp_path)
+    assert (there.returncode, there.stdout, there.stderr) == (0, here.stdout, "")
+    assert '2:1 RUN command={"type": "shell", "text": "echo hi"}' in there.stdout
+    assert dfc_daemon.served() == 1
+
+
+def test_errors_exit_codes_and_stdin_are_the_clients(dfc_cmd: list[str], dfc_daemon: DfcDaemon,
+                                                     tmp_path: Path) -> None:
+    cases = [(["parse", "missing"], None), (["parse", "--no-such-flag"], None),
+             (["parse", "-"], "FROM busybox\nRUNX\n")]
+    for argv, stdin in cases:
+        here = run([*dfc_cmd, *argv], cwd=tmp_path, stdin=stdin)
+        there = run([*dfc_cmd, *argv], env=dfc_daemon.env, cwd=tmp_path, stdin=stdin)
+        assert (there.returncode, there.stdout, there.stderr) == (
+            here.returncode, here.stdout, here.stderr)
+    assert here.returncode == 1
+    assert here.stderr.startswith("<stdin>:2:1: error: unknown instruction: RUNX")
+    assert dfc_daemon.served() == 3
+
+
+def test_a_build_sees_the_clients_folder_and_environment(
+        dfc_cmd: list[str], dfc_daemon: DfcDaemon, fresh_store: Store, tmp_path: Path) -> None:
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM busybox\nARG GREETING\nRUN echo \"$GREETING\" > /greeting\n")
+    env = {**dfc_daemon.env, "DFC_ROOT": str(fresh_store.root), "GREETING": "from-the-client"}
+    build = [*dfc_cmd, "build", "--progress", "plain", "--build-arg", "GREETING", "-t", "greet",
+             "--output", "type=local,dest=out", "."]
+    first = run(build, env=env, cwd=context)
+    assert first.returncode == 0, first.stderr
+    assert (context / "out" / "greeting").read_text() == "from-the-client\n"
+    again = run(build, env=env, cwd=context)
+    assert again.returncode == 0
+    assert "#5 CACHED" in again.stderr or " CACHED" in again.stderr
+    assert dfc_daemon.served() == 2
+
+
+def test_a_killed_client_cancels_its_command(dfc_cmd: list[str], dfc_daemon: DfcDaemon,
+                                             fresh_store: Store, tmp_path: Path) -> None:
+    marker = f"dfc-orphan-{os.getpid()}"
+    (tmp_path / "Dockerfile").write_text(f"FROM busybox\nRUN echo started; sleep 60; : {marker}\n")
+    proc = build_until_started(dfc_cmd, fresh_store, tmp_path, dfc_daemon.env)
+    proc.kill()  # SIGKILL: the client relays nothing; its closed connection is the signal
+    proc.wait()
+    assert wait_until(lambda: not run(["pgrep", "-f", marker]).stdout)
+    assert wait_until(lambda: dfc_daemon.status().get("running") == "0")
+    assert fresh_store.check().ok
+
+
+def test_changed_code_runs_in_process_and_restarts_the_daemon(
+        dfc_cmd: list[str], dfc_daemon: DfcDaemon, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    source = Path(dfc.version.__file__)
+    before = source.stat()
+    pid = dfc_daemon.status()["pid"]
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    try:
+        done = run([*dfc_cmd, "parse", "Dockerfile"], env=dfc_daemon.env, cwd=tmp_path)
+        assert done.returncode == 0 and "FROM" in done.stdout
+        # The same process, re-executed with the new code: its counters start again.
+        assert wait_until(lambda: dfc_daemon.status().get("served") == "0")
+        assert dfc_daemon.status()["pid"] == pid
+        run([*dfc_cmd, "parse", "Dockerfile"], env=dfc_daemon.env, cwd=tmp_path)
+        assert dfc_daemon.served() == 1
+    finally:
+        os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_another_user_is_not_served(dfc_cmd: list[str], dfc_daemon: DfcDaemon) -> None:
+    """Even with the socket opened up, the daemon serves only its own user (or root)."""
+    os.chmod(dfc_daemon.socket.parent, 0o755)
+    os.chmod(dfc_daemon.socket, 0o666)
+    shared = Path(tempfile.mkdtemp(prefix="dfc-daemon-user-"))  # pytest's tmp is root-only
+    try:
+        os.chmod(shared, 0o755)
+        (shared / "Dockerfile").write_text("FROM busybox\n")
+        setpriv = shutil.which("setpriv")
+        assert setpriv is not None  # util-linux, on every Debian
+        done = run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *dfc_cmd,
+                    "parse", str(shared / "Dockerfile")], env=dfc_daemon.env)
+    finally:
+        shutil.rmtree(shared)
+    assert done.returncode == 0 and 'FROM image="busybox"' in done.stdout
+    assert dfc_daemon.served() == 0
+
+
+def test_stop_lets_a_running_command_finish(dfc_cmd: list[str], dfc_daemon: DfcDaemon,
+                                            fresh_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo started; sleep 2\n")
+    proc = build_until_started(dfc_cmd, fresh_store, tmp_path, dfc_daemon.env)
+    stopped = run([*dfc_cmd, "daemon", "stop"], env=dfc_daemon.env)
+    assert stopped.returncode == 0 and stopped.stdout.startswith("dfc daemon stopped (pid ")
+    assert proc.wait(timeout=30) == 0
+    assert not dfc_daemon.socket.exists()
+    status = run([*dfc_cmd, "daemon", "status"], env=dfc_daemon.env)
+    assert status.returncode == 1
+    assert status.stderr == f"error: no dfc daemon is listening on {dfc_daemon.socket}\n"
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    assert run([*dfc_cmd, "parse", str(tmp_path / "Dockerfile")],
+               env=dfc_daemon.env).returncode == 0  # no daemon: the command runs here
+
+
+def test_one_daemon_per_socket(dfc_cmd: list[str], dfc_daemon: DfcDaemon) -> None:
+    again = run([*dfc_cmd, "daemon", "start"], env=dfc_daemon.env)
+    assert again.returncode == 1
+    assert again.stderr == f"error: a dfc daemon is already listening on {dfc_daemon.socket}\n"
+    assert dfc_daemon.status()["socket"] == str(dfc_daemon.socket)
