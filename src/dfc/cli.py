@@ -6,12 +6,16 @@ shows a traceback only with --debug.
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dfc.errors import DfcError
+
+if TYPE_CHECKING:
+    import click
 
 app = typer.Typer(
     name="dfc",
@@ -44,12 +48,20 @@ def _register_commands() -> None:
 _register_commands()
 
 
+@functools.cache
+def command() -> click.Group:
+    """What `app()` runs, built once per process and each subcommand only when used."""
+    from dfc.commands.lazy import lazy_group
+
+    return lazy_group(app)
+
+
 def main() -> None:
     """Console entry point: run the app and turn DfcError into a one-line message."""
     try:
         # Without standalone mode click returns (not raises) a typer.Exit's code, and
         # typer turns Ctrl-C into the code 130.
-        code = app(standalone_mode=False)
+        code = command()(standalone_mode=False)
         if code == INTERRUPTED:
             typer.echo("interrupted", err=True)
         if isinstance(code, int) and code:
