@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from dfc.cache import index, keys
-from dfc.cache.inputs import Origin, StatCache, selection_digest
+from dfc.cache.inputs import Origin, selection_digest
 from dfc.cache.oci import Descriptor, Manifest
+from dfc.cache.statcache import StatCache
 from dfc.cache.store import Store
 from dfc.cache.transfer import ImportedCache
 from dfc.compiler import ir
