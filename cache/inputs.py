@@ -217,8 +217,8 @@ def selection_digest(origin: Origin, sources: list[str], cache: StatCache,
     selected = [(source, match, walk(origin, match.real))
                 for source in sources for match in select(origin, source)]
     base = os.path.join(origin.root, "")
-    contents = iter(cache.digests([(base + rel, st) for _, _, found in selected
-                                   for rel, st in found if stat.S_ISREG(st.st_mode)]))
+    contents = iter(cache.digests(base, [(rel, st) for _, _, found in selected
+                                         for rel, st in found if stat.S_ISREG(st.st_mode)]))
     digest = hashlib.sha256()
     last: tuple[str, Match] | None = None
     for source, match, found in selected:

@@ -1,6 +1,7 @@
 """Content digests of context files without reading them: a persistent map from a file's
 path and stat fields to the digest of its content, so a rebuild with nothing changed
-reads no file (and rewrites nothing).
+reads no file (and rewrites nothing). Each context folder has its own map, keyed by
+paths relative to it, so a build loads only the entries of its own context.
 
 A file counts as unchanged while its size, mtime, ctime, inode and mode are as recorded.
 Every change moves ctime (writing, replacing, `chmod`, `chown`, even `touch`), so a
@@ -20,11 +21,15 @@ StatKey = tuple[int, int, int, int, int]
 """size, mtime_ns, ctime_ns, inode, mode."""
 
 Entries = dict[str, tuple[int, int, int, int, int, str]]
-"""full path -> (*StatKey, content digest)."""
+"""path relative to the context -> (*StatKey, content digest)."""
+
+
+_DECODER = msgspec.msgpack.Decoder(Entries)
 
 
 class StatCache:
-    """Persistent (path, size, mtime_ns, ctime_ns, inode, mode) -> content digest map."""
+    """(path, size, mtime_ns, ctime_ns, inode, mode) -> content digest, persistent when
+    given a file."""
 
     def __init__(self, path: Path | None = None):
         self.path = path
@@ -32,33 +37,33 @@ class StatCache:
         self.dirty = False
         if path is not None:
             try:
-                self.entries = msgspec.msgpack.decode(path.read_bytes(), type=Entries)
+                self.entries = _DECODER.decode(path.read_bytes())
             except (msgspec.DecodeError, OSError):
                 self.entries = {}
 
-    def digests(self, files: list[tuple[str, os.stat_result]]) -> list[str]:
-        """The content digests of `files` (full path, lstat), in order: recorded ones as
-        they are, the others hashed several at a time (hashlib releases the GIL on large
-        buffers, so threads use every core)."""
+    def digests(self, base: str, files: list[tuple[str, os.stat_result]]) -> list[str]:
+        """The content digests of `files` (path below `base`, lstat), in order: recorded
+        ones as they are, the others hashed several at a time (hashlib releases the GIL on
+        large buffers, so threads use every core)."""
         entries = self.entries
         out: list[str] = []
         missing: list[tuple[int, str, StatKey]] = []
-        for full, st in files:
+        for rel, st in files:
             key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)
-            cached = entries.get(full)
+            cached = entries.get(rel)
             if cached is not None and cached[:5] == key:
                 out.append(cached[5])
             else:
-                missing.append((len(out), full, key))
+                missing.append((len(out), rel, key))
                 out.append("")
         if missing:
             if len(missing) == 1:
-                hashed = [hash_file(missing[0][1])]
+                hashed = [hash_file(base + missing[0][1])]
             else:
                 with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2)) as pool:
-                    hashed = list(pool.map(lambda item: hash_file(item[1]), missing))
-            for (i, full, key), digest in zip(missing, hashed, strict=True):
-                entries[full] = (*key, digest)
+                    hashed = list(pool.map(lambda item: hash_file(base + item[1]), missing))
+            for (i, rel, key), digest in zip(missing, hashed, strict=True):
+                entries[rel] = (*key, digest)
                 out[i] = digest
             self.dirty = True
         return out
@@ -69,8 +74,17 @@ class StatCache:
             return
         from dfc.cache.fsutil import atomic_write
 
+        if self.path.parent.is_file():
+            self.path.parent.unlink()  # the one map of every context, before per-context maps
+        self.path.parent.mkdir(exist_ok=True)
         atomic_write(self.path, msgspec.msgpack.encode(self.entries))
         self.dirty = False
+
+
+def context_stats(store_root: Path, context_root: str) -> StatCache:
+    """The persistent stat cache of one context folder (by its real path)."""
+    real = os.path.realpath(context_root).encode("utf-8", "surrogateescape")
+    return StatCache(store_root / "statcache" / hashlib.sha256(real).hexdigest())
 
 
 def hash_file(path: str) -> str:
