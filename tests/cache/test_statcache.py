@@ -76,3 +76,13 @@ def test_contexts_have_their_own_maps_and_replace_the_old_single_file(
         cache.save()
     assert len(list((store / "statcache").iterdir())) == 2
     assert list(context_stats(store, str(other)).entries) == ["a.txt"]
+
+
+def test_a_time_the_record_cannot_hold_is_hashed_every_time(context: Path) -> None:
+    os.utime(context / "a.txt", ns=(10**19, 10**19))  # the year 2286
+    cache = StatCache()
+    first = cache.digests(f"{context}/", files(context))
+    assert list(cache.entries) == ["b.txt"]
+    (context / "a.txt").write_text("uno")
+    os.utime(context / "a.txt", ns=(10**19, 10**19))
+    assert cache.digests(f"{context}/", files(context))[0] != first[0]
