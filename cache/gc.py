@@ -43,7 +43,11 @@ def prune(store: Store, *, all_records: bool = False, until: float | None = None
         reclaimed += sum(_remove_tree(store.root / name) for name in REBUILDABLE
                          if all_records or name != "plans")
         (store.root / "ingest").mkdir(exist_ok=True)
-        (store.root / "statcache").unlink(missing_ok=True)
+        stats = store.root / "statcache"  # a folder of per-context maps (a file before)
+        if stats.is_dir():
+            shutil.rmtree(stats, ignore_errors=True)
+        else:
+            stats.unlink(missing_ok=True)
     return PruneReport(tuple(path.name for path, _, _ in doomed), reclaimed)
 
 

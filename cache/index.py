@@ -21,13 +21,16 @@ class Result(msgspec.Struct, frozen=True, omit_defaults=True):
     created: str | None = None
 
 
+_DECODER = msgspec.json.Decoder(Result)
+
+
 def lookup(store: Store, key: str) -> Result | None:
     """The stored result of `key`, if it is complete."""
     raw = store.get_key(key)
     if raw is None:
         return None
     try:
-        result = msgspec.json.decode(raw, type=Result)
+        result = _DECODER.decode(raw)
     except msgspec.DecodeError:
         return None
     if result.layer is not None and not store.has_blob(result.layer.digest):

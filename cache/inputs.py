@@ -18,13 +18,11 @@ import hashlib
 import os
 import posixpath
 import stat
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import msgspec
 
 from dfc.cache.patterns import IgnoreMatcher, glob_regex, has_wildcard
+from dfc.cache.statcache import StatCache
 from dfc.errors import DfcError
 
 MAX_LINKS = 255
@@ -145,120 +143,79 @@ def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[
     return out
 
 
-def walk(origin: Origin, rel: str) -> Iterator[tuple[str, os.stat_result]]:
+def walk(origin: Origin, rel: str) -> list[tuple[str, os.stat_result]]:
     """`rel` and, for a directory, everything below it that is not excluded, parents
     first, sorted; symlinks below the top are not followed. A directory that
-    `.dockerignore` excludes is still entered when exceptions could re-include files."""
+    `.dockerignore` excludes is still entered when exceptions could re-include files.
+
+    A rebuild walks every selected file, so this is built for speed: one list, and each
+    entry stat'ed relative to its open directory (no path lookup from the root)."""
     full = os.path.join(origin.root, rel)
     st = os.stat(full) if rel == "" else os.lstat(full)
     if stat.S_ISLNK(st.st_mode):
         st = os.stat(full)
-    yield rel, st
+    out = [(rel, st)]
     if stat.S_ISDIR(st.st_mode):
-        yield from _walk_dir(origin, rel)
+        ignore = origin.ignore if origin.ignore is not None and origin.ignore.patterns else None
+        _walk_dir(full, None, rel, ignore, out)
+    return out
 
 
-def _walk_dir(origin: Origin, rel: str) -> Iterator[tuple[str, os.stat_result]]:
-    full = os.path.join(origin.root, rel)
-    with os.scandir(full) as it:
-        entries = sorted(it, key=lambda e: e.name)
-    for entry in entries:
-        child = posixpath.join(rel, entry.name) if rel else entry.name
-        st = entry.stat(follow_symlinks=False)
-        is_dir = stat.S_ISDIR(st.st_mode)
-        if origin.excluded(child):
-            if is_dir and origin.ignore is not None and origin.ignore.has_exceptions:
-                yield from _kept_below(origin, child, st)
-            continue
-        yield child, st
-        if is_dir:
-            yield from _walk_dir(origin, child)
+def _walk_dir(path: str, dir_fd: int | None, rel: str, ignore: IgnoreMatcher | None,
+              out: list[tuple[str, os.stat_result]]) -> None:
+    """Append what is below the directory `rel` to `out`. `path` is the directory's name
+    in the open directory `dir_fd` (not followed if it became a symlink), or its full
+    path when `dir_fd` is None."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+    fd = os.open(path, flags if dir_fd is None else flags | os.O_NOFOLLOW, dir_fd=dir_fd)
+    try:
+        with os.scandir(fd) as it:
+            entries = sorted(it, key=_name)
+        prefix = rel + "/" if rel else ""
+        for entry in entries:
+            child = prefix + entry.name
+            st = entry.stat(follow_symlinks=False)
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if ignore is not None and ignore.excluded(child):
+                if is_dir and ignore.has_exceptions:
+                    _kept_below(entry.name, fd, child, st, ignore, out)
+                continue
+            out.append((child, st))
+            if is_dir:
+                _walk_dir(entry.name, fd, child, ignore, out)
+    finally:
+        os.close(fd)
 
 
-def _kept_below(
-    origin: Origin, rel: str, st: os.stat_result
-) -> Iterator[tuple[str, os.stat_result]]:
+def _kept_below(name: str, dir_fd: int, rel: str, st: os.stat_result, ignore: IgnoreMatcher,
+                out: list[tuple[str, os.stat_result]]) -> None:
     """Entries re-included under an excluded directory, with the directory itself first
     when anything below it is kept (BuildKit keeps such parents)."""
-    kept = list(_walk_dir(origin, rel))
+    kept: list[tuple[str, os.stat_result]] = []
+    _walk_dir(name, dir_fd, rel, ignore, kept)
     if kept:
-        yield rel, st
-        yield from kept
+        out.append((rel, st))
+        out += kept
 
 
-class StatCache:
-    """Persistent (path, size, mtime_ns, ctime_ns, inode, mode) -> content digest map."""
-
-    def __init__(self, path: Path | None = None):
-        self.path = path
-        self.entries: dict[str, tuple[int, int, int, int, int, str]] = {}
-        self.dirty = False
-        if path is not None and path.exists():
-            try:
-                self.entries = msgspec.msgpack.decode(path.read_bytes(),
-                                                      type=dict[str, tuple[int, int, int, int,
-                                                                           int, str]])
-            except (msgspec.DecodeError, OSError):
-                self.entries = {}
-
-    def content_digest(self, full: str, st: os.stat_result) -> str:
-        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)
-        cached = self.entries.get(full)
-        if cached is not None and cached[:5] == key:
-            return cached[5]
-        digest = hash_file(full)
-        self.entries[full] = (*key, digest)
-        self.dirty = True
-        return digest
-
-    def prefetch(self, files: list[tuple[str, os.stat_result]]) -> None:
-        """Hash the files the cache cannot answer for, several at a time (hashlib releases
-        the GIL on large buffers, so threads use every core)."""
-        missing = [(full, st) for full, st in files
-                   if (cached := self.entries.get(full)) is None
-                   or cached[:5] != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
-                                     st.st_mode)]
-        if len(missing) < 2:
-            return
-        with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2)) as pool:
-            digests = list(pool.map(lambda item: hash_file(item[0]), missing))
-        for (full, st), digest in zip(missing, digests, strict=True):
-            self.entries[full] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
-                                  st.st_mode, digest)
-        self.dirty = True
-
-    def save(self) -> None:
-        if self.path is None or not self.dirty:
-            return
-        from dfc.cache.fsutil import atomic_write
-
-        atomic_write(self.path, msgspec.msgpack.encode(self.entries))
-        self.dirty = False
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
-def hash_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def entry_digest(origin: Origin, rel: str, st: os.stat_result, cache: StatCache) -> str:
-    """One entry's header (type, mode, owner, size, link target, device) and content."""
-    full = os.path.join(origin.root, rel)
-    uid, gid = (0, 0) if origin.reset_owner else (st.st_uid, st.st_gid)
+def entry_digest(base: str, rel: str, st: os.stat_result, owner: str, content: str) -> str:
+    """One entry's header (type, mode, owner, size, link target, device) and `content`,
+    the content digest of a regular file; `owner` is "uid gid", or "" to take the file's."""
     mode = st.st_mode
-    extra = ""
+    owner = owner or f"{st.st_uid} {st.st_gid}"
     if stat.S_ISREG(mode):
-        extra = cache.content_digest(full, st)
-    elif stat.S_ISLNK(mode):
-        extra = os.readlink(full)
+        return f"{mode:o} {owner} {st.st_size} {content}"
+    extra = ""
+    if stat.S_ISLNK(mode):
+        extra = os.readlink(base + rel)
         mode = stat.S_IFLNK | 0o777
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         extra = f"{os.major(st.st_rdev)},{os.minor(st.st_rdev)}"
-    size = st.st_size if stat.S_ISREG(mode) else 0
-    return f"{mode:o} {uid} {gid} {size} {extra}"
+    return f"{mode:o} {owner} 0 {extra}"
 
 
 def selection_digest(origin: Origin, sources: list[str], cache: StatCache,
@@ -266,24 +223,28 @@ def selection_digest(origin: Origin, sources: list[str], cache: StatCache,
     """The digest of everything `sources` select in `origin` (relative names included).
     `listing`, when given, receives (path in origin, entry digest) for every entry, so a
     later build can say which file made its key change."""
-    selected: list[tuple[str, Match, str, os.stat_result]] = []
-    for source in sources:
-        for match in select(origin, source):
-            selected += [(source, match, rel, st) for rel, st in walk(origin, match.real)]
-    cache.prefetch([(os.path.join(origin.root, rel), st) for _, _, rel, st in selected
-                    if stat.S_ISREG(st.st_mode)])
+    selected = [(source, match, walk(origin, match.real))
+                for source in sources for match in select(origin, source)]
+    base = os.path.join(origin.root, "")
+    contents = iter(cache.digests(base, [(rel, st) for _, _, found in selected
+                                         for rel, st in found if stat.S_ISREG(st.st_mode)]))
+    owner = "0 0" if origin.reset_owner else ""
     digest = hashlib.sha256()
     last: tuple[str, Match] | None = None
-    for source, match, rel, st in selected:
+    for source, match, found in selected:
         if (source, match) != last:
             digest.update(b"source\0" + source.encode() + b"\0")
             for part in (match.name, match.real):
                 digest.update(b"match\0" + part.encode("utf-8", "surrogateescape") + b"\0")
             last = (source, match)
-        # `rel` lies below `match.real` (walk yields it first): a slice, not relpath.
-        name = rel[len(match.real) + 1 if match.real else 0:] if rel != match.real else "."
-        entry = entry_digest(origin, rel, st, cache)
+        # Every `rel` but the first lies below `match.real`: a slice, not relpath.
+        skip = len(match.real) + 1 if match.real else 0
+        entries = [entry_digest(base, rel, st, owner,
+                                next(contents) if stat.S_ISREG(st.st_mode) else "")
+                   for rel, st in found]
         if listing is not None:
-            listing.append((rel, entry))
-        digest.update(f"{name}\0{entry}\n".encode("utf-8", "surrogateescape"))
+            listing += zip([rel for rel, _ in found], entries, strict=True)
+        digest.update("".join([f"{rel[skip:] if rel != match.real else '.'}\0{entry}\n"
+                               for (rel, _), entry in zip(found, entries, strict=True)]
+                              ).encode("utf-8", "surrogateescape"))
     return "sha256:" + digest.hexdigest()

@@ -336,6 +336,10 @@ class Store:
 
     def images(self) -> list[ImageRecord]:
         """Every image of index.json, once per manifest, with all its names."""
+        return [self._record(d, names) for d, names in self._entries()]
+
+    def _entries(self) -> list[tuple[Descriptor, tuple[str, ...]]]:
+        """index.json's manifests, once each and without annotations, with their names."""
         names: dict[str, list[str]] = {}
         first: dict[str, Descriptor] = {}
         for e in self.index().manifests:
@@ -343,14 +347,11 @@ class Store:
             bucket = names.setdefault(e.digest, [])
             if name := _name_of(e):
                 bucket.append(name)
-        return [
-            ImageRecord(
-                manifest=msgspec.structs.replace(d, annotations=None),
-                names=tuple(sorted(names[digest])),
-                config=self._config_digest(d),
-            )
-            for digest, d in first.items()
-        ]
+        return [(msgspec.structs.replace(d, annotations=None), tuple(sorted(names[digest])))
+                for digest, d in first.items()]
+
+    def _record(self, manifest: Descriptor, names: tuple[str, ...]) -> ImageRecord:
+        return ImageRecord(manifest=manifest, names=names, config=self._config_digest(manifest))
 
     def _config_digest(self, manifest: Descriptor) -> str | None:
         if manifest.media_type not in MANIFEST_TYPES or not self.has_blob(manifest.digest):
@@ -359,23 +360,25 @@ class Store:
 
     def resolve(self, ref: str) -> ImageRecord:
         """Find an image by name[:tag], name@digest, manifest or config digest, or a
-        unique prefix of the image ID (the config digest), in Docker's order."""
-        records = self.images()
+        unique prefix of the image ID (the config digest), in Docker's order. Image IDs
+        are read (one manifest each) only as far as the lookup needs them."""
+        entries = self._entries()
         if _DIGEST.fullmatch(ref):
-            hits = [r for r in records if ref in (r.manifest.digest, r.config)]
-            if hits:
-                return hits[0]
+            for d, names in entries:
+                if ref == d.digest or ref == self._config_digest(d):
+                    return self._record(d, names)
         try:
             full = normalize_ref(ref, allow_digest=True)
         except DfcError:
             full = None
         if full is not None:
             name, _, digest = full.partition("@")
-            for r in records:
-                if (digest and r.manifest.digest == digest) or (not digest and name in r.names):
-                    return r
+            for d, names in entries:
+                if (digest and d.digest == digest) or (not digest and name in names):
+                    return self._record(d, names)
         if m := _HEX_PREFIX.fullmatch(ref):
             prefix = "sha256:" + m.group(1)
+            records = [self._record(d, names) for d, names in entries]
             hits = [r for r in records if r.config and r.config.startswith(prefix)]
             if len(hits) > 1:
                 raise ImageNotFound(f"ambiguous image ID prefix {ref!r}")

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from dfc.cache import index, keys
-from dfc.cache.inputs import Origin, StatCache, selection_digest
+from dfc.cache.inputs import Origin, selection_digest
 from dfc.cache.oci import Descriptor, Manifest
+from dfc.cache.statcache import StatCache, context_stats
 from dfc.cache.store import Store
 from dfc.cache.transfer import ImportedCache
 from dfc.compiler import ir
@@ -114,7 +115,7 @@ class Executor:
         self.context = context
         self.options = options
         self.report = report
-        self.stat_cache = StatCache(store.root / "statcache")
+        self.stat_cache = context_stats(store.root, context.root)
         self.counter = 0
         self.lock = threading.Lock()
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets,

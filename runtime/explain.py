@@ -29,14 +29,16 @@ class StepRecord(msgspec.Struct, frozen=True):
     files: tuple[tuple[str, str], ...] = ()
 
 
+_DECODER = msgspec.msgpack.Decoder(StepRecord)
+
+
 def identity(context: str, dockerfile: str, stage: int, step: int) -> str:
     return hashlib.sha256(f"{context}\0{dockerfile}\0{stage}\0{step}".encode()).hexdigest()
 
 
 def load(store: Store, ident: str) -> StepRecord | None:
     try:
-        return msgspec.msgpack.decode((store.root / "explain" / ident).read_bytes(),
-                                      type=StepRecord)
+        return _DECODER.decode((store.root / "explain" / ident).read_bytes())
     except (OSError, msgspec.DecodeError):
         return None
 

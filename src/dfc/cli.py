@@ -6,8 +6,8 @@ shows a traceback only with --debug.
 
 from __future__ import annotations
 
+import functools
 import sys
-from functools import cache
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -48,11 +48,12 @@ def _register_commands() -> None:
 _register_commands()
 
 
-@cache
-def command() -> click.Command:
-    """The click command tree typer derives from `app`: ~30 ms of signature inspection,
-    done once per process, and ahead of time in a daemon (which calls this)."""
-    return typer.main.get_command(app)
+@functools.cache
+def command() -> click.Group:
+    """What `app()` runs, built once per process and each subcommand only when used."""
+    from dfc.commands.lazy import lazy_group
+
+    return lazy_group(app)
 
 
 def main() -> None:

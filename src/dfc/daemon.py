@@ -87,7 +87,7 @@ def preload() -> int:
             count += 1
     for name in _PRELOAD_LIBRARIES:
         importlib.import_module(name)
-    command()
+    list(command().commands.values())  # the lazy group builds (and keeps) every command
     dfc.parse("FROM scratch\n")
     return count
 

@@ -11,12 +11,12 @@ from dfc.cache.inputs import (
     Match,
     Origin,
     SourceNotFound,
-    StatCache,
     select,
     selection_digest,
     walk,
 )
 from dfc.cache.patterns import IgnoreMatcher
+from dfc.cache.statcache import StatCache
 
 
 @pytest.fixture
@@ -93,5 +93,5 @@ def test_stat_cache_reads_no_unchanged_file(context: Path, tmp_path_factory,
     def no_reading(path: str) -> str:
         raise AssertionError(f"{path} was read although it did not change")
 
-    monkeypatch.setattr("dfc.cache.inputs.hash_file", no_reading)
+    monkeypatch.setattr("dfc.cache.statcache.hash_file", no_reading)
     assert selection_digest(origin(context), ["src"], StatCache(cache_file)) == first

@@ -231,3 +231,18 @@ def test_skopeo_and_umoci_read_the_store(tmp_path: Path) -> None:
                            f"{tmp_path}:docker.io/library/app:1"],
                           capture_output=True, text=True)
     assert stat.returncode == 0, stat.stderr
+
+
+def test_resolving_a_name_reads_only_its_manifest(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path)
+    for seed in map(str, range(10)):
+        manifest, _ = make_image(store, seed)
+        store.tag(f"img{seed}", manifest)
+    read: list[str] = []
+    real_read = Store.read_json
+    monkeypatch.setattr(Store, "read_json",
+                        lambda self, digest, type: read.append(digest) or real_read(self, digest,
+                                                                                   type))
+    found = store.resolve("img7")
+    assert read == [found.manifest.digest] and found.config is not None

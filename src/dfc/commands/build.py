@@ -1,6 +1,9 @@
-"""`dfc build`: docker build's flags and behaviour."""
+"""`dfc build`: docker build's flags and behaviour.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: typer reads build_command's signature on
+every build, and string annotations would be compiled and evaluated four times (~4 ms);
+evaluated once at definition, they cost a fraction of that.
+"""
 
 import sys
 from enum import StrEnum
@@ -147,7 +150,7 @@ def build_command(
         typer.echo(result.image_id)
 
 
-def push_tags(store: Store, tags: tuple[str, ...], quiet: bool) -> None:
+def push_tags(store: "Store", tags: tuple[str, ...], quiet: bool) -> None:
     """`--push`: each name the build gave, as `dfc push NAME` would."""
     from dfc.registry_progress import transfers
     from dfc.runtime.registry_config import load_settings
