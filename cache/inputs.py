@@ -39,6 +39,8 @@ class Origin(msgspec.Struct, frozen=True):
     root: str
     ignore: IgnoreMatcher | None = None
     reset_owner: bool = False
+    temporary: bool = False
+    """A tree made for one build: no stat cache is kept for it."""
 
     def excluded(self, rel: str) -> bool:
         return self.ignore is not None and bool(rel) and self.ignore.excluded(rel)

@@ -386,6 +386,13 @@ class Store:
                 return hits[0]
         raise ImageNotFound(f"No such image: {ref}")
 
+    def manifest_digest(self, ref: str) -> str | None:
+        """The manifest digest `ref` resolves to, or None when the store lacks it."""
+        try:
+            return self.resolve(ref).manifest.digest
+        except ImageNotFound:
+            return None
+
     # verification
 
     def check(self) -> CheckReport:

@@ -33,10 +33,12 @@ class Context(msgspec.Struct, frozen=True):
     dockerfile: bytes
     dockerfile_name: str
     ignore: IgnoreMatcher
+    temporary: bool = False
+    """Unpacked for this build only (stdin, git, tar URL): removed when it ends."""
 
     def origin(self) -> Origin:
         """The context as COPY sees it: `.dockerignore` applied, owners reset to 0:0."""
-        return Origin(self.root, self.ignore, reset_owner=True)
+        return Origin(self.root, self.ignore, reset_owner=True, temporary=self.temporary)
 
 
 def is_git_url(location: str) -> bool:
@@ -70,7 +72,7 @@ def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None =
                 root = temp
             else:
                 temp = tempfile.mkdtemp(prefix="dfc-context-")
-                yield Context(temp, data, "Dockerfile", IgnoreMatcher())
+                yield Context(temp, data, "Dockerfile", IgnoreMatcher(), temporary=True)
                 return
         elif is_git_url(location):
             from dfc.runtime.steps.fetch import clone
@@ -87,9 +89,11 @@ def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None =
                 raise DfcError(f'unable to prepare context: path "{location}" not found')
         if dockerfile == "-":
             ignore = _ignore_file(Path(root) / ".dockerignore")
-            yield Context(root, (stdin or io.BytesIO()).read(), "Dockerfile", ignore)
+            yield Context(root, (stdin or io.BytesIO()).read(), "Dockerfile", ignore,
+                          temporary=temp is not None)
             return
-        yield _with_dockerfile(root, dockerfile)
+        yield msgspec.structs.replace(_with_dockerfile(root, dockerfile),
+                                      temporary=temp is not None)
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)

@@ -115,7 +115,8 @@ class Executor:
         self.context = context
         self.options = options
         self.report = report
-        self.stat_cache = context_stats(store.root, context.root)
+        self.stat_cache = StatCache() if context.temporary else context_stats(
+            store.root, context.root)
         self.counter = 0
         self.lock = threading.Lock()
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets,

@@ -13,7 +13,7 @@ import threading
 import msgspec
 
 from dfc.cache.oci import INDEX_TYPES, MANIFEST_TYPES, Descriptor, Index, Manifest, Platform
-from dfc.cache.store import DigestMismatch, ImageNotFound, Store
+from dfc.cache.store import DigestMismatch, Store
 from dfc.runtime.image import ImageConfig, host_platform
 from dfc.runtime.registry import mirrors, open_for_pull
 from dfc.runtime.registry_client import RegistryClient, RegistryError
@@ -128,18 +128,11 @@ def _pull_from(client: RegistryClient, store: Store, ref: Reference, report: Rep
         store.add(stored)
         updated, name = True, None
     else:
-        updated = _current(store, str(ref)) != digest
+        updated = store.manifest_digest(str(ref)) != digest
         name = store.tag(str(ref), stored)
     status = "Downloaded newer image" if updated else "Image is up to date"
     report(Message(f"Status: {status} for {ref.familiar()}"))
     return PullResult(manifest=stored, digest=top, name=name, updated=updated)
-
-
-def _current(store: Store, name: str) -> str | None:
-    try:
-        return store.resolve(name).manifest.digest
-    except ImageNotFound:
-        return None
 
 
 def _familiar_repo(ref: Reference) -> str:
@@ -165,7 +158,7 @@ class BaseFetcher:
             if (name, platform) in self._seen:
                 return
             self._seen.add((name, platform))
-            if not self.always and _current(self.store, name) is not None:
+            if not self.always and self.store.manifest_digest(name) is not None:
                 return
             pull(self.store, parse_reference(name), self.settings, self.report,
                  parse_platform(platform))

@@ -50,6 +50,15 @@ def test_tar_context_on_stdin(fresh_store: Store, tmp_path: Path, mode: str) -> 
     build(BuildRequest(context="-", tags=("tarred",)), fresh_store, lambda e: None,
           stdin=io.BytesIO(data))
     assert "COPY hello.txt /hello.txt # buildkit" in files_of(fresh_store, "tarred")
+    # An unpacked context is gone after the build: no stat cache is kept for it.
+    assert not list((fresh_store.root / "statcache").glob("*"))
+
+
+def test_a_folder_context_keeps_one_stat_cache(fresh_store: Store, tmp_path: Path) -> None:
+    context = make_context(tmp_path / "ctx")
+    for _ in range(2):
+        build(BuildRequest(context=str(context), tags=("kept",)), fresh_store, lambda e: None)
+    assert len(list((fresh_store.root / "statcache").iterdir())) == 1
 
 
 def test_dockerfile_outside_the_context_and_its_own_ignore_file(fresh_store: Store,
@@ -119,6 +128,7 @@ def test_tar_archive_url_context(fresh_store: Store, served: str) -> None:
     build(BuildRequest(context=f"{served}/ctx.tar.gz", tags=("fromurl",)), fresh_store,
           lambda e: None)
     assert "COPY hello.txt /hello.txt # buildkit" in files_of(fresh_store, "fromurl")
+    assert not list((fresh_store.root / "statcache").glob("*"))
 
 
 def test_add_of_a_url_is_mode_0600_named_after_the_path(fresh_store: Store, served: str,
