@@ -18,6 +18,7 @@ import contextlib
 import gc
 import importlib
 import io
+import json
 import os
 import pkgutil
 import selectors
@@ -185,11 +186,11 @@ class Daemon:
         try:
             if self._trusted(conn):
                 conn.settimeout(5)
-                request, fds = daemon_wire.receive_request(conn)
+                request, fds = receive_request(conn)
                 conn.settimeout(None)
-                if request.get("op") == "status":
-                    reply = daemon_wire.status_message(self.status())
-                elif request.get("op") == "run" and len(fds) == 3:
+                if request.op == "status":
+                    reply = daemon_wire.status_message(json.dumps(self.status()).encode())
+                elif request.op == "run" and len(fds) == 3:
                     if not self.watch.changed():
                         self._start(conn, request, fds)
                         return
@@ -210,12 +211,13 @@ class Daemon:
             conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
         return uid in (0, os.geteuid())
 
-    def _start(self, conn: socket.socket, request: dict[str, object], fds: list[int]) -> None:
+    def _start(self, conn: socket.socket, request: daemon_wire.Request, fds: list[int]
+               ) -> None:
         _flush_own_stdio()
         pid = os.fork()
         if pid == 0:
-            self._close_in_child(conn)
-            run_child(request, fds)
+            self._close_in_child()
+            run_child(conn, request, fds)
         pidfd = os.pidfd_open(pid)
         session = Session(conn, pid, pidfd)
         self.sessions[pid] = session
@@ -223,7 +225,7 @@ class Daemon:
         self.selector.register(pidfd, selectors.EVENT_READ, ("exit", pid))
         self.selector.register(conn, selectors.EVENT_READ, ("client", pid))
 
-    def _close_in_child(self, conn: socket.socket) -> None:
+    def _close_in_child(self) -> None:
         signal.set_wakeup_fd(-1)
         for session in self.sessions.values():
             session.conn.close()
@@ -233,7 +235,6 @@ class Daemon:
         self.wake_read.close()
         self.wake_write.close()
         self.selector.close()
-        conn.close()
 
     def _reap(self, session: Session) -> None:
         _pid, status = os.waitpid(session.pid, 0)
@@ -272,8 +273,36 @@ class Daemon:
 _RELAYED = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
-def run_child(request: dict[str, object], fds: list[int]) -> None:
-    """In the forked child: become the client's command, run the CLI, exit with its code."""
+def receive_request(conn: socket.socket) -> tuple[daemon_wire.Request, list[int]]:
+    """Read one request and the descriptors sent with it (ValueError when malformed; the
+    descriptors are closed then)."""
+    data, received, _flags, _addr = socket.recv_fds(conn, 65536, 3)
+    fds = list(received)
+    try:
+        if len(data) < 4:
+            raise ValueError("short request")
+        length = int.from_bytes(data[:4], "big")
+        if length > daemon_wire.MAX_REQUEST:
+            raise ValueError("request too large")
+        body = bytearray(data[4:])
+        while len(body) < length:
+            chunk = conn.recv(length - len(body))
+            if not chunk:
+                raise ValueError("truncated request")
+            body += chunk
+        return daemon_wire.Request.decode(bytes(body)), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def run_child(conn: socket.socket, request: daemon_wire.Request, fds: list[int]) -> None:
+    """In the forked child: become the client's command, run the CLI, exit with its code.
+
+    The child tells the client its exit code itself, before the interpreter and its
+    address space are torn down (a few ms the client need not wait for); the daemon
+    still reports the status of a child that dies without a word."""
     code = 1
     try:
         for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -284,27 +313,30 @@ def run_child(request: dict[str, object], fds: list[int]) -> None:
             os.dup2(fd, target)
             os.close(fd)
         _adopt(request)
-        code = _run_cli([str(arg) for arg in _list(request.get("argv"))])
+        code = _run_cli([os.fsdecode(arg) for arg in request.argv])
     except BaseException:  # noqa: BLE001 - a child must never fall back into the loop
         with contextlib.suppress(Exception):
             traceback.print_exc()
     finally:
+        # Done: a client that leaves once it has the code must not interrupt the rest.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
+        with contextlib.suppress(OSError):
+            conn.sendall(daemon_wire.exit_message(code))
         os._exit(code)
 
 
-def _adopt(request: dict[str, object]) -> None:
+def _adopt(request: daemon_wire.Request) -> None:
     """Take the client's folder, environment, umask and standard streams."""
-    os.chdir(str(request.get("cwd") or "/"))
-    umask = request.get("umask")
-    if isinstance(umask, int):
-        os.umask(umask)
-    env = request.get("env")
-    if isinstance(env, dict):
-        os.environ.clear()
-        os.environ.update({str(k): str(v) for k, v in env.items()})
+    os.chdir(request.cwd)
+    os.umask(request.umask)
+    os.environ.clear()
+    for item in request.env:
+        key, sep, value = item.partition(b"=")
+        if key and sep:
+            os.environb[key] = value
     sys.stdin = _text_stream(0, "r")
     sys.stdout = _text_stream(1, "w")
     sys.stderr = _text_stream(2, "w", errors="backslashreplace", line_buffering=True)
@@ -333,10 +365,6 @@ def _text_stream(fd: int, mode: str, *, errors: str | None = None,
     return io.TextIOWrapper(binary, encoding=sys.__stdout__.encoding if sys.__stdout__
                             else "utf-8", errors=errors,
                             line_buffering=line_buffering or os.isatty(fd))
-
-
-def _list(value: object) -> list[object]:
-    return list(value) if isinstance(value, list) else []
 
 
 def _kill_group(pid: int, signum: int) -> None:

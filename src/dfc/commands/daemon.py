@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -89,13 +90,15 @@ def _status(path: str) -> dict[str, object] | None:
     conn = daemon_wire.connect(path)
     if conn is None:
         return None
-    with conn:
-        try:
-            daemon_wire.send_request(conn, {"op": "status"}, [])
-            tag, value = daemon_wire.read_reply(conn)
-        except (OSError, ValueError):
-            return None
-    return value if tag == daemon_wire.STATUS and isinstance(value, dict) else None
+    try:
+        daemon_wire.send_request(conn, daemon_wire.Request("status"), [])
+        tag, body = daemon_wire.read_reply(conn)
+        status = json.loads(body) if tag == daemon_wire.STATUS and body else None
+    except (OSError, ValueError):
+        return None
+    finally:
+        conn.close()
+    return status if isinstance(status, dict) else None
 
 
 def _alive(pid: int) -> bool:
