@@ -81,6 +81,17 @@ def test_streaming_writer_verifies_expected_digest(tmp_path: Path) -> None:
     assert not store.has_blob(sha(b"other"))
 
 
+def test_a_blob_larger_than_the_writeback_chunk_is_written_whole(tmp_path: Path) -> None:
+    """The writer starts the kernel's writeback every WRITEBACK_CHUNK; the blob is intact."""
+    store = Store(tmp_path)
+    piece = os.urandom(3 << 20)
+    data = piece * 7  # 21 MiB: two writeback starts, then a partial chunk at commit
+    with store.writer(expected=sha(data)) as w:
+        for _ in range(7):
+            w.write(piece)
+    assert store.blob_path(w.digest or "").read_bytes() == data
+
+
 def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with pytest.raises(RuntimeError):
