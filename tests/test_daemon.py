@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import dfc.version
+from dfc import daemon_wire
 from dfc.cache.store import Store
 
 from .conftest import DfcDaemon, build_until_started, wait_until
@@ -131,3 +132,22 @@ def test_one_daemon_per_socket(dfc_cmd: list[str], dfc_daemon: DfcDaemon) -> Non
     assert again.returncode == 1
     assert again.stderr == f"error: a dfc daemon is already listening on {dfc_daemon.socket}\n"
     assert dfc_daemon.status()["socket"] == str(dfc_daemon.socket)
+
+
+def test_only_its_own_installation_is_served(dfc_daemon: DfcDaemon) -> None:
+    """A client of another dfc (another venv, version or checkout) runs its command itself."""
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        replies = []
+        for installation in (b"/elsewhere/dfc", daemon_wire.INSTALLATION):
+            conn = daemon_wire.connect(str(dfc_daemon.socket))
+            assert conn is not None
+            request = daemon_wire.Request("run", [b"parse", b"--help"],
+                                          installation=installation)
+            daemon_wire.send_request(conn, request, [null, null, null])
+            replies.append(daemon_wire.read_reply(conn))
+            conn.close()
+    finally:
+        os.close(null)
+    assert replies == [(daemon_wire.REFUSED, None), (daemon_wire.EXIT, 0)]
+    assert dfc_daemon.served() == 1

@@ -6,7 +6,8 @@ once (and builds the Lark parser), then forks one child per request. The child t
 client's stdin/stdout/stderr, working folder, environment and umask, runs the normal CLI
 and exits; the daemon reports its exit status. Every command still runs in a process of
 its own, starting from the same state a fresh `dfc` would, so nothing leaks between
-builds. Only clients of the daemon's own user (or root) are served.
+builds. Only clients of the daemon's own user (or root), running the same dfc
+installation, are served.
 
 When a source file of dfc changes on disk, the daemon answers "stale" (the client runs
 the command itself), lets running commands finish and re-executes itself.
@@ -190,7 +191,8 @@ class Daemon:
                 conn.settimeout(None)
                 if request.op == "status":
                     reply = daemon_wire.status_message(json.dumps(self.status()).encode())
-                elif request.op == "run" and len(fds) == 3:
+                elif (request.op == "run" and len(fds) == 3
+                      and request.installation == daemon_wire.INSTALLATION):
                     if not self.watch.changed():
                         self._start(conn, request, fds)
                         return

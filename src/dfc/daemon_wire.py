@@ -4,16 +4,16 @@ Every command imports this before deciding whether to load the CLI, so it stays 
 interpreter's own C modules: `_socket` rather than `socket` (whose enums and selectors
 cost ~5 ms), NUL-separated bytes rather than JSON, `int.to_bytes` rather than `struct`.
 
-A request is a length-prefixed list of NUL-separated fields (operation, umask, working
-folder, argument count, arguments, then the environment as `KEY=VALUE`), sent with the
-client's stdin, stdout and stderr as SCM_RIGHTS file descriptors (the daemon's child writes
-to the user's terminal itself, so tty detection, colours and progress behave as
-in-process). Arguments and environment travel as bytes, exactly as the kernel gave them.
-The replies are one-byte tags: `X` + a 4-byte exit code ends a run; `S` (the daemon's code
-is older than the files on disk) and `N` (not served: another user, or a malformed
-request) both tell the client to run the command itself; `J` + length + a JSON object
-answers a status request. While a command runs, the client relays signals as `K` + the
-signal number.
+A request is a length-prefixed list of NUL-separated fields (operation, the client's dfc
+installation, umask, working folder, argument count, arguments, then the environment as
+`KEY=VALUE`), sent with the client's stdin, stdout and stderr as SCM_RIGHTS file
+descriptors (the daemon's child writes to the user's terminal itself, so tty detection,
+colours and progress behave as in-process). Arguments and environment travel as bytes,
+exactly as the kernel gave them. The replies are one-byte tags: `X` + a 4-byte exit code
+ends a run; `S` (the daemon's code is older than the files on disk) and `N` (not served:
+another user, another dfc installation, or a malformed request) both tell the client to
+run the command itself; `J` + length + a JSON object answers a status request. While a
+command runs, the client relays signals as `K` + the signal number.
 """
 
 from __future__ import annotations
@@ -30,24 +30,28 @@ SOCKET_ENV = "DFC_DAEMON_SOCKET"
 DISABLE_ENV = "DFC_NO_DAEMON"
 EXIT, STALE, REFUSED, STATUS, SIGNAL = b"X", b"S", b"N", b"J", b"K"
 MAX_REQUEST = 16 * 1024 * 1024
+INSTALLATION = os.fsencode(os.path.dirname(os.path.abspath(__file__)))
+"""The dfc package folder this code runs from: a daemon serves only its own."""
 
 
 class Request:
     """A command for the daemon (`op` "run") or a question (`op` "status")."""
 
-    __slots__ = ("op", "argv", "cwd", "env", "umask")
+    __slots__ = ("op", "argv", "cwd", "env", "umask", "installation")
 
     def __init__(self, op: str, argv: list[bytes] | None = None, cwd: bytes = b"/",
-                 env: list[bytes] | None = None, umask: int = 0o022) -> None:
+                 env: list[bytes] | None = None, umask: int = 0o022,
+                 installation: bytes = INSTALLATION) -> None:
         self.op = op
         self.argv = argv or []
         self.cwd = cwd
         self.env = env or []
         self.umask = umask
+        self.installation = installation
 
     def encode(self) -> bytes:
-        fields = [self.op.encode(), b"%d" % self.umask, self.cwd, b"%d" % len(self.argv),
-                  *self.argv, *self.env]
+        fields = [self.op.encode(), self.installation, b"%d" % self.umask, self.cwd,
+                  b"%d" % len(self.argv), *self.argv, *self.env]
         body = b"\0".join(fields)
         return len(body).to_bytes(4, "big") + body
 
@@ -55,13 +59,14 @@ class Request:
     def decode(cls, body: bytes) -> Request:
         """The request in `body` (without its length); ValueError when malformed."""
         fields = body.split(b"\0")
-        if len(fields) < 4:
+        if len(fields) < 5:
             raise ValueError("short request")
-        op, umask, cwd, argc = fields[:4]
+        op, installation, umask, cwd, argc = fields[:5]
         count = int(argc)
-        if count < 0 or 4 + count > len(fields):
+        if count < 0 or 5 + count > len(fields):
             raise ValueError("bad argument count")
-        return cls(op.decode(), fields[4:4 + count], cwd, fields[4 + count:], int(umask))
+        return cls(op.decode(), fields[5:5 + count], cwd, fields[5 + count:], int(umask),
+                   installation)
 
 
 def socket_path() -> str:
