@@ -33,11 +33,10 @@ import traceback
 import msgspec
 
 import dfc
-from dfc import daemon_wire
+from dfc import cli, daemon_wire
 from dfc.errors import DfcError
 from dfc.version import VERSION
 
-INTERRUPTED = 130
 _UCRED = struct.Struct("3i")
 _SKIP_PRELOAD = frozenset({"dfc.daemon", "dfc.__main__"})
 # Libraries dfc imports lazily on some paths (help and tty progress render with rich).
@@ -80,8 +79,6 @@ def _stamps() -> dict[str, int]:
 def preload() -> int:
     """Import every dfc module and the libraries it loads lazily, build the CLI's command
     tree and the parser; returns the number of dfc modules."""
-    from dfc.cli import command
-
     count = 0
     for info in pkgutil.walk_packages(dfc.__path__, "dfc."):
         if info.name not in _SKIP_PRELOAD:
@@ -89,7 +86,7 @@ def preload() -> int:
             count += 1
     for name in _PRELOAD_LIBRARIES:
         importlib.import_module(name)
-    list(command().commands.values())  # the lazy group builds (and keeps) every command
+    list(cli.command().commands.values())  # the lazy group builds (and keeps) every command
     dfc.parse("FROM scratch\n")
     return count
 
@@ -345,18 +342,16 @@ def _adopt(request: daemon_wire.Request) -> None:
 
 
 def _run_cli(argv: list[str]) -> int:
-    from dfc.cli import main
-
     sys.argv = ["dfc", *argv]
     try:
-        main()
+        cli.main()
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
         print(exc.code, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return INTERRUPTED
+        return cli.INTERRUPTED
     return 0
 
 
