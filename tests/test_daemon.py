@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -151,3 +152,17 @@ def test_only_its_own_installation_is_served(dfc_daemon: DfcDaemon) -> None:
         os.close(null)
     assert replies == [(daemon_wire.REFUSED, None), (daemon_wire.EXIT, 0)]
     assert dfc_daemon.served() == 1
+
+
+def test_a_removed_working_folder_is_the_clis_to_report(dfc_cmd: list[str],
+                                                        dfc_daemon: DfcDaemon,
+                                                        tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = ("import os, subprocess, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+            "sys.exit(subprocess.run(sys.argv[2:]).returncode)")
+    done = run([sys.executable, "-c", code, str(gone), *dfc_cmd, "parse", "Dockerfile"],
+               env=dfc_daemon.env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: cannot read Dockerfile")
+    assert dfc_daemon.served() == 0

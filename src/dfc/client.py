@@ -50,7 +50,7 @@ def wants_daemon(argv: list[str]) -> bool:
 
 def forward(argv: list[str]) -> int | None:
     """Run the command in the daemon and return its exit code; None when there is no
-    usable daemon (none listening, stdio not open, or its code is out of date)."""
+    usable daemon (none listening, stdio or working folder gone, or out of date)."""
     if not all(_is_open(fd) for fd in (0, 1, 2)):
         return None
     conn = daemon_wire.connect(daemon_wire.socket_path())
@@ -71,10 +71,10 @@ def forward(argv: list[str]) -> int | None:
 
 def _converse(conn: Socket, argv: list[str]) -> tuple[bytes, int | bytes | None]:
     """Send the command, relay signals while it runs, and return the daemon's reply."""
-    request = daemon_wire.Request(
-        "run", [os.fsencode(arg) for arg in argv], os.getcwdb(),
-        [key + b"=" + value for key, value in os.environb.items()], _umask())
-    try:
+    try:  # (getcwd fails in a removed folder: then the CLI says so itself)
+        request = daemon_wire.Request(
+            "run", [os.fsencode(arg) for arg in argv], os.getcwdb(),
+            [key + b"=" + value for key, value in os.environb.items()], _umask())
         daemon_wire.send_request(conn, request, [0, 1, 2])
     except OSError:
         return daemon_wire.REFUSED, None  # it never reached the daemon: run it here
