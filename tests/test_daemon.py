@@ -94,6 +94,21 @@ def test_changed_code_runs_in_process_and_restarts_the_daemon(
         os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
+def test_a_package_installed_beside_dfc_restarts_the_daemon(
+        dfc_cmd: list[str], dfc_daemon: DfcDaemon, tmp_path: Path) -> None:
+    site = tmp_path / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    env = {**dfc_daemon.env, "PYTHONPATH": str(site)}
+    run([*dfc_cmd, "daemon", "stop"], env=env)
+    assert run([*dfc_cmd, "daemon", "start"], env=env).returncode == 0
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    run([*dfc_cmd, "parse", "Dockerfile"], env=env, cwd=tmp_path)
+    assert dfc_daemon.served() == 1
+    (site / "newly_installed.py").write_text("")  # what pip does to the folder
+    assert run([*dfc_cmd, "parse", "Dockerfile"], env=env, cwd=tmp_path).returncode == 0
+    assert wait_until(lambda: dfc_daemon.status().get("served") == "0")
+
+
 def test_another_user_is_not_served(dfc_cmd: list[str], dfc_daemon: DfcDaemon) -> None:
     """Even with the socket opened up, the daemon serves only its own user (or root)."""
     os.chmod(dfc_daemon.socket.parent, 0o755)

@@ -52,7 +52,9 @@ class Session(msgspec.Struct):
 
 
 class CodeWatch(msgspec.Struct):
-    """The modification times of dfc's files when the daemon loaded them."""
+    """The modification times of dfc's files, and of the site-packages folders (pip
+    installing, upgrading or removing a package changes them), when the daemon loaded
+    them."""
 
     stamps: dict[str, int]
 
@@ -66,6 +68,10 @@ class CodeWatch(msgspec.Struct):
 
 def _stamps() -> dict[str, int]:
     stamps: dict[str, int] = {}
+    for entry in sys.path:
+        if os.path.basename(entry) in ("site-packages", "dist-packages"):
+            with contextlib.suppress(OSError):
+                stamps[entry] = os.stat(entry).st_mtime_ns
     for folder in dfc.__path__:
         for base, dirs, files in os.walk(folder):
             dirs[:] = [name for name in dirs if name != "__pycache__"]

@@ -48,8 +48,8 @@ def start_command(socket: SocketOpt = None) -> None:
     log_path = Path(path).with_suffix(".log")
     with open(log_path, "ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "dfc.daemon", path], stdin=subprocess.DEVNULL,
-            stdout=log, stderr=log, start_new_session=True)
+            [sys.executable, "-m", "dfc.daemon", os.path.abspath(path)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd="/")
     deadline = time.monotonic() + START_TIMEOUT
     while (status := _status(path)) is None:
         if process.poll() is not None or time.monotonic() > deadline:
