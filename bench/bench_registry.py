@@ -68,14 +68,14 @@ def bench_registry_pull_push_vs_skopeo(tmp_path: Path) -> None:
     socket = str(tmp_path / "daemon.sock")
     envs = {"dfc": {"DFC_NO_DAEMON": "1"},
             "dfc-daemon": {"DFC_NO_DAEMON": "", "DFC_DAEMON_SOCKET": socket}}
-    subprocess.run([dfc, "daemon", "start"], check=True, env={**os.environ, **envs[TOOLS[1]]})
+    subprocess.run([dfc, "daemon", "start"], check=True, env={**os.environ, **envs["dfc-daemon"]})
     times: dict[str, list[float]] = {f"{t} {op}": [] for op in ("push", "pull") for t in TOOLS}
     try:
         for n in range(ROUNDS):
             for tool in TOOLS:
                 measure_round(dfc, store, ref, tool, envs.get(tool), tmp_path / f"{n}", times)
     finally:
-        subprocess.run([dfc, "daemon", "stop"], env={**os.environ, **envs[TOOLS[1]]})
+        subprocess.run([dfc, "daemon", "stop"], env={**os.environ, **envs["dfc-daemon"]})
     med = {k: statistics.median(v) for k, v in times.items()}
     mb = size / 1e6
     print(f"\nimage: {LAYERS} layers, {mb:.0f} MB compressed; median of {ROUNDS} rounds")

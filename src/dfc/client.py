@@ -93,7 +93,7 @@ def _relay(conn: Socket):  # noqa: ANN202 - a signal handler
         try:
             conn.send(daemon_wire.SIGNAL + bytes([signum]))
         except OSError:
-            pass
+            return  # the daemon is gone: reading its reply reports that
 
     return handler
 

@@ -8,9 +8,7 @@ Expected JSON is compared as data, so a golden file may be written compactly by 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,15 +20,6 @@ from dfc.grammar.parser import parse_dockerfile
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PARSE_CASES = sorted(p for p in (FIXTURES / "parse").iterdir() if p.is_dir())
 ERROR_CASES = sorted(p for p in (FIXTURES / "parse-errors").iterdir() if p.is_dir())
-
-
-def _dfc() -> str:
-    """The venv's `dfc` script: the one next to this interpreter, else the one on PATH."""
-    beside = Path(sys.executable).with_name("dfc")
-    found = str(beside) if beside.exists() else shutil.which("dfc")
-    if found is None:
-        pytest.skip("the dfc script is not installed")
-    return found
 
 
 @pytest.mark.parametrize("case", PARSE_CASES, ids=lambda p: p.name)
@@ -55,8 +44,8 @@ def test_every_case_has_its_files() -> None:
 
 
 @pytest.mark.parametrize("case", ERROR_CASES[:3] + ERROR_CASES[-3:], ids=lambda p: p.name)
-def test_cli_reports_a_parse_error_without_traceback(case: Path) -> None:
-    result = subprocess.run([_dfc(), "parse", "Dockerfile", "--format", "json"], cwd=case,
+def test_cli_reports_a_parse_error_without_traceback(case: Path, dfc_cmd: list[str]) -> None:
+    result = subprocess.run([*dfc_cmd, "parse", "Dockerfile", "--format", "json"], cwd=case,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert result.stdout == ""
@@ -64,8 +53,8 @@ def test_cli_reports_a_parse_error_without_traceback(case: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_cli_prints_the_golden_json() -> None:
+def test_cli_prints_the_golden_json(dfc_cmd: list[str]) -> None:
     case = PARSE_CASES[0]
-    result = subprocess.run([_dfc(), "parse", str(case / "Dockerfile"), "--format", "json"],
+    result = subprocess.run([*dfc_cmd, "parse", str(case / "Dockerfile"), "--format", "json"],
                             capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == json.loads((case / "expected.json").read_text())
