@@ -34,7 +34,7 @@ import gen_contexts as gen  # noqa: E402
 from dfc.build import BuildRequest, build  # noqa: E402
 from dfc.cache.store import Store  # noqa: E402
 from dfc.runtime import events  # noqa: E402
-from dfc.runtime.importers import import_rootfs  # noqa: E402
+from dfc.runtime.images.importer import import_rootfs  # noqa: E402
 
 SCALE = float(os.environ.get("DFCBENCH_SCALE", "1"))
 ROUNDS = 3

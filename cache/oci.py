@@ -1,6 +1,6 @@
 """The OCI structs the content store reads and writes: descriptors, manifests, indexes.
 
-They live in cache/ because the store resolves tags and walks manifests; runtime/image.py
+They live in cache/ because the store resolves tags and walks manifests; runtime/images/config.py
 adds the image config on top. Field names follow the OCI JSON spelling; `encode` gives the
 one canonical byte form (sorted keys, no spaces) so equal objects hash equal.
 """

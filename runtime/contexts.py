@@ -131,7 +131,7 @@ def _ignore_file(path: Path) -> IgnoreMatcher:
 
 
 def _is_tar(data: bytes) -> bool:
-    from dfc.runtime.layer import decompressed
+    from dfc.runtime.fs.layer import decompressed
 
     try:
         with decompressed(io.BytesIO(data)) as stream, tarfile.open(fileobj=stream,
@@ -143,8 +143,8 @@ def _is_tar(data: bytes) -> bool:
 
 def _unpack(stream: BinaryIO, dest: str) -> None:
     """Unpack a context archive with the layer extractor's protections."""
-    from dfc.runtime.layer import decompressed
-    from dfc.runtime.snapshots import extract_layer
+    from dfc.runtime.fs.layer import decompressed
+    from dfc.runtime.fs.snapshots import extract_layer
 
     with decompressed(stream) as plain:
         extract_layer(plain, Path(dest), mode="apply")

@@ -30,12 +30,13 @@ from dfc.cache.store import Store
 from dfc.cache.transfer import ImportedCache
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.runtime import events, explain, image
+from dfc.runtime import events, explain
+from dfc.runtime.images import config as image
 from dfc.runtime.secrets import Secret
 from dfc.runtime.steps.execute import StepRunner
 
 if TYPE_CHECKING:
-    from dfc.runtime.layer import Entry
+    from dfc.runtime.fs.layer import Entry
 
 
 class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,7 +149,7 @@ class Executor:
             except KeyboardInterrupt:
                 # Ctrl-C reaches this (main) thread only: stop the steps running in the
                 # workers too, so no container outlives the build.
-                from dfc.runtime.sandbox_proc import interrupt
+                from dfc.runtime.sandbox.proc import interrupt
 
                 for future in futures.values():
                     future.cancel()
@@ -313,7 +314,7 @@ class Executor:
             state = self._image_state(ref)[0]
         else:
             state = State((), (), (), "")
-        from dfc.runtime.mounts import readonly_view
+        from dfc.runtime.fs.views import readonly_view
 
         return readonly_view(self._lowerdirs(state))
 
@@ -331,7 +332,7 @@ class Executor:
 
     def _lowerdirs(self, state: State) -> list[Path]:
         """The unpacked layers of `state`, topmost first."""
-        from dfc.runtime.snapshots import snapshot_dirs
+        from dfc.runtime.fs.snapshots import snapshot_dirs
 
         return list(reversed(snapshot_dirs(self.store, state.layers, state.diff_ids)))
 
@@ -354,7 +355,7 @@ class Executor:
                                           lambda ref: self._origin(ref, futures), inputs)
                 result = self._layer(entries)
                 if result.diff_id is not None:
-                    from dfc.runtime.snapshots import adopt_snapshot
+                    from dfc.runtime.fs.snapshots import adopt_snapshot
 
                     adopt_snapshot(self.store, (*state.diff_ids, result.diff_id),
                                    scratch / "upper")
@@ -367,7 +368,7 @@ class Executor:
     def _layer_and_snapshot(self, entries: list[Entry], state: State) -> index.Result:
         """A COPY/ADD/WORKDIR layer, and its snapshot unpacked from the same entries (the
         next RUN needs it; unpacking the blob just written would cost as much again)."""
-        from dfc.runtime.snapshots import snapshot_from_entries
+        from dfc.runtime.fs.snapshots import snapshot_from_entries
 
         result = self._layer(entries)
         if result.diff_id is not None:
@@ -376,7 +377,7 @@ class Executor:
         return result
 
     def _layer(self, entries) -> index.Result:  # type: ignore[no-untyped-def]
-        from dfc.runtime.layer import write_layer
+        from dfc.runtime.fs.layer import write_layer
 
         written = write_layer(self.store, entries, epoch=self.options.epoch)
         if written is None:

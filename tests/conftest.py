@@ -17,7 +17,7 @@ from typing import NamedTuple
 import pytest
 
 from dfc.cache.store import Store
-from dfc.runtime.importers import import_rootfs
+from dfc.runtime.images.importer import import_rootfs
 
 BUSYBOX = Path("/bin/busybox")
 ROOTFS_SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "busybox" / "rootfs.sh"

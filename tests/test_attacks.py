@@ -15,11 +15,11 @@ from dfc.build import BuildRequest, build
 from dfc.cache.store import Store
 from dfc.errors import DfcError
 from dfc.runtime import events
-from dfc.runtime.snapshots import flatten
+from dfc.runtime.fs.snapshots import flatten
 
 
 def built_files(store: Store, tag: str, dest: Path) -> Path:
-    from dfc.runtime.image import Manifest
+    from dfc.runtime.images.config import Manifest
 
     record = store.resolve(tag)
     manifest = store.read_json(record.manifest.digest, Manifest)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dfc.build import BuildRequest, build, read_image
+from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
 from dfc.runtime import events
 
@@ -102,12 +103,12 @@ def test_network_none_is_the_default_of_every_run(fresh_store: Store, tmp_path: 
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN ls /sys/class/net > /nets\n"
                                          "RUN --network=host ls /sys/class/net > /host\n")
     _, first = run_build(fresh_store, tmp_path, tags=("net",), network="none")
-    from dfc.runtime.rootview import RootView
-    from dfc.runtime.snapshots import snapshot_dirs
+    from dfc.runtime.fs.rootview import RootView
+    from dfc.runtime.fs.snapshots import snapshot_dirs
 
     config = read_image(fresh_store, "net")
     manifest = fresh_store.read_json(fresh_store.resolve("net").manifest.digest,
-                                     __import__("dfc.runtime.image", fromlist=["M"]).Manifest)
+                                     Manifest)
     view = RootView(list(reversed(snapshot_dirs(fresh_store, manifest.layers,
                                                 config.rootfs.diff_ids))))
     assert view.read_text("nets") == "lo\n"

@@ -73,12 +73,12 @@ def test_dockerfile_outside_the_context_and_its_own_ignore_file(fresh_store: Sto
     (context / "other.txt").write_text("x\n")
     build(BuildRequest(context=str(context), dockerfile=str(elsewhere), tags=("out",)),
           fresh_store, lambda e: None)
-    from dfc.runtime.rootview import RootView
-    from dfc.runtime.snapshots import snapshot_dirs
+    from dfc.runtime.fs.rootview import RootView
+    from dfc.runtime.fs.snapshots import snapshot_dirs
 
     record = fresh_store.resolve("out")
     manifest = fresh_store.read_json(record.manifest.digest, __import__(
-        "dfc.runtime.image", fromlist=["Manifest"]).Manifest)
+        "dfc.runtime.images.config", fromlist=["Manifest"]).Manifest)
     config = read_image(fresh_store, "out")
     view = RootView(list(reversed(snapshot_dirs(fresh_store, manifest.layers,
                                                 config.rootfs.diff_ids))))

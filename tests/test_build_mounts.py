@@ -16,8 +16,9 @@ import pytest
 from dfc.build import BuildRequest, build, read_image
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.runtime import events, image
-from dfc.runtime.layer import decompressed
+from dfc.runtime import events
+from dfc.runtime.fs.layer import decompressed
+from dfc.runtime.images import config as image
 from dfc.runtime.secrets import Secret
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="RUN needs root")

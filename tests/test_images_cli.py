@@ -18,7 +18,7 @@ import pytest
 from dfc.build import BuildRequest, build
 from dfc.cache.store import Store
 from dfc.commands.formatting import human_size, since
-from dfc.runtime.images import all_images
+from dfc.runtime.images.describe import all_images
 
 BUSYBOX_CREATED = datetime.fromtimestamp(1_700_000_000, UTC)
 

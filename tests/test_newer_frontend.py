@@ -10,7 +10,7 @@ from pathlib import Path
 from dfc.build import BuildRequest, build, read_image
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
-from dfc.runtime.snapshots import flatten
+from dfc.runtime.fs.snapshots import flatten
 
 
 def rootfs(store: Store, context: Path, dockerfile: str, dest: Path) -> Path:

@@ -23,11 +23,11 @@ from dfc.cache.inputs import Match, Origin, select, walk
 from dfc.cache.patterns import IgnoreMatcher
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.runtime.archives import archive_entries, is_archive
-from dfc.runtime.layer import Entry, stat_entry
-from dfc.runtime.modes import apply_chmod, parse_chmod
-from dfc.runtime.rootview import RootView
-from dfc.runtime.users import chown_ids
+from dfc.runtime.fs.archives import archive_entries, is_archive
+from dfc.runtime.fs.layer import Entry, stat_entry
+from dfc.runtime.fs.modes import apply_chmod, parse_chmod
+from dfc.runtime.fs.rootview import RootView
+from dfc.runtime.fs.users import chown_ids
 
 Fetch = Callable[[ir.UrlSource | ir.GitSource, str, str, bool], tuple[Origin, str]]
 """Fetch a remote ADD source into the scratch folder (source, scratch, checksum,

@@ -12,13 +12,13 @@ from dfc.cache.inputs import Origin
 from dfc.cache.store import Store
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.runtime.changeset import upper_entries
-from dfc.runtime.layer import Entry
-from dfc.runtime.rootview import RootView
+from dfc.runtime.fs.changeset import upper_entries
+from dfc.runtime.fs.layer import Entry
+from dfc.runtime.fs.rootview import RootView
+from dfc.runtime.fs.users import chown_ids
 from dfc.runtime.secrets import Secret
 from dfc.runtime.steps.cachedirs import CacheDirs
 from dfc.runtime.steps.copy import copy_entries, existing_dir
-from dfc.runtime.users import chown_ids
 
 if TYPE_CHECKING:
     from dfc.runtime.steps.mounts import OriginOpener
@@ -42,7 +42,7 @@ class StepRunner:
         self.extra_hosts = extra_hosts
         self.caches = CacheDirs(store.root)
         self.cancel = threading.Event()
-        """Set (by sandbox_proc.interrupt) when the build is interrupted."""
+        """Set (by sandbox.proc.interrupt) when the build is interrupted."""
 
     def entries(self, step: ir.AnyStep, lowerdirs: list[Path], origin: Origin | None,
                 scratch: Path, output: Output) -> Iterator[Entry]:
@@ -60,7 +60,7 @@ class StepRunner:
             origins: OriginOpener, digests: tuple[str, ...] = ()) -> Iterator[Entry]:
         """Run the step in the sandbox with its mounts (`origins` opens `from=` trees,
         `digests` are its content inputs, see `MountMaker.prepared`)."""
-        from dfc.runtime import sandbox
+        from dfc.runtime.sandbox import run as sandbox
         from dfc.runtime.steps.mounts import MountMaker
 
         upper = scratch / "upper"

@@ -31,8 +31,8 @@ from dfc.cache.inputs import Origin, select, walk
 from dfc.cache.keys import encode
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.runtime import sandbox
-from dfc.runtime.mounts import overlay_path
+from dfc.runtime.fs.views import overlay_path
+from dfc.runtime.sandbox import run as sandbox
 from dfc.runtime.secrets import Secret, secret_value
 from dfc.runtime.steps.cachedirs import CacheDirs
 

@@ -25,10 +25,12 @@ from dfc.cache.transfer import (
 )
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.runtime import configs, events, image
+from dfc.runtime import events
 from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
-from dfc.runtime.export import OutputSpec, export
+from dfc.runtime.images import config as image
+from dfc.runtime.images import convert as configs
+from dfc.runtime.images.export import OutputSpec, export
 from dfc.runtime.secrets import Secret
 from dfc.source import Source
 
@@ -126,7 +128,7 @@ def read_image(store: Store, name: str) -> image.ImageConfig:
 
 def pull_notes(report: events.Reporter):  # type: ignore[no-untyped-def]
     """Pull progress as build notes: messages and each layer's state changes."""
-    from dfc.runtime.registry_events import Message, Transfer
+    from dfc.runtime.registry.events import Message, Transfer
 
     def note(event: Message | Transfer) -> None:
         if isinstance(event, Message):
@@ -147,8 +149,8 @@ def base_fetcher(store: Store, report: events.Reporter, always: bool) -> Fetch:
         if not always and store.manifest_digest(name) is not None:
             return
         if not fetcher:
-            from dfc.runtime.registry_config import load_settings
-            from dfc.runtime.registry_pull import BaseFetcher
+            from dfc.runtime.registry.config import load_settings
+            from dfc.runtime.registry.pull import BaseFetcher
 
             fetcher.append(BaseFetcher(store, load_settings(), pull_notes(report),
                                        always=always))
@@ -249,7 +251,7 @@ class CacheTransfer:
         self.inline: dict[str, Result] | None = None
 
     def _settings(self):  # type: ignore[no-untyped-def]
-        from dfc.runtime.registry_config import load_settings
+        from dfc.runtime.registry.config import load_settings
 
         return load_settings()
 
@@ -259,7 +261,7 @@ class CacheTransfer:
         sources: list[CacheSource] = []
         for spec in self.request.cache_from:
             if spec.type == "registry":
-                from dfc.runtime.registry_cache import RegistryCache
+                from dfc.runtime.registry.cache import RegistryCache
 
                 sources.append(RegistryCache(spec.where, self.store, self._settings(),
                                              pull_notes(self.report)))
@@ -274,7 +276,7 @@ class CacheTransfer:
         if spec.type == "inline":
             self.inline = records
         elif spec.type == "registry":
-            from dfc.runtime.registry_cache import push_cache
+            from dfc.runtime.registry.cache import push_cache
 
             push_cache(self.store, records, spec.where, self._settings(),
                        pull_notes(self.report))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from dfc.runtime.registry_events import Message, Reporter, TransferEvent, quiet
+from dfc.runtime.registry.events import Message, Reporter, TransferEvent, quiet
 
 _MOVING = ("Downloading", "Pushing")
 

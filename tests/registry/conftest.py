@@ -283,8 +283,8 @@ def add_image(store: Store, base: str, name: str, files: dict[str, bytes],
     """Tag `name`: `base` plus one layer per file (random-ish content makes new blobs),
     for `arch`. Returns the manifest digest."""
     from dfc.cache.oci import Manifest
-    from dfc.runtime.image import ImageConfig, RootFS, write_image
-    from dfc.runtime.layer import Entry, write_layer
+    from dfc.runtime.fs.layer import Entry, write_layer
+    from dfc.runtime.images.config import ImageConfig, RootFS, write_image
 
     record = store.resolve(base)
     manifest = store.read_json(record.manifest.digest, Manifest)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from dfc.cache.store import Store
-from dfc.runtime.layer import decompressed
+from dfc.runtime.fs.layer import decompressed
 
 Row = tuple[str, str, int, int, int, int, str]
 _LETTERS = {tarfile.REGTYPE: "-", tarfile.DIRTYPE: "d", tarfile.SYMTYPE: "l",

@@ -13,8 +13,8 @@ import pytest
 
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.runtime.changeset import upper_entries
-from dfc.runtime.layer import write_layer
+from dfc.runtime.fs.changeset import upper_entries
+from dfc.runtime.fs.layer import write_layer
 
 EPOCH = 1_700_000_000
 Listing = Callable[[Store, str], list[tuple[str, str, int, int, int, int, str]]]

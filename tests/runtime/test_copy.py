@@ -11,8 +11,8 @@ import pytest
 
 from dfc.cache.inputs import Origin, SourceNotFound
 from dfc.compiler import ir
-from dfc.runtime.layer import Entry
-from dfc.runtime.rootview import RootView
+from dfc.runtime.fs.layer import Entry
+from dfc.runtime.fs.rootview import RootView
 from dfc.runtime.steps.copy import copy_entries
 from dfc.source import Span
 

@@ -12,7 +12,7 @@ import pytest
 from dfc.build import BuildRequest, build
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.runtime.export import OutputSpec, parse_output
+from dfc.runtime.images.export import OutputSpec, parse_output
 
 
 @pytest.mark.parametrize(("text", "spec"), [

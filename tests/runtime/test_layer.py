@@ -16,7 +16,7 @@ import pytest
 
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.runtime.layer import Entry, decompressed, write_layer, write_tree
+from dfc.runtime.fs.layer import Entry, decompressed, write_layer, write_tree
 
 EPOCH = 1_700_000_000
 Listing = Callable[[Store, str], list[tuple[str, str, int, int, int, int, str]]]

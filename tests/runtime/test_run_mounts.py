@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dfc.runtime.sandbox import BackendName, InlineFile, Mount, RunSpec, run
+from dfc.runtime.sandbox.run import BackendName, InlineFile, Mount, RunSpec, run
 
 ROOTFS_SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "busybox" / "rootfs.sh"
 pytestmark = [

@@ -23,8 +23,8 @@ from typing import Literal
 import pytest
 
 from dfc.errors import DfcError
-from dfc.runtime.sandbox import BackendName, RunSpec, run
-from dfc.runtime.sandbox_policy import CAP_MASK
+from dfc.runtime.sandbox.policy import CAP_MASK
+from dfc.runtime.sandbox.run import BackendName, RunSpec, run
 
 from ..conftest import wait_until  # noqa: TID252 - tests/ is no package (importlib mode)
 
@@ -315,7 +315,7 @@ def test_scratch_has_no_shell(upper: Path) -> None:
 def test_native_step_dies_with_a_killed_dfc(image: Path, upper: Path) -> None:
     """SIGKILL leaves no time to clean up: parent-death signals take the container down."""
     marker = f"dfc-{uuid.uuid4().hex}"
-    code = ("import pathlib, sys; from dfc.runtime.sandbox import run, RunSpec; "
+    code = ("import pathlib, sys; from dfc.runtime.sandbox.run import run, RunSpec; "
             f"run(RunSpec(('/bin/sh', '-c', 'sleep 60; : {marker}'), ({PATH!r},)), "
             f"[pathlib.Path({str(image)!r})], pathlib.Path({str(upper)!r}), stdout=print)")
     with subprocess.Popen([sys.executable, "-c", code]) as dfc:

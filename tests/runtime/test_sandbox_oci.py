@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dfc.runtime.sandbox_oci import oci_config
-from dfc.runtime.sandbox_policy import CAPABILITIES, MASKED_PATHS, READONLY_PATHS
-from dfc.runtime.sandbox_rootfs import Rootfs
-from dfc.runtime.sandbox_spec import RunSpec
-from dfc.runtime.sandbox_users import ExecUser
+from dfc.runtime.sandbox.oci import oci_config
+from dfc.runtime.sandbox.policy import CAPABILITIES, MASKED_PATHS, READONLY_PATHS
+from dfc.runtime.sandbox.rootfs import Rootfs
+from dfc.runtime.sandbox.spec import RunSpec
+from dfc.runtime.sandbox.users import ExecUser
 
 ROOT = Rootfs(state=Path("/s"), lowerdirs=(Path("/s/init"), Path("/l")), upperdir=Path("/u"),
               workdir=Path("/s/work"), merged=Path("/s/root"), hosts=Path("/s/hosts"),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dfc.errors import DfcError
-from dfc.runtime.rootview import RootView
-from dfc.runtime.sandbox_users import ExecUser, lookup, resolve_user
+from dfc.runtime.fs.rootview import RootView
+from dfc.runtime.sandbox.users import ExecUser, lookup, resolve_user
 
 PASSWD = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n"
 GROUP = "root:x:0:\nwheel:x:10:root,app\napp:x:1000:\n"

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 from dfc.cache.store import Store
-from dfc.runtime.layer import Entry, tree_entries, write_layer
-from dfc.runtime.snapshots import snapshot_dirs, snapshot_from_entries
+from dfc.runtime.fs.layer import Entry, tree_entries, write_layer
+from dfc.runtime.fs.snapshots import snapshot_dirs, snapshot_from_entries
 
 
 def test_entries_and_blob_give_the_same_snapshot(tmp_path: Path) -> None:

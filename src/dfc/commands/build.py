@@ -111,7 +111,7 @@ def build_command(
     from dfc.cache.transfer import parse_cache_option
     from dfc.commands.options import parse_key_values
     from dfc.progress import reporter
-    from dfc.runtime.export import parse_output
+    from dfc.runtime.images.export import parse_output
     from dfc.runtime.secrets import parse_secret
 
 
@@ -153,9 +153,9 @@ def build_command(
 def push_tags(store: "Store", tags: tuple[str, ...], quiet: bool) -> None:
     """`--push`: each name the build gave, as `dfc push NAME` would."""
     from dfc.registry_progress import transfers
-    from dfc.runtime.registry_config import load_settings
-    from dfc.runtime.registry_push import push
-    from dfc.runtime.registry_refs import parse_reference
+    from dfc.runtime.registry.config import load_settings
+    from dfc.runtime.registry.push import push
+    from dfc.runtime.registry.refs import parse_reference
 
     settings = load_settings()
     for tag in tags:

@@ -88,7 +88,7 @@ def history_command(
     root: RootOpt = None,
 ) -> None:
     """Show the history of an image, newest step first."""
-    from dfc.runtime.images import history, view
+    from dfc.runtime.images.describe import history, view
 
     store = open_store(root)
     rows = []
@@ -121,7 +121,7 @@ def inspect_command(
     root: RootOpt = None,
 ) -> None:
     """Show images as `docker image inspect` does (a JSON array)."""
-    from dfc.runtime.images import inspect, view
+    from dfc.runtime.images.describe import inspect, view
 
     store = open_store(root)
     found, missing = [], []
@@ -156,7 +156,7 @@ def rmi_command(
 ) -> None:
     """Remove images: untag a name; delete the image with its last name, and its blobs
     that no other image uses."""
-    from dfc.runtime.removal import remove_images
+    from dfc.runtime.images.remove import remove_images
 
     done, errors = remove_images(open_store(root), images, force=force)
     for removal in done:
@@ -177,7 +177,7 @@ def prune_command(
 ) -> None:
     """Remove dangling images (all images with -a: dfc runs no containers, so none is in
     use), then every blob no image uses."""
-    from dfc.runtime.removal import prune_images
+    from dfc.runtime.images.remove import prune_images
 
     if not force:
         what = ("all images without at least one container associated to them" if all_

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from dfc.compiler.ir import ImageConfig
     from dfc.compiler.lint.engine import FileInput, FileReport
     from dfc.compiler.lint.rule import Surroundings
-    from dfc.runtime.rootview import RootView
+    from dfc.runtime.fs.rootview import RootView
 
 
 class Format(StrEnum):
@@ -53,7 +53,7 @@ class StoreImage:
 
     def __init__(self, store: Store, name: str) -> None:
         from dfc.build import read_image
-        from dfc.runtime.configs import to_compiler
+        from dfc.runtime.images.convert import to_compiler
 
         self.store = store
         self.name = name
@@ -65,8 +65,8 @@ class StoreImage:
     @cached_property
     def view(self) -> RootView:
         from dfc.cache.oci import Manifest
-        from dfc.runtime.rootview import RootView
-        from dfc.runtime.snapshots import snapshot_dirs
+        from dfc.runtime.fs.rootview import RootView
+        from dfc.runtime.fs.snapshots import snapshot_dirs
 
         record = self.store.resolve(self.name)
         manifest = self.store.read_json(record.manifest.digest, Manifest)

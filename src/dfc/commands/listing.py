@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dfc.cache.store import Store
 from dfc.commands.formatting import go_time, human_size, since
 from dfc.errors import DfcError
-from dfc.runtime.images import ImageView, all_images, familiar, split_name
+from dfc.runtime.images.describe import ImageView, all_images, familiar, split_name
 
 _KEYS = ("dangling", "label", "before", "since", "reference")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
@@ -74,7 +74,7 @@ def _labels_match(image: ImageView, wanted: list[str]) -> bool:
 
 
 def _created(store: Store, ref: str) -> str:
-    from dfc.runtime.images import read
+    from dfc.runtime.images.describe import read
 
     return read(store, store.resolve(ref))[1].created or ""
 

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def settings_of(insecure: list[str] | None):  # type: ignore[no-untyped-def]
-    from dfc.runtime.registry_config import load_settings
+    from dfc.runtime.registry.config import load_settings
 
     return load_settings(tuple(insecure or ()))
 
@@ -44,9 +44,9 @@ def pull_command(
     """Download an image from a registry."""
     from dfc.cache.store import Store
     from dfc.registry_progress import transfers
-    from dfc.runtime.registry_manifests import parse_platform
-    from dfc.runtime.registry_pull import pull
-    from dfc.runtime.registry_refs import parse_reference
+    from dfc.runtime.registry.manifests import parse_platform
+    from dfc.runtime.registry.pull import pull
+    from dfc.runtime.registry.refs import parse_reference
 
     ref = parse_reference(name)
     last = name.rpartition("/")[2]
@@ -68,8 +68,8 @@ def push_command(
     """Upload an image to a registry."""
     from dfc.cache.store import Store
     from dfc.registry_progress import transfers
-    from dfc.runtime.registry_push import push
-    from dfc.runtime.registry_refs import parse_reference
+    from dfc.runtime.registry.push import push
+    from dfc.runtime.registry.refs import parse_reference
 
     ref = parse_reference(name)
     with transfers(quiet) as report:
@@ -89,9 +89,9 @@ def login_command(
 ) -> None:
     """Log in to a registry; the login is saved in Docker's config.json."""
     from dfc.errors import UsageError
-    from dfc.runtime.registry import check_login
-    from dfc.runtime.registry_config import Credentials, store_credentials
-    from dfc.runtime.registry_refs import registry_of_server
+    from dfc.runtime.registry.config import Credentials, store_credentials
+    from dfc.runtime.registry.connect import check_login
+    from dfc.runtime.registry.refs import registry_of_server
 
     if password_stdin:
         if password is not None:
@@ -122,8 +122,8 @@ def logout_command(
     = None,
 ) -> None:
     """Forget the saved login for a registry."""
-    from dfc.runtime.registry_config import erase_credentials
-    from dfc.runtime.registry_refs import registry_of_server
+    from dfc.runtime.registry.config import erase_credentials
+    from dfc.runtime.registry.refs import registry_of_server
 
     registry = registry_of_server(server)
     if erase_credentials(registry):
@@ -144,7 +144,7 @@ def search_command(
     insecure_registry: InsecureOpt = None,
 ) -> None:
     """Search a registry: Docker Hub's search API, or any registry's catalog and tags."""
-    from dfc.runtime.registry_search import search
+    from dfc.runtime.registry.search import search
 
     results = search(registry, term, limit, settings_of(insecure_registry))
     typer.echo(render(results, fmt, truncate=not no_trunc), nl=False)

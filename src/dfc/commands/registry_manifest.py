@@ -17,8 +17,8 @@ InsecureFlag = Annotated[bool, typer.Option(
 
 
 def _settings(name: str, insecure: bool):  # type: ignore[no-untyped-def]
-    from dfc.runtime.registry_config import load_settings
-    from dfc.runtime.registry_refs import parse_reference
+    from dfc.runtime.registry.config import load_settings
+    from dfc.runtime.registry.refs import parse_reference
 
     return load_settings((parse_reference(name).registry,) if insecure else ())
 
@@ -41,7 +41,7 @@ def create_command(
     root: RootOpt = None,
 ) -> None:
     """Create a local manifest list from images in a registry."""
-    from dfc.runtime.registry_lists import create
+    from dfc.runtime.registry.lists import create
 
     draft = create(_store(root), name, images, _settings(name, insecure), amend, oci)
     typer.echo(f"Created manifest list {draft.name}")
@@ -59,7 +59,7 @@ def annotate_command(
     root: RootOpt = None,
 ) -> None:
     """Set the platform of an image in a local manifest list."""
-    from dfc.runtime.registry_lists import annotate
+    from dfc.runtime.registry.lists import annotate
 
     annotate(_store(root), name, image, os=os, arch=arch, variant=variant,
              os_version=os_version)
@@ -75,7 +75,7 @@ def inspect_command(
     """Print a manifest list or an image manifest."""
     import json
 
-    from dfc.runtime.registry_lists import inspect
+    from dfc.runtime.registry.lists import inspect
 
     data = inspect(_store(root), name, _settings(name, insecure))
     typer.echo(json.dumps(json.loads(data), indent=3))
@@ -91,7 +91,7 @@ def push_command(
 ) -> None:
     """Push a manifest list (and its images' manifests) to its repository."""
     from dfc.registry_progress import transfers
-    from dfc.runtime.registry_lists import push
+    from dfc.runtime.registry.lists import push
 
     with transfers(True) as report:
         digest = push(_store(root), name, _settings(name, insecure), report, purge)
@@ -104,7 +104,7 @@ def rm_command(
     root: RootOpt = None,
 ) -> None:
     """Delete local manifest lists."""
-    from dfc.runtime.registry_lists import remove
+    from dfc.runtime.registry.lists import remove
 
     store = _store(root)
     for name in names:

@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def df_command(fmt: FormatOpt = None, root: RootOpt = None) -> None:
     """Show disk usage: images (shared blobs once) and blobs no image uses."""
-    from dfc.runtime.removal import disk_usage
+    from dfc.runtime.images.remove import disk_usage
 
     rows = []
     for usage in disk_usage(open_store(root)):

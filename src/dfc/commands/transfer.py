@@ -25,7 +25,7 @@ def save_command(
     root: RootOpt = None,
 ) -> None:
     """Save images to a tar that `docker load` reads and that is also an OCI layout."""
-    from dfc.runtime.export import save_images
+    from dfc.runtime.images.export import save_images
 
     store = open_store(root)
     if output in (None, "-"):
@@ -46,8 +46,8 @@ def load_command(
     root: RootOpt = None,
 ) -> None:
     """Load images from a docker-archive or an OCI archive (gzip or not)."""
-    from dfc.runtime.images import familiar
-    from dfc.runtime.loaders import load_archive, load_file
+    from dfc.runtime.images.describe import familiar
+    from dfc.runtime.images.load import load_archive, load_file
 
     store = open_store(root)
     loaded = load_archive(store, sys.stdin.buffer) if input_ == "-" else load_file(store, input_)
@@ -69,7 +69,7 @@ def import_command(
     root: RootOpt = None,
 ) -> None:
     """Import a root filesystem tarball as an image; prints its ID."""
-    from dfc.runtime.importers import import_source
+    from dfc.runtime.images.importer import import_source
 
     imported = import_source(open_store(root), source, reference, changes=change or (),
                              message=message, stdin=sys.stdin.buffer)

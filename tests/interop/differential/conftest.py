@@ -31,7 +31,7 @@ from dfc.cache.oci import Descriptor
 from dfc.cache.store import Store
 from dfc.errors import DfcError
 from dfc.runtime import events
-from dfc.runtime.snapshots import flatten
+from dfc.runtime.fs.snapshots import flatten
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "diff"
 DOCKER = "/usr/bin/docker"

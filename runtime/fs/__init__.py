@@ -1,0 +1,1 @@
+"""Filesystems and layers: layer tars, overlay change sets, snapshots, read-only views, users."""

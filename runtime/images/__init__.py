@@ -1,0 +1,1 @@
+"""Images of the store: the OCI config, describe/list, remove, load, import, export."""

@@ -1,0 +1,229 @@
+"""Images of the store as Docker describes them: sizes, names, history rows, inspect data.
+
+Docker's SIZE is not a blob size: it is what the layers take once unpacked (overlay2 sums
+the lstat size of every non-directory entry, hardlinks once), so a layer's size needs one
+read of its tar. That number never changes for a blob, so it is remembered in the store's
+`keys/` folder (`size-<hex>`), and loading or importing an image records it for free.
+"""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Iterator
+from datetime import datetime
+from typing import BinaryIO
+
+import msgspec
+
+from dfc.cache.oci import INDEX_TYPES, Descriptor, Index, Manifest
+from dfc.cache.store import ImageRecord, Store
+from dfc.errors import DfcError
+from dfc.runtime.fs.layer import decompressed
+from dfc.runtime.images.config import ImageConfig, chain_ids, host_platform
+
+_DOCKER_HUB = "docker.io/"
+_LIBRARY = "docker.io/library/"
+
+
+class ImageView(msgspec.Struct, frozen=True):
+    """One image with everything listing, history and inspect need; `size` as Docker."""
+
+    record: ImageRecord
+    manifest: Manifest
+    config: ImageConfig
+    layer_sizes: tuple[int, ...]
+
+    @property
+    def id(self) -> str:
+        return self.manifest.config.digest
+
+    @property
+    def size(self) -> int:
+        return sum(self.layer_sizes)
+
+    @property
+    def created(self) -> datetime | None:
+        return parse_time(self.config.created)
+
+    @property
+    def dangling(self) -> bool:
+        return not self.record.names
+
+
+class HistoryRow(msgspec.Struct, frozen=True):
+    """A `docker history` row, newest first; `image` is None for `<missing>`."""
+
+    image: str | None
+    created: datetime | None
+    created_by: str
+    size: int
+    comment: str
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """RFC 3339 as configs write it (nanoseconds allowed); None when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def familiar(name: str) -> str:
+    """Docker's short spelling: `docker.io/library/app:1` -> `app:1`."""
+    if name.startswith(_LIBRARY):
+        return name.removeprefix(_LIBRARY)
+    return name.removeprefix(_DOCKER_HUB)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(repository, tag) of a full name, in familiar form."""
+    repo, _, tag = familiar(name).rpartition(":")
+    return repo, tag
+
+
+def unpacked_size(tar: tarfile.TarFile) -> int:
+    """Bytes a layer takes once unpacked, as overlay2 counts them: files and symlink
+    targets, each inode once (hardlinks are free), directories and whiteouts nothing."""
+    total = 0
+    for m in tar:
+        if m.isreg():
+            total += m.size
+        elif m.issym():
+            total += len(m.linkname.encode("utf-8", "surrogateescape"))
+    return total
+
+
+def content_size(stream: BinaryIO) -> int:
+    """`unpacked_size` of a stored layer blob (compressed or not)."""
+    with tarfile.open(fileobj=decompressed(stream), mode="r|") as tar:  # type: ignore[call-overload]
+        return unpacked_size(tar)
+
+
+def _size_key(layer: Descriptor) -> str:
+    return "size-" + layer.digest.removeprefix("sha256:")
+
+
+def remember_size(store: Store, layer: Descriptor, size: int) -> None:
+    store.put_key(_size_key(layer), str(size).encode())
+
+
+def layer_size(store: Store, layer: Descriptor) -> int:
+    """A layer's unpacked size, read once per blob and then remembered."""
+    known = store.get_key(_size_key(layer))
+    if known is not None and known.isdigit():
+        return int(known)
+    with store.open_blob(layer.digest) as f:
+        size = content_size(f)
+    remember_size(store, layer, size)
+    return size
+
+
+def platform_manifest(store: Store, descriptor: Descriptor) -> Descriptor:
+    """The image manifest to use for a descriptor: itself, or from an index the entry
+    for this machine (else the first one), as `docker run` picks."""
+    if descriptor.media_type not in INDEX_TYPES:
+        return descriptor
+    children = store.read_json(descriptor.digest, Index).manifests
+    if not children:
+        raise DfcError(f"image index {descriptor.digest} lists no images")
+    host = host_platform()
+    for child in children:
+        p = child.platform
+        if p and (p.os, p.architecture) == (host.os, host.architecture):
+            return platform_manifest(store, child)
+    return platform_manifest(store, children[0])
+
+
+def read(store: Store, record: ImageRecord) -> tuple[Manifest, ImageConfig]:
+    """One image's manifest and config."""
+    manifest = store.read_json(platform_manifest(store, record.manifest).digest, Manifest)
+    return manifest, store.read_json(manifest.config.digest, ImageConfig)
+
+
+def view(store: Store, record: ImageRecord) -> ImageView:
+    """Read one image's manifest, config and layer sizes."""
+    manifest, config = read(store, record)
+    sizes = tuple(layer_size(store, layer) for layer in manifest.layers)
+    return ImageView(record=record, manifest=manifest, config=config, layer_sizes=sizes)
+
+
+def all_images(store: Store) -> list[ImageView]:
+    """Every image of the store, newest first (Docker's listing order)."""
+    views = [view(store, r) for r in store.images()]
+    return sorted(views, key=lambda v: (v.config.created or "", v.id), reverse=True)
+
+
+def history(image: ImageView) -> list[HistoryRow]:
+    """Docker's history rows, newest first: entries with a layer take that layer's size;
+    the newest row is the image itself, older ones are `<missing>` (not images here)."""
+    sizes: Iterator[int] = iter(image.layer_sizes)
+    rows: list[HistoryRow] = []
+    for entry in image.config.history:
+        size = 0 if entry.empty_layer else next(sizes, 0)
+        rows.append(HistoryRow(image=None, created=parse_time(entry.created),
+                               created_by=entry.created_by or "", size=size,
+                               comment=entry.comment or ""))
+    rows.reverse()
+    if rows:
+        rows[0] = msgspec.structs.replace(rows[0], image=image.id)
+    return rows
+
+
+def inspect(image: ImageView) -> dict[str, object]:
+    """`docker image inspect`'s object for one image (engine-only fields left out)."""
+    config = image.config
+    comment = next((h.comment for h in reversed(config.history) if h.comment), "")
+    repos = sorted({split_name(n)[0] for n in image.record.names})
+    data: dict[str, object] = {
+        "Id": image.id,
+        "RepoTags": [familiar(n) for n in image.record.names],
+        "RepoDigests": [f"{repo}@{image.record.manifest.digest}" for repo in repos],
+        "Parent": "",
+        "Comment": comment,
+        "Created": config.created or "",
+        "Author": config.author or "",
+        "Config": docker_config(config),
+        "Architecture": config.architecture,
+        "Os": config.os,
+    }
+    if config.variant:
+        data["Variant"] = config.variant
+    data |= {
+        "Size": image.size,
+        "VirtualSize": image.size,
+        "RootFS": {"Type": config.rootfs.type, "Layers": list(config.rootfs.diff_ids)},
+        "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
+        "Descriptor": msgspec.to_builtins(image.record.manifest),
+    }
+    return data
+
+
+def docker_config(config: ImageConfig) -> dict[str, object]:
+    """The container config in the shape `docker inspect` prints: every field of Docker's
+    struct present, null where unset, the image's values where set."""
+    c = msgspec.to_builtins(config.config)
+    out: dict[str, object] = {
+        "Hostname": "", "Domainname": "", "User": c.get("User", ""),
+        "AttachStdin": False, "AttachStdout": False, "AttachStderr": False,
+    }
+    if "ExposedPorts" in c:
+        out["ExposedPorts"] = c["ExposedPorts"]
+    out |= {"Tty": False, "OpenStdin": False, "StdinOnce": False, "Env": c.get("Env"),
+            "Cmd": c.get("Cmd")}
+    for key in ("Healthcheck", "ArgsEscaped"):
+        if key in c:
+            out[key] = c[key]
+    out |= {"Image": "", "Volumes": c.get("Volumes"), "WorkingDir": c.get("WorkingDir", ""),
+            "Entrypoint": c.get("Entrypoint"), "OnBuild": c.get("OnBuild"),
+            "Labels": c.get("Labels")}
+    for key in ("StopSignal", "Shell"):
+        if key in c:
+            out[key] = c[key]
+    return out
+
+
+def layer_ids(manifest: Manifest, config: ImageConfig) -> list[tuple[Descriptor, str]]:
+    """(layer blob, chain id) pairs: Docker names layers by chain id in `Deleted:` lines."""
+    return list(zip(manifest.layers, chain_ids(config.rootfs.diff_ids), strict=False))

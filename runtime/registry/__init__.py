@@ -1,0 +1,1 @@
+"""The distribution API: references, auth, pull, push, lists, search, registry cache."""

@@ -1,0 +1,168 @@
+"""Where registry settings come from, as Docker keeps them.
+
+Credentials: the Docker CLI's `config.json` (`$DOCKER_CONFIG/config.json`, default
+`~/.docker/config.json`), `auths` entries keyed by server with `auth` = base64(user:pass);
+`dfc login`/`dfc logout` write the same file, so docker and dfc share logins.
+Daemon settings: `insecure-registries` and `registry-mirrors`, read from the daemon's
+`daemon.json` (`$DFC_DAEMON_CONFIG`, default `/etc/docker/daemon.json`) so dfc talks to the
+same registries the same way dockerd on this machine does.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from dfc.cache.fsutil import atomic_write
+from dfc.errors import DfcError
+from dfc.runtime.registry.refs import DOCKER_HUB, DOCKER_HUB_INDEX
+
+DAEMON_CONFIG = Path("/etc/docker/daemon.json")
+
+
+class Credentials(msgspec.Struct, frozen=True):
+    username: str
+    password: str
+
+
+class DaemonSettings(msgspec.Struct, frozen=True, rename="kebab"):
+    """The registry part of daemon.json."""
+
+    insecure_registries: tuple[str, ...] = ()
+    registry_mirrors: tuple[str, ...] = ()
+
+
+class RegistrySettings(msgspec.Struct, frozen=True):
+    """Everything that decides how dfc reaches a registry."""
+
+    insecure: tuple[str, ...] = ()
+    mirrors: tuple[str, ...] = ()
+    config_dir: Path | None = None
+
+    def is_insecure(self, host: str) -> bool:
+        """Loopback always, as Docker does; else a listed `host[:port]` or CIDR."""
+        if host.startswith("["):
+            name = host[1:host.find("]")]
+        else:
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        if name == "localhost" or _is_loopback(name):
+            return True
+        for entry in self.insecure:
+            if entry in (host, name):
+                return True
+            if "/" in entry and _in_network(name, entry):
+                return True
+        return False
+
+
+def _is_loopback(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _in_network(name: str, cidr: str) -> bool:
+    try:
+        return ipaddress.ip_address(name) in ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+
+
+def load_settings(insecure: tuple[str, ...] = ()) -> RegistrySettings:
+    """daemon.json's settings plus `--insecure-registry` values."""
+    path = Path(os.environ.get("DFC_DAEMON_CONFIG") or DAEMON_CONFIG)
+    daemon = DaemonSettings()
+    if path.is_file():
+        try:
+            daemon = msgspec.json.decode(path.read_bytes(), type=DaemonSettings)
+        except msgspec.DecodeError as exc:
+            raise DfcError(f"invalid daemon configuration {path}: {exc}") from None
+    return RegistrySettings(insecure=(*daemon.insecure_registries, *insecure),
+                            mirrors=daemon.registry_mirrors)
+
+
+def config_dir(settings: RegistrySettings | None = None) -> Path:
+    if settings is not None and settings.config_dir is not None:
+        return settings.config_dir
+    env = os.environ.get("DOCKER_CONFIG")
+    return Path(env) if env else Path.home() / ".docker"
+
+
+def _server_key(registry: str) -> str:
+    return DOCKER_HUB_INDEX if registry == DOCKER_HUB else registry
+
+
+def _host_of_key(key: str) -> str:
+    host = key.split("://", 1)[-1].split("/", 1)[0]
+    return DOCKER_HUB if host in {"index.docker.io", "registry-1.docker.io"} else host
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = msgspec.json.decode(path.read_bytes())
+    except msgspec.DecodeError as exc:
+        raise DfcError(f"invalid Docker config file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise DfcError(f"invalid Docker config file {path}: not an object")
+    return data
+
+
+def credentials_for(registry: str, settings: RegistrySettings | None = None
+                    ) -> Credentials | None:
+    """The stored login for a registry; keys may be a host or a URL, as Docker writes them."""
+    path = config_dir(settings) / "config.json"
+    auths = _read_config(path).get("auths") or {}
+    for key, entry in auths.items():
+        if _host_of_key(key) != registry or not isinstance(entry, dict):
+            continue
+        if entry.get("username") and entry.get("password"):
+            return Credentials(entry["username"], entry["password"])
+        if auth := entry.get("auth"):
+            try:
+                user, sep, password = base64.b64decode(auth).decode().partition(":")
+            except ValueError:
+                raise DfcError(f"invalid auth entry for {key} in {path}") from None
+            if sep:
+                return Credentials(user, password)
+    return None
+
+
+def store_credentials(registry: str, credentials: Credentials,
+                      settings: RegistrySettings | None = None) -> Path:
+    """Write the login into config.json (other keys kept); mode 0600, as Docker does."""
+    folder = config_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / "config.json"
+    data = _read_config(path)
+    auths = {k: v for k, v in (data.get("auths") or {}).items() if _host_of_key(k) != registry}
+    token = f"{credentials.username}:{credentials.password}".encode()
+    auths[_server_key(registry)] = {"auth": base64.b64encode(token).decode()}
+    data["auths"] = auths
+    _write_private(path, data)
+    return path
+
+
+def erase_credentials(registry: str, settings: RegistrySettings | None = None) -> bool:
+    """Remove a login; False when there was none."""
+    path = config_dir(settings) / "config.json"
+    data = _read_config(path)
+    auths = data.get("auths") or {}
+    kept = {k: v for k, v in auths.items() if _host_of_key(k) != registry}
+    if len(kept) == len(auths):
+        return False
+    data["auths"] = kept
+    _write_private(path, data)
+    return True
+
+
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    atomic_write(path, msgspec.json.format(msgspec.json.encode(data), indent=1) + b"\n")
+    os.chmod(path, 0o600)

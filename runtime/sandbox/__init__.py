@@ -1,0 +1,1 @@
+"""Sandboxes: RUN steps (and containers) in namespaces over overlayfs, two backends."""

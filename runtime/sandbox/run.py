@@ -1,0 +1,64 @@
+"""Run one RUN step in an isolated container: overlayfs over the parent layers, a fresh upper
+dir collecting the changes, namespaces, Docker's default capabilities, seccomp and masked paths.
+
+Two backends behind one small protocol: `native` does it all in-process (fork + ctypes), `runc`
+and `crun` drive an OCI runtime with an equivalent config.json. The same isolation tests run
+on both (tests/runtime/test_sandbox_isolation.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, NoReturn, Protocol
+
+from dfc.errors import DfcError
+from dfc.runtime.sandbox.mounts import stubs
+from dfc.runtime.sandbox.native import NativeBackend
+from dfc.runtime.sandbox.oci import OciBackend
+from dfc.runtime.sandbox.proc import Sink, supervise
+from dfc.runtime.sandbox.rootfs import Rootfs, prepared
+from dfc.runtime.sandbox.spec import InlineFile, Mount, RunSpec
+from dfc.runtime.sandbox.users import ExecUser, lookup
+
+__all__ = ["BackendName", "InlineFile", "Mount", "RunSpec", "Sink", "run"]
+
+BackendName = Literal["native", "runc", "crun"]
+
+
+class Backend(Protocol):
+    def start(self, spec: RunSpec, root: Rootfs, user: ExecUser) -> NoReturn:
+        """Runs in the forked child: set up the container and exec, never return."""
+
+    def abort(self, root: Rootfs) -> None:
+        """Runs in dfc when the step is interrupted, before the child is killed."""
+
+
+def _backend(name: BackendName) -> Backend:
+    if name == "native":
+        return NativeBackend()
+    if name in ("runc", "crun"):
+        return OciBackend(name)
+    raise DfcError(f"unknown sandbox backend {name!r} (expected native, runc or crun)")
+
+
+def run(spec: RunSpec, lowerdirs: Sequence[Path], upperdir: Path, *, stdout: Sink,
+        backend: BackendName = "native", cancel: threading.Event | None = None) -> int:
+    """Run `spec` on the layers `lowerdirs` (topmost first; empty for scratch), writing every
+    change into the empty dir `upperdir`; stream stdout and stderr to `stdout` (a binary file
+    or a callback) and return the exit code (128+n if killed by signal n).
+
+    Raises DfcError when the step cannot start (unknown user, missing command, no runtime).
+    `cancel` lets another thread stop the step (see sandbox.proc.interrupt).
+    """
+    if not spec.argv:
+        raise DfcError("RUN needs a command")
+    if spec.network not in ("host", "none"):
+        raise DfcError(f"unsupported network mode {spec.network!r} (expected host or none)")
+    chosen = _backend(backend)
+    user = lookup(spec.user, lowerdirs)
+    with prepared(lowerdirs, upperdir, spec.hostname, stubs(spec),
+                  spec.extra_hosts) as root:
+        return supervise(lambda: chosen.start(spec, root, user), stdout,
+                         abort=lambda: chosen.abort(root), cancel=cancel)

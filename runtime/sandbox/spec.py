@@ -1,0 +1,57 @@
+"""What one RUN step asks of the sandbox, independent of the backend that runs it."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+import msgspec
+
+from dfc.runtime.sandbox.policy import HOSTNAME
+
+
+class Mount(msgspec.Struct, frozen=True):
+    """An extra mount in OCI form (`RUN --mount`): what runc's config.json takes, and what
+    the native backend applies itself. `destination` is absolute in the container."""
+
+    destination: str
+    type: Literal["bind", "tmpfs", "overlay"]
+    source: str
+    options: tuple[str, ...] = ()
+
+    def is_dir(self) -> bool:
+        """Whether the mount point is a directory (a bind of a file needs a file)."""
+        return self.type != "bind" or os.path.isdir(self.source)
+
+
+class InlineFile(msgspec.Struct, frozen=True):
+    """A file the step sees read-only at `target` (a secret, a heredoc script). It is
+    written into a tmpfs private to the step's mount namespace, so its bytes never touch a
+    disk and nothing of it reaches the layer."""
+
+    target: str
+    data: bytes
+    mode: int
+    uid: int = 0
+    gid: int = 0
+
+    def __repr__(self) -> str:
+        return f"InlineFile({self.target!r}, {len(self.data)} bytes)"
+
+
+class RunSpec(msgspec.Struct, frozen=True):
+    """One RUN: the command, the image-config state it runs under, and its extra mounts."""
+
+    argv: tuple[str, ...]
+    env: tuple[str, ...]
+    """`K=V` items, in order; the last of duplicate keys wins."""
+    cwd: str = "/"
+    """Created (as root, mode 0755) if missing, as BuildKit does."""
+    user: str = ""
+    """`""`, `name`, `uid`, `name:group` or `uid:gid`, resolved in the image's /etc/passwd."""
+    network: Literal["host", "none"] = "host"
+    hostname: str = HOSTNAME
+    extra_hosts: tuple[tuple[str, str], ...] = ()
+    """`--add-host` (name, ip) pairs, added to the step's /etc/hosts."""
+    mounts: tuple[Mount, ...] = ()
+    files: tuple[InlineFile, ...] = ()
