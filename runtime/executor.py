@@ -339,6 +339,9 @@ class Executor:
     def _execute(self, step: ir.AnyStep, state: State, number: int, started: float,
                  futures: dict[int, Future[StageResult]], inputs: tuple[str, ...]
                  ) -> index.Result:
+        from dfc.runtime.fs.views import check_depth
+
+        check_depth(len(state.layers))
         lowerdirs = self._lowerdirs(state)
         scratch = Path(tempfile.mkdtemp(prefix="step-", dir=self._tmp()))
         try:

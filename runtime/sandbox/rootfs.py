@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 
 from dfc.runtime.fs.rootview import RootView
-from dfc.runtime.fs.views import overlay_path
+from dfc.runtime.fs.views import overlay_path, short_paths
 from dfc.runtime.sandbox.policy import hosts_file
 
 _INIT_DIRS = ("proc", "dev", "sys", "etc")
@@ -36,10 +36,12 @@ class Rootfs(msgspec.Struct, frozen=True):
     merged: Path
     hosts: Path
     resolv_conf: Path
+    lower_links: tuple[str, ...]
+    """`lowerdirs` as short links (runtime/fs/views.py), valid while the Rootfs is."""
 
     def overlay_options(self) -> str:
         """Options that keep the upper dir a plain change set a tar layer can express."""
-        lower = ":".join(overlay_path(p) for p in self.lowerdirs)
+        lower = ":".join(self.lower_links)
         return (f"lowerdir={lower},upperdir={overlay_path(self.upperdir)},"
                 f"workdir={overlay_path(self.workdir)},redirect_dir=off,index=off,metacopy=off")
 
@@ -112,8 +114,9 @@ def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
         hosts, resolv = state / "hosts", state / "resolv.conf"
         hosts.write_text(hosts_file(hostname, extra_hosts))
         resolv.write_bytes(_host_resolv_conf())
-        yield Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir,
-                     workdir=state / "work", merged=state / "root", hosts=hosts,
-                     resolv_conf=resolv)
+        with short_paths((init, *layers)) as links:
+            yield Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir,
+                         workdir=state / "work", merged=state / "root", hosts=hosts,
+                         resolv_conf=resolv, lower_links=tuple(links))
     finally:
         shutil.rmtree(state, ignore_errors=True)
