@@ -12,7 +12,7 @@ from dfc.runtime.sandbox.users import ExecUser
 
 ROOT = Rootfs(state=Path("/s"), lowerdirs=(Path("/s/init"), Path("/l")), upperdir=Path("/u"),
               workdir=Path("/s/work"), merged=Path("/s/root"), hosts=Path("/s/hosts"),
-              resolv_conf=Path("/s/resolv.conf"))
+              resolv_conf=Path("/s/resolv.conf"), lower_links=("/run/dfc/l/x/0", "/run/dfc/l/x/1"))
 
 
 def test_process_matches_dockers_defaults() -> None:
