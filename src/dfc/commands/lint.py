@@ -156,8 +156,8 @@ def explain(code: str) -> str:
 def _inputs(paths: list[str], config: Path | None, overrides, context: Path | None,  # type: ignore[no-untyped-def]
             images) -> list[FileInput]:
     from dfc.compiler.lint.config import find_config, options, read_config
-    from dfc.compiler.lint.discover import discover
     from dfc.compiler.lint.engine import FileInput
+    from dfc.lint.discover import discover
 
     fixed = read_config(config) if config is not None else None
     find_config.cache_clear()  # configs may have changed since an earlier call in-process
@@ -239,7 +239,7 @@ def lint_command(
     from dfc.compiler.lint.config import Overrides
     from dfc.compiler.lint.engine import lint_files
     from dfc.compiler.lint.fixes import unified_diff
-    from dfc.compiler.lint.formats import FORMATS, tty
+    from dfc.lint.formats import FORMATS, tty
 
     if explain_code is not None:
         typer.echo(explain(explain_code), nl=False)
