@@ -155,8 +155,9 @@ def explain(code: str) -> str:
 
 def _inputs(paths: list[str], config: Path | None, overrides, context: Path | None,  # type: ignore[no-untyped-def]
             images) -> list[FileInput]:
-    from dfc.compiler.lint.config import find_config, options, read_config
+    from dfc.compiler.lint.config import options
     from dfc.compiler.lint.engine import FileInput
+    from dfc.lint.config import find_config, read_config
     from dfc.lint.discover import discover
 
     fixed = read_config(config) if config is not None else None
