@@ -190,8 +190,8 @@ def _fixed(item: FileInput) -> tuple[str, int]:
     already applied get their turn once it is in), and how many were applied."""
     import msgspec
 
-    from dfc.compiler.lint.engine import lint_files
     from dfc.compiler.lint.fixes import apply_edits
+    from dfc.lint.engine import lint_files
 
     text, total = item.text, 0
     for _ in range(4):
@@ -238,8 +238,8 @@ def lint_command(
     whole-build analysis (stages, ARG scope, secrets, cache order, base images)."""
     from dfc.commands.options import parse_key_values
     from dfc.compiler.lint.config import Overrides
-    from dfc.compiler.lint.engine import lint_files
     from dfc.compiler.lint.fixes import unified_diff
+    from dfc.lint.engine import lint_files
     from dfc.lint.formats import FORMATS, tty
 
     if explain_code is not None:
