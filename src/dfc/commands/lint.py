@@ -107,6 +107,7 @@ def surroundings(dockerfile: Path | None, context: Path | None, images) -> Surro
     `.dockerignore` (`<Dockerfile>.dockerignore` first, as BuildKit does)."""
     from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
     from dfc.compiler.lint.rule import Surroundings
+    from dfc.lint.context import context_files
 
     folder = context or (dockerfile.parent if dockerfile is not None else None)
     if folder is None:
@@ -122,7 +123,8 @@ def surroundings(dockerfile: Path | None, context: Path | None, images) -> Surro
             except DfcError as exc:
                 raise UsageError(f"{candidate}: {exc.message}") from None
             break
-    return Surroundings(context=folder, ignored=matcher.excluded if matcher else None,
+    excluded = matcher.excluded if matcher else None
+    return Surroundings(context_files=context_files(folder, excluded), ignored=excluded,
                         ignore_has_exceptions=bool(matcher and matcher.has_exceptions),
                         images=images)
 
