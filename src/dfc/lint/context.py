@@ -1,5 +1,5 @@
 """The build context folder as lint's rules see it: the files COPY would send, after
-`.dockerignore`."""
+`.dockerignore`, and the `.dockerignore` that decides."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
-from dfc.compiler.lint.rule import ContextFiles
+from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
+from dfc.compiler.lint.images import ImageLookup
+from dfc.compiler.lint.rule import ContextFiles, Surroundings
+from dfc.errors import DfcError, UsageError
 
 MAX_FILES = 20000
 
@@ -40,3 +43,27 @@ def _walk(root: Path, ignored: Callable[[str], bool], below: str = "") -> Iterat
                 if count > MAX_FILES:
                     return
                 yield rel
+
+
+def surroundings(dockerfile: Path | None, context: Path | None,
+                 images: ImageLookup | None) -> Surroundings:
+    """The build context of a Dockerfile (its folder unless --context) and its
+    `.dockerignore` (`<Dockerfile>.dockerignore` first, as BuildKit does)."""
+    folder = context or (dockerfile.parent if dockerfile is not None else None)
+    if folder is None:
+        return Surroundings(images=images)
+    candidates = [folder / ".dockerignore"]
+    if dockerfile is not None:
+        candidates.insert(0, dockerfile.with_name(dockerfile.name + ".dockerignore"))
+    matcher = None
+    for candidate in candidates:
+        if candidate.is_file():
+            try:
+                matcher = IgnoreMatcher.from_lines(read_ignore_file(candidate.read_text()))
+            except DfcError as exc:
+                raise UsageError(f"{candidate}: {exc.message}") from None
+            break
+    excluded = matcher.excluded if matcher else None
+    return Surroundings(context_files=context_files(folder, excluded), ignored=excluded,
+                        ignore_has_exceptions=bool(matcher and matcher.has_exceptions),
+                        images=images)
