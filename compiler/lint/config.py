@@ -5,7 +5,6 @@ Config files are found and read by the front end (`dfc.lint.config`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
@@ -57,37 +56,38 @@ class Options(msgspec.Struct, frozen=True):
         return Settings(**self.settings_)
 
 
-def config_error(path: Path, message: str) -> UsageError:
-    """A bad config (or `--select`/`--ignore` value): one line naming where it came from."""
-    if str(path).startswith("--"):
-        return UsageError(f"{path}: {message}")
-    return UsageError(f"{path}: invalid lint configuration: {message}")
+def config_error(origin: str, message: str) -> UsageError:
+    """A bad config (or `--select`/`--ignore` value): one line naming where it came from
+    (a config file's path, or the option)."""
+    if origin.startswith("--"):
+        return UsageError(f"{origin}: {message}")
+    return UsageError(f"{origin}: invalid lint configuration: {message}")
 
 
-def _codes(path: Path, names: list[str]) -> set[str]:
+def _codes(origin: str, names: list[str]) -> set[str]:
     out: set[str] = set()
     for name in names:
         try:
             out |= resolve(name)
         except UsageError as exc:
-            raise config_error(path, exc.message) from None
+            raise config_error(origin, exc.message) from None
     return out
 
 
-def validated(path: Path, data: object) -> LintConfig:
+def validated(origin: str, data: object) -> LintConfig:
     """`data` (a parsed config file) as a LintConfig: unknown keys, types, label
-    types and rule names are errors naming `path`."""
+    types and rule names are errors naming `origin` (the file's path)."""
     try:
         config = msgspec.convert(data, LintConfig)
     except msgspec.ValidationError as exc:
-        raise config_error(path, str(exc)) from None
+        raise config_error(origin, str(exc)) from None
     for name, kind in config.label_schema.items():
         if kind not in LABEL_TYPES:
-            raise config_error(path, f"label {name!r}: unknown type {kind!r} (one of "
+            raise config_error(origin, f"label {name!r}: unknown type {kind!r} (one of "
                         f"{', '.join(LABEL_TYPES)})")
-    _codes(path, [*(config.select or []), *config.extend_select, *config.ignore,
+    _codes(origin, [*(config.select or []), *config.extend_select, *config.ignore,
                   *config.severity])
-    config.path = str(path)
+    config.path = origin
     return config
 
 
@@ -105,18 +105,18 @@ class Overrides(msgspec.Struct, frozen=True, kw_only=True):
 def options(config: LintConfig, cli: Overrides) -> Options:
     """Merge a config file and the command line: `--select` replaces the config's
     selection, `--ignore` adds to its ignores."""
-    path = Path(config.path or "command line")
+    origin = config.path or "command line"
     if cli.select:
-        selected = _codes(Path("--select"), list(cli.select))
+        selected = _codes("--select", list(cli.select))
     elif config.select is not None:
-        selected = _codes(path, config.select)
+        selected = _codes(origin, config.select)
     else:
         selected = {c.code for c in CODES if c.enabled} | {"SC"}
-    selected |= _codes(path, config.extend_select)
-    ignored = _codes(path, config.ignore) | _codes(Path("--ignore"), list(cli.ignore))
+    selected |= _codes(origin, config.extend_select)
+    ignored = _codes(origin, config.ignore) | _codes("--ignore", list(cli.ignore))
     severities: dict[str, Severity] = {}
     for name, level in config.severity.items():
-        for code in _codes(path, [name]):
+        for code in _codes(origin, [name]):
             severities[code] = level
     settings = {"trusted_registries": tuple(config.trusted_registries),
                 "label_schema": dict(config.label_schema), "strict_labels": config.strict_labels,

@@ -26,6 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from dfc.compiler.lint.config import LintConfig, config_error, validated
+from dfc.errors import UsageError
+
+
+def _error(path: Path, message: str) -> UsageError:
+    return config_error(str(path), message)
 
 
 def _hadolint(path: Path, data: object) -> LintConfig:
@@ -33,18 +38,18 @@ def _hadolint(path: Path, data: object) -> LintConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise config_error(path, "expected a mapping")
+        raise _error(path, "expected a mapping")
     out: dict[str, Any] = {}
     known = {"ignored", "override", "failure-threshold", "trustedRegistries", "label-schema",
              "strict-labels", "disable-ignore-pragma", "no-fail", "no-color", "format",
              "verbose"}
     unknown = set(data) - known
     if unknown:
-        raise config_error(path, f"unknown key {sorted(unknown)[0]!r}")
+        raise _error(path, f"unknown key {sorted(unknown)[0]!r}")
     out["ignore"] = list(data.get("ignored") or [])
     override = data.get("override") or {}
     if not isinstance(override, dict):
-        raise config_error(path, "override must be a mapping")
+        raise _error(path, "override must be a mapping")
     out["severity"] = {code: level for level, codes in override.items()
                        for code in (codes or [])}
     threshold = data.get("failure-threshold")
@@ -57,7 +62,7 @@ def _hadolint(path: Path, data: object) -> LintConfig:
     out["label-schema"] = data.get("label-schema") or {}
     out["strict-labels"] = bool(data.get("strict-labels", False))
     out["disable-ignore-pragma"] = bool(data.get("disable-ignore-pragma", False))
-    return validated(path, out)
+    return validated(str(path), out)
 
 
 def read_config(path: Path) -> LintConfig:
@@ -65,21 +70,21 @@ def read_config(path: Path) -> LintConfig:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise config_error(path, exc.strerror or "cannot read") from None
+        raise _error(path, exc.strerror or "cannot read") from None
     if path.name.endswith((".yaml", ".yml")):
         import yaml
 
         try:
             return _hadolint(path, yaml.safe_load(text))
         except yaml.YAMLError as exc:
-            raise config_error(path, str(exc).replace("\n", " ")) from None
+            raise _error(path, str(exc).replace("\n", " ")) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise config_error(path, str(exc)) from None
+        raise _error(path, str(exc)) from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("dfc", {}).get("lint", {})
-    return validated(path, data)
+    return validated(str(path), data)
 
 
 def _has_section(path: Path) -> bool:
