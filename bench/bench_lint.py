@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from dfc.compiler.lint import shellcheck
 from dfc.compiler.lint.config import LintConfig, Overrides, options
-from dfc.compiler.lint.engine import FileInput, lint_files
+from dfc.compiler.lint.engine import FileInput
 from dfc.compiler.lint.rule import Surroundings
+from dfc.lint import shellcheck
+from dfc.lint.engine import lint_files
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIES = 25

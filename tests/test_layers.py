@@ -62,3 +62,24 @@ def test_bare_folder_imports_are_banned() -> None:
                 if module.split(".")[0] in {"grammar", "compiler", "cache", "runtime"}:
                     wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     assert not wrong, "\n".join(wrong)
+
+
+IO_MODULES = {"os", "sys", "io", "pathlib", "subprocess", "shutil", "tempfile", "glob",
+              "socket", "urllib", "http", "tomllib", "yaml", "pathspec"}
+IO_BUILTINS = {"open", "print", "input"}
+
+
+def test_lint_analysis_does_no_io() -> None:
+    """compiler/lint/ is analysis over the AST and Plan: files, processes, the
+    environment and rendering are the front end's (dfc.lint)."""
+    wrong: list[str] = []
+    for path in (ROOT / "compiler" / "lint").rglob("*.py"):
+        where = path.relative_to(ROOT)
+        for line, module in imports_of(path):
+            if module.split(".")[0] in IO_MODULES:
+                wrong.append(f"{where}:{line} imports {module}")
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id in IO_BUILTINS:
+                wrong.append(f"{where}:{node.lineno} calls {node.func.id}()")
+    assert not wrong, "\n".join(wrong)

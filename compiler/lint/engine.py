@@ -1,14 +1,14 @@
 """Lint files: facts, rules, the ShellCheck pass, suppressions, severities.
 
-Three phases so that ShellCheck runs once per group of files: every file is parsed,
-compiled and ruled first (collecting its RUN scripts), then `shellcheck` checks every
-script (one call per group, groups in parallel), then each file's findings are
+Three phases so that ShellCheck runs once for all files: every file is parsed,
+compiled and ruled first (collecting its RUN scripts), then the caller's script check
+(the front end runs `shellcheck`) sees every script, then each file's findings are
 suppressed, levelled and sorted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import msgspec
 
@@ -148,20 +148,16 @@ def _phase_three(pending: _Pending, sc_hits: list[shellcheck.ScHit]) -> FileRepo
     return FileReport(item.name, item.text, findings, options.threshold)
 
 
+def wants_shellcheck(items: Sequence[FileInput]) -> bool:
+    """Does any file have the ShellCheck pass on (by config, command line and selection)?"""
+    return any(i.options.shellcheck and i.options.enabled("SC") for i in items)
+
+
 def lint_files(items: Sequence[FileInput],
-               notice: Callable[[str], None] | None = None) -> list[FileReport]:
-    """Lint every file; ShellCheck runs once for all of them (or is skipped with one
-    notice when the binary is missing)."""
-    want = any(i.options.shellcheck and i.options.enabled("SC") for i in items)
-    have = want and shellcheck.available()
-    if want and not have and notice is not None:
-        notice("shellcheck not found: the ShellCheck pass (SC codes) is skipped")
-    pending = [_phase_one(item, have) for item in items]
-    results = shellcheck.check([p.jobs for p in pending])
+               check_scripts: shellcheck.ScriptCheck | None = None) -> list[FileReport]:
+    """Lint every file; `check_scripts` (None: no ShellCheck pass) gets the RUN scripts
+    of all of them at once."""
+    pending = [_phase_one(item, check_scripts is not None) for item in items]
+    jobs = [p.jobs for p in pending]
+    results = check_scripts(jobs) if check_scripts is not None else [[] for _ in jobs]
     return [_phase_three(p, hits) for p, hits in zip(pending, results, strict=True)]
-
-
-def lint_text(text: str, options: Options, name: str = "Dockerfile",
-              surroundings: Surroundings | None = None) -> FileReport:
-    """Lint one Dockerfile text (the API and tests' entry point)."""
-    return lint_files([FileInput(name, text, options, surroundings or Surroundings())])[0]

@@ -6,7 +6,6 @@ replaced), so comments, continuations and layout elsewhere stay byte for byte.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from dfc.compiler.lint.model import Edit, Fix
@@ -68,12 +67,6 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:
     for start, end, new in reversed(chosen):
         text = text[:start] + new + text[end:]
     return text, len(chosen)
-
-
-def unified_diff(name: str, before: str, after: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True),
-                                        after.splitlines(keepends=True),
-                                        f"a/{name}", f"b/{name}"))
 
 
 def find_in(lint: Lint, span: Span, pattern: str, flags: int = 0) -> Span | None:

@@ -1,7 +1,7 @@
 """What lint may know about a base image, and how it says that it does not.
 
 The compiler layer cannot read the image store (imports go one way), so the caller
-passes an `ImageLookup`: `dfc lint` gives one backed by the store (`--root`), tests give
+passes an `ImageLookup`: `dfc.lint.store` gives one backed by the store (`--root`), tests give
 dictionaries. A lookup returning None means "unknown": base-aware rules then stay quiet
 or say "unknown" instead of guessing.
 """

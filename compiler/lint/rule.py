@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TypeVar
 
 from dfc.compiler.ir import AnyStep, ImageRef, Plan, Ref, StageRef
@@ -41,12 +40,17 @@ class Settings:
     build_args: dict[str, str] = field(default_factory=dict)
 
 
+ContextFiles = Callable[[str], Iterator[str]]
+"""The build context's files under a relative path that `.dockerignore` keeps (the
+front end walks the folder)."""
+
+
 @dataclass(frozen=True)
 class Surroundings:
-    """What lint may read besides the Dockerfile: the build context folder, its
+    """What lint may know besides the Dockerfile: the files of the build context, its
     `.dockerignore` decision (path -> excluded), and the base images it knows."""
 
-    context: Path | None = None
+    context_files: ContextFiles | None = None
     ignored: Callable[[str], bool] | None = None
     ignore_has_exceptions: bool = False
     images: ImageLookup | None = None

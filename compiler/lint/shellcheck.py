@@ -1,23 +1,17 @@
-"""The ShellCheck pass: every finding `shellcheck` reports on RUN scripts, located
-exactly in the Dockerfile.
+"""The ShellCheck pass: the scripts of every shell-form RUN, and every finding
+`shellcheck` reports on them located exactly in the Dockerfile.
 
-All scripts of a file go to one `shellcheck --format=json1` call, one temp file each;
-a lint run makes one call per group of files (one group per CPU on large runs). A
-script starts with `#!<shell>` (the stage's SHELL, or the heredoc's `#!`) and
-`export NAMES` for the ARG/ENV names in scope, so SC2154 does not fire for them while
-quoting advice still does (their values are not constants). Positions come back
-through the source map: continuation lines and heredoc bodies map to their own lines.
+Running `shellcheck` is the front end's job (`dfc.lint.shellcheck`): the engine hands
+it each file's `Job`s and gets `ScHit`s back (a `ScriptCheck`). A script starts with
+`#!<shell>` (the stage's SHELL, or the heredoc's `#!`) and `export NAMES` for the
+ARG/ENV names in scope, so SC2154 does not fire for them while quoting advice still
+does (their values are not constants). Positions come back through the source map:
+continuation lines and heredoc bodies map to their own lines.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -31,11 +25,9 @@ from dfc.compiler.lint.variables import PROXIES, names_before, shell_at
 from dfc.grammar import ast
 from dfc.source import Span
 
-EXCLUDED = ("SC1090", "SC1091", "SC2187")
 DIALECTS = {"sh": "sh", "bash": "bash", "dash": "dash", "ksh": "ksh", "mksh": "ksh",
             "ash": "dash", "busybox": "dash"}
 PRELUDE_LINES = 2
-MIN_BATCH = 100  # scripts per extra parallel shellcheck call
 
 
 class ScHit(msgspec.Struct, frozen=True):
@@ -55,10 +47,6 @@ class Job:
         self.text = f"#!/bin/{dialect}\n" + (f"export {' '.join(exports)}" if exports else "") \
             + "\n" + text + ("" if text.endswith("\n") else "\n")
         self.locate = locate
-
-
-def available() -> bool:
-    return shutil.which("shellcheck") is not None
 
 
 def _dialect(argv0: str) -> str | None:
@@ -117,55 +105,16 @@ def _body_locator(doc: ast.Heredoc) -> Callable[[int, int, int, int], Span]:
     return locate
 
 
+ScriptCheck = Callable[[Sequence[Sequence[Job]]], list[list[ScHit]]]
+"""Check every file's scripts; per file, its located findings."""
+
 LEVELS = {"error": Severity.error, "warning": Severity.warning, "info": Severity.info,
           "style": Severity.style}
 
 
-def _groups(jobs: Sequence[Sequence[Job]], count: int) -> list[list[int]]:
-    """Split file indexes into `count` groups of similar script counts (a file's scripts
-    always stay in one shellcheck call)."""
-    groups: list[list[int]] = [[] for _ in range(count)]
-    sizes = [0] * count
-    for index in sorted(range(len(jobs)), key=lambda i: -len(jobs[i])):
-        smallest = sizes.index(min(sizes))
-        groups[smallest].append(index)
-        sizes[smallest] += len(jobs[index])
-    return [sorted(g) for g in groups if g]
-
-
-def check(per_file: Sequence[Sequence[Job]]) -> list[list[ScHit]]:
-    """Run shellcheck over every file's scripts: one call per file group, the groups in
-    parallel (one per CPU, for large runs); per file, its located findings."""
-    results: list[list[ScHit]] = [[] for _ in per_file]
-    total = sum(len(jobs) for jobs in per_file)
-    if not total:
-        return results
-    count = max(1, min(os.cpu_count() or 1, total // MIN_BATCH))
-    with tempfile.TemporaryDirectory(prefix="dfc-sc-") as tmp:
-        running = []
-        for number, group in enumerate(_groups(per_file, count)):
-            names: dict[str, tuple[int, Job]] = {}
-            for file in group:
-                for index, job in enumerate(per_file[file]):
-                    path = Path(tmp) / f"{number}-{file}-{index}.sh"
-                    path.write_text(job.text)
-                    names[path.name] = (file, job)
-            proc = subprocess.Popen(
-                ["shellcheck", "--format=json1", "--norc", "-e", ",".join(EXCLUDED),
-                 *names], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                cwd=tmp)
-            running.append((proc, names))
-        for proc, names in running:
-            out, _ = proc.communicate()
-            for comment in json.loads(out or '{"comments": []}')["comments"]:
-                file, job = names[comment["file"]]
-                hit = _located(job, comment)
-                if hit is not None:
-                    results[file].append(hit)
-    return results
-
-
-def _located(job: Job, comment: dict[str, Any]) -> ScHit | None:
+def located(job: Job, comment: dict[str, Any]) -> ScHit | None:
+    """One comment of `shellcheck --format=json1` on `job`, at its place in the
+    Dockerfile (None for the prelude's lines)."""
     line = comment["line"] - PRELUDE_LINES
     if line < 1:
         return None

@@ -9,9 +9,10 @@ import msgspec
 import pytest
 
 from dfc.compiler.lint.config import LintConfig, Overrides, options
-from dfc.compiler.lint.engine import FileReport, lint_text
+from dfc.compiler.lint.engine import FileReport
 from dfc.compiler.lint.model import Finding
 from dfc.compiler.lint.rule import Surroundings
+from dfc.lint.engine import lint_text
 
 
 def lint(text: str, *, select: tuple[str, ...] = ("ALL",), shellcheck: bool = False,

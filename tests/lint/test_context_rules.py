@@ -10,6 +10,7 @@ import msgspec
 from dfc.compiler.ir import Healthcheck, ImageConfig
 from dfc.compiler.lint.model import Finding
 from dfc.compiler.lint.rule import Surroundings
+from dfc.lint.context import context_files
 
 
 class FakeImage(msgspec.Struct, frozen=True):
@@ -146,7 +147,8 @@ def _context(tmp_path: Path, ignore: str | None) -> Surroundings:
         from dfc.cache.patterns import IgnoreMatcher
 
         matcher = IgnoreMatcher.from_lines(ignore.split())
-    return Surroundings(context=tmp_path, ignored=matcher.excluded if matcher else None)
+    excluded = matcher.excluded if matcher else None
+    return Surroundings(context_files=context_files(tmp_path, excluded), ignored=excluded)
 
 
 def test_credential_file_reaches_final_image(tmp_path: Path, findings: Find) -> None:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from dfc.compiler.lint import shellcheck
 from dfc.compiler.lint.engine import FileReport
+from dfc.lint import shellcheck
 
 pytestmark = pytest.mark.skipif(not shellcheck.available(), reason="needs shellcheck")
 Lint = Callable[..., FileReport]
@@ -93,8 +93,9 @@ def test_one_shellcheck_call_for_all_runs_of_a_file(
 
 def test_missing_shellcheck_is_a_notice(monkeypatch: pytest.MonkeyPatch) -> None:
     from dfc.compiler.lint.config import LintConfig, Overrides, options
-    from dfc.compiler.lint.engine import FileInput, lint_files
+    from dfc.compiler.lint.engine import FileInput
     from dfc.compiler.lint.rule import Surroundings
+    from dfc.lint.engine import lint_files
 
     monkeypatch.setattr(shellcheck.shutil, "which", lambda name: None)
     notes: list[str] = []

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dfc.compiler.lint.context import context_files, is_credential
+from dfc.compiler.lint.credentials import is_credential
 from dfc.compiler.lint.model import Hit
 from dfc.compiler.lint.rule import Lint
 from dfc.grammar import ast
 
 
 def credential_file_copied(lint: Lint) -> Iterator[Hit]:
-    if lint.surroundings.context is None:
+    context_files = lint.surroundings.context_files
+    if context_files is None:
         return
     for stage in lint.stages:
         if not stage.shipped:
@@ -35,7 +36,7 @@ def credential_file_copied(lint: Lint) -> Iterator[Hit]:
                     continue
                 found = sorted({f for source in node.sources if "$" not in source and
                                 "*" not in source and "://" not in source
-                                for f in context_files(lint.surroundings, source.strip("./"))
+                                for f in context_files(source.strip("./"))
                                 if is_credential(f)})
                 if found:
                     shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")

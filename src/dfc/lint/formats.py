@@ -109,7 +109,7 @@ def gnu(reports: Sequence[FileReport]) -> str:
 
 
 def sarif(reports: Sequence[FileReport]) -> str:
-    from dfc.compiler.lint.sarif import sarif_log
+    from dfc.lint.sarif import sarif_log
 
     return msgspec.json.format(msgspec.json.encode(sarif_log(reports)), indent=2).decode() + "\n"
 
