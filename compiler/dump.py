@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
+from dfc.compiler.graph import stage_generations
 from dfc.compiler.ir import AnyStep, Plan, SetConfig, Stage, State, keyed
 from dfc.compiler.labels import base_label, node_labels, step_label
 from dfc.compiler.platforms import AUTOMATIC_ARGS
@@ -84,7 +85,7 @@ def dump_text(plan: Plan, source: Source | None = None) -> str:
     lines = [
         f"target: {plan.stages[plan.target].id}",
         f"platform: {plan.platform} (build: {plan.build_platform})",
-        f"parallel: {plan.topological_generations()}",
+        f"parallel: {stage_generations(plan)}",
     ]
     declared = {k: v for k, v in plan.globals.items() if k not in AUTOMATIC_ARGS}
     if declared:

@@ -12,16 +12,12 @@ Encoding is deterministic: the same Dockerfile and options give byte-identical
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import msgspec
 
 from dfc.grammar import ast
 from dfc.source import Span
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -343,7 +339,7 @@ class Stage(_Struct, frozen=True):
         return self.name if self.name is not None else f"stage-{self.index}"
 
 
-class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, dict=True):
+class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The whole build: stages in file order, the target index, the platforms, the
     resolved global (meta) ARGs used by FROM lines, and the file's escape token."""
 
@@ -356,18 +352,3 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, dict=T
     globals: dict[str, str] = {}
     declared: tuple[str, ...] = ()
     """Every ARG name declared anywhere in the file (for the unused build-arg warning)."""
-
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """Stage nodes (`s<i>`, the stage's result) and step nodes (`s<i>_<j>`), edges
-        tagged `kind`: `step` within a stage, `base`/`copy-from`/`mount-from` across."""
-        from dfc.compiler.graph import plan_graph
-
-        return plan_graph(self)
-
-    def topological_generations(self) -> list[list[int]]:
-        """Stage indexes grouped so that each group only needs earlier groups: the
-        stages of one group can build in parallel."""
-        from dfc.compiler.graph import stage_generations
-
-        return stage_generations(self)
