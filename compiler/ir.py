@@ -4,7 +4,7 @@ A `Plan` is a tuple of `Stage`s; after the pipeline every reachable stage holds 
 resolved `Step`s (variables expanded, shell wrapping done, paths made absolute, stage
 names turned into `Ref`s), so the runtime never reads Dockerfile text. Each step also
 records the config `State` it runs under and its history entry, so its meaning (and its
-cache key, see `keyed`) never depends on the steps before it.
+cache key, see cache/keys.py) never depends on the steps before it.
 
 Encoding is deterministic: the same Dockerfile and options give byte-identical
 `msgspec.json.encode(plan)`.
@@ -12,7 +12,7 @@ Encoding is deterministic: the same Dockerfile and options give byte-identical
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 import msgspec
 
@@ -166,13 +166,6 @@ class Mount(_Struct, frozen=True):
     required: bool = False
     env: str = ""
 
-    @property
-    def keyed_by_content(self) -> bool:
-        """Does the content of the source key the step? Binds and caches seeded `from=` a
-        source, by its content (BuildKit's content-based mount deps); the contents of a
-        cache, a tmpfs or a secret never do."""
-        return self.origin is not None and self.type in ("bind", "cache")
-
 
 class File(_Struct, frozen=True):
     """A file the runtime provides read-only to a RUN (a heredoc script with `#!`)."""
@@ -183,14 +176,11 @@ class File(_Struct, frozen=True):
 
 
 class Step(_Struct, frozen=True, tag_field="kind"):
-    """Fields common to every step. `keyed_state` names the `state` fields the step's
-    result depends on; see `keyed`."""
+    """Fields common to every step."""
 
     span: Span
     state: State
     history: History | None = None
-
-    keyed_state: ClassVar[tuple[str, ...]] = ()
 
 
 class Run(Step, frozen=True, kw_only=True, tag="run"):
@@ -206,8 +196,6 @@ class Run(Step, frozen=True, kw_only=True, tag="run"):
     network: Literal["default", "none", "host"] = "default"
     security: Literal["sandbox", "insecure"] = "sandbox"
     devices: tuple[str, ...] = ()
-
-    keyed_state: ClassVar[tuple[str, ...]] = ("env", "user", "workdir", "platform")
 
 
 class PathSource(_Struct, frozen=True, tag="path"):
@@ -273,34 +261,6 @@ class SetConfig(Step, frozen=True, kw_only=True, tag="config"):
 
 
 AnyStep = Run | Copy | Mkdir | SetConfig
-
-UNKEYED_FIELDS = frozenset({"span", "state", "history", "proxy_env"})
-
-
-def keyed(step: AnyStep) -> dict[str, object]:
-    """The parts of a step its result depends on: what a cache key must hash.
-
-    >>> s = State(env=("A=1",), user="", workdir="/", shell=DEFAULT_SHELL, platform="p")
-    >>> keyed(Run(span=Span(1, 1, 1, 2), state=s, argv=("true",), proxy_env=("x=1",)))
-    {'kind': 'run', 'argv': ('true',), 'state': {'env': ('A=1',), 'user': '', \
-'workdir': '/', 'platform': 'p'}}
-    """
-    view: dict[str, object] = {"kind": type(step).__struct_config__.tag}
-    defaults = dict(zip(step.__struct_fields__, _defaults(type(step)), strict=True))
-    for name in step.__struct_fields__:
-        value = getattr(step, name)
-        if name not in UNKEYED_FIELDS and value != defaults[name]:
-            view[name] = value
-    if step.keyed_state:
-        view["state"] = {name: getattr(step.state, name) for name in step.keyed_state}
-    return view
-
-
-def _defaults(cls: type[Step]) -> tuple[object, ...]:
-    info = cls.__struct_defaults__
-    padding = (msgspec.NODEFAULT,) * (len(cls.__struct_fields__) - len(info))
-    return padding + info
-
 
 # --- stages and the plan --------------------------------------------------------------
 

@@ -245,7 +245,7 @@ class Executor:
             inputs = self._inputs(step, futures, listing)
             key = keys.step_key(state.key, step, inputs)
             record = explain.StepRecord(key=key, parent=state.key, base=where.base,
-                                        step=keys.encode(ir.keyed(step)).decode(),
+                                        step=keys.encode(keys.keyed(step)).decode(),
                                         files=tuple(listing))
             previous = explain.load(self.store, where.ident)
             with self._claim(key):
@@ -280,7 +280,8 @@ class Executor:
         per-file digests, for explanations). Cache, tmpfs and secret contents never count."""
         if isinstance(step, ir.Run):
             mounts = tuple(self._source_digest(m.origin, [m.source], futures, listing)
-                           for m in step.mounts if m.keyed_by_content and m.origin is not None)
+                           for m in step.mounts
+                           if keys.keyed_by_content(m) and m.origin is not None)
             # `--add-host` names (not their addresses) key a RUN, as in BuildKit.
             names = tuple(f"add-host:{name}" for name, _ in self.options.add_hosts)
             return mounts + names

@@ -8,9 +8,10 @@ import sys
 import msgspec
 import pytest
 
+from dfc.cache.keys import keyed
 from dfc.compiler.context import CompileContext
 from dfc.compiler.graph import plan_graph, stage_generations
-from dfc.compiler.ir import Copy, Mkdir, Plan, Run, keyed
+from dfc.compiler.ir import Copy, Mkdir, Plan, Run
 from dfc.compiler.pipeline import compile_text
 from dfc.errors import CompileError
 

@@ -2,14 +2,16 @@
 
 The text form lists, per stage, each step's history text, the fields its cache key
 covers (`keyed`), and its state only where it changed, then the final image config.
+It lives above the cache layer because it shows the cache key's view of each step.
 """
 
 from __future__ import annotations
 
 import msgspec
 
+from dfc.cache.keys import keyed
 from dfc.compiler.graph import stage_generations
-from dfc.compiler.ir import AnyStep, Plan, SetConfig, Stage, State, keyed
+from dfc.compiler.ir import AnyStep, Plan, SetConfig, Stage, State
 from dfc.compiler.labels import base_label, node_labels, step_label
 from dfc.compiler.platforms import AUTOMATIC_ARGS
 from dfc.source import Source
