@@ -274,9 +274,17 @@ class Dep(_Struct, frozen=True):
 
 
 class Stage(_Struct, frozen=True):
-    """One FROM block. Lowering fills `instructions` (raw AST); `expand_vars` turns the
-    reachable ones into `steps` (1:1, same indexes) and the final `config`. The first
-    `triggers` instructions/steps came from ONBUILD triggers of the base."""
+    """One FROM block, as each pass leaves it. Lowering fills `instructions` (raw AST);
+    resolve_from_args and link_stages the `base`, `platform` and `deps`; expand_onbuild
+    puts the base's ONBUILD triggers first (`triggers` of them); prune_unreachable sets
+    `reachable`; resolve_bases records `base_config` for the reachable stages FROM an
+    image; expand_vars turns the reachable ones into `steps` (1:1, same indexes) and
+    their final `config`. A pruned stage keeps its instructions and never gets a config:
+    the runtime builds from `Plan.resolved_stages()`, where the config is always there.
+
+    One record type serves every phase because `dfc compile --format json` and the plan
+    cache encode and decode it: msgspec tells struct types in one list apart only by a
+    tag, which the JSON would then show."""
 
     index: int
     name: str | None
@@ -299,6 +307,13 @@ class Stage(_Struct, frozen=True):
         return self.name if self.name is not None else f"stage-{self.index}"
 
 
+class ResolvedStage(_Struct, frozen=True):
+    """A stage expand_vars lowered, with its final config: what the runtime builds."""
+
+    stage: Stage
+    config: ImageConfig
+
+
 class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The whole build: stages in file order, the target index, the platforms, the
     resolved global (meta) ARGs used by FROM lines, and the file's escape token."""
@@ -312,3 +327,9 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     globals: dict[str, str] = {}
     declared: tuple[str, ...] = ()
     """Every ARG name declared anywhere in the file (for the unused build-arg warning)."""
+
+    def resolved_stages(self) -> dict[int, ResolvedStage]:
+        """The stages expand_vars lowered, by index, in file order: every stage the
+        target needs (none before the pipeline's last pass)."""
+        return {stage.index: ResolvedStage(stage=stage, config=stage.config)
+                for stage in self.stages if stage.config is not None}

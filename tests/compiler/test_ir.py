@@ -12,7 +12,7 @@ from dfc.cache.keys import keyed
 from dfc.compiler.context import CompileContext
 from dfc.compiler.graph import plan_graph, stage_generations
 from dfc.compiler.ir import Copy, Mkdir, Plan, Run
-from dfc.compiler.pipeline import compile_text
+from dfc.compiler.pipeline import PASSES, compile_text
 from dfc.errors import CompileError
 
 
@@ -145,3 +145,15 @@ def test_secret_mounts_take_their_id_from_source_and_bare_required() -> None:
     first, second = (step.mounts[0] for step in plan.stages[0].steps)
     assert (first.id, first.target, first.required) == ("tok", "/run/secrets/tok", True)
     assert (second.id, second.required) == ("a", False)
+
+
+def test_resolved_stages_are_the_ones_the_target_needs() -> None:
+    """The runtime builds `resolved_stages()`: each with its final config, none pruned."""
+    plan = plan_of(MULTI)
+    resolved = plan.resolved_stages()
+    assert list(resolved) == [0, 2]
+    assert resolved[2].config == plan.stages[2].config
+    assert resolved[2].config.labels == {"k": "v"}
+    partial = compile_text(MULTI, CompileContext(build_platform="linux/amd64"),
+                           passes=PASSES[:-1])
+    assert partial.resolved_stages() == {}
