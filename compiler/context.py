@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dfc.compiler.ir import ImageConfig, ImageRef
 
@@ -25,3 +26,14 @@ class CompileContext:
     platform: str | None = None
     build_platform: str | None = None
     resolver: Resolver | None = None
+
+    def base_config(self, ref: ImageRef) -> ImageConfig | None:
+        """The config of a base image (None: unknown, or no resolver)."""
+        return self.resolver(ref) if self.resolver is not None else None
+
+    def resolving_once(self) -> CompileContext:
+        """This context with a resolver that asks about each image once (the passes
+        that read a base's config share the answer)."""
+        if self.resolver is None:
+            return self
+        return replace(self, resolver=functools.cache(self.resolver))

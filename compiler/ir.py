@@ -4,7 +4,7 @@ A `Plan` is a tuple of `Stage`s; after the pipeline every reachable stage holds 
 resolved `Step`s (variables expanded, shell wrapping done, paths made absolute, stage
 names turned into `Ref`s), so the runtime never reads Dockerfile text. Each step also
 records the config `State` it runs under and its history entry, so its meaning (and its
-cache key, see `keyed`) never depends on the steps before it.
+cache key, see cache/keys.py) never depends on the steps before it.
 
 Encoding is deterministic: the same Dockerfile and options give byte-identical
 `msgspec.json.encode(plan)`.
@@ -12,16 +12,12 @@ Encoding is deterministic: the same Dockerfile and options give byte-identical
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import Literal
 
 import msgspec
 
 from dfc.grammar import ast
 from dfc.source import Span
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -170,13 +166,6 @@ class Mount(_Struct, frozen=True):
     required: bool = False
     env: str = ""
 
-    @property
-    def keyed_by_content(self) -> bool:
-        """Does the content of the source key the step? Binds and caches seeded `from=` a
-        source, by its content (BuildKit's content-based mount deps); the contents of a
-        cache, a tmpfs or a secret never do."""
-        return self.origin is not None and self.type in ("bind", "cache")
-
 
 class File(_Struct, frozen=True):
     """A file the runtime provides read-only to a RUN (a heredoc script with `#!`)."""
@@ -187,14 +176,11 @@ class File(_Struct, frozen=True):
 
 
 class Step(_Struct, frozen=True, tag_field="kind"):
-    """Fields common to every step. `keyed_state` names the `state` fields the step's
-    result depends on; see `keyed`."""
+    """Fields common to every step."""
 
     span: Span
     state: State
     history: History | None = None
-
-    keyed_state: ClassVar[tuple[str, ...]] = ()
 
 
 class Run(Step, frozen=True, kw_only=True, tag="run"):
@@ -210,8 +196,6 @@ class Run(Step, frozen=True, kw_only=True, tag="run"):
     network: Literal["default", "none", "host"] = "default"
     security: Literal["sandbox", "insecure"] = "sandbox"
     devices: tuple[str, ...] = ()
-
-    keyed_state: ClassVar[tuple[str, ...]] = ("env", "user", "workdir", "platform")
 
 
 class PathSource(_Struct, frozen=True, tag="path"):
@@ -278,34 +262,6 @@ class SetConfig(Step, frozen=True, kw_only=True, tag="config"):
 
 AnyStep = Run | Copy | Mkdir | SetConfig
 
-UNKEYED_FIELDS = frozenset({"span", "state", "history", "proxy_env"})
-
-
-def keyed(step: AnyStep) -> dict[str, object]:
-    """The parts of a step its result depends on: what a cache key must hash.
-
-    >>> s = State(env=("A=1",), user="", workdir="/", shell=DEFAULT_SHELL, platform="p")
-    >>> keyed(Run(span=Span(1, 1, 1, 2), state=s, argv=("true",), proxy_env=("x=1",)))
-    {'kind': 'run', 'argv': ('true',), 'state': {'env': ('A=1',), 'user': '', \
-'workdir': '/', 'platform': 'p'}}
-    """
-    view: dict[str, object] = {"kind": type(step).__struct_config__.tag}
-    defaults = dict(zip(step.__struct_fields__, _defaults(type(step)), strict=True))
-    for name in step.__struct_fields__:
-        value = getattr(step, name)
-        if name not in UNKEYED_FIELDS and value != defaults[name]:
-            view[name] = value
-    if step.keyed_state:
-        view["state"] = {name: getattr(step.state, name) for name in step.keyed_state}
-    return view
-
-
-def _defaults(cls: type[Step]) -> tuple[object, ...]:
-    info = cls.__struct_defaults__
-    padding = (msgspec.NODEFAULT,) * (len(cls.__struct_fields__) - len(info))
-    return padding + info
-
-
 # --- stages and the plan --------------------------------------------------------------
 
 
@@ -318,9 +274,17 @@ class Dep(_Struct, frozen=True):
 
 
 class Stage(_Struct, frozen=True):
-    """One FROM block. Lowering fills `instructions` (raw AST); `expand_vars` turns the
-    reachable ones into `steps` (1:1, same indexes) and the final `config`. The first
-    `triggers` instructions/steps came from ONBUILD triggers of the base."""
+    """One FROM block, as each pass leaves it. Lowering fills `instructions` (raw AST);
+    resolve_from_args and link_stages the `base`, `platform` and `deps`; expand_onbuild
+    puts the base's ONBUILD triggers first (`triggers` of them); prune_unreachable sets
+    `reachable`; resolve_bases records `base_config` for the reachable stages FROM an
+    image; expand_vars turns the reachable ones into `steps` (1:1, same indexes) and
+    their final `config`. A pruned stage keeps its instructions and never gets a config:
+    the runtime builds from `Plan.resolved_stages()`, where the config is always there.
+
+    One record type serves every phase because `dfc compile --format json` and the plan
+    cache encode and decode it: msgspec tells struct types in one list apart only by a
+    tag, which the JSON would then show."""
 
     index: int
     name: str | None
@@ -343,7 +307,14 @@ class Stage(_Struct, frozen=True):
         return self.name if self.name is not None else f"stage-{self.index}"
 
 
-class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, dict=True):
+class ResolvedStage(_Struct, frozen=True):
+    """A stage expand_vars lowered, with its final config: what the runtime builds."""
+
+    stage: Stage
+    config: ImageConfig
+
+
+class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The whole build: stages in file order, the target index, the platforms, the
     resolved global (meta) ARGs used by FROM lines, and the file's escape token."""
 
@@ -357,17 +328,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, dict=T
     declared: tuple[str, ...] = ()
     """Every ARG name declared anywhere in the file (for the unused build-arg warning)."""
 
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """Stage nodes (`s<i>`, the stage's result) and step nodes (`s<i>_<j>`), edges
-        tagged `kind`: `step` within a stage, `base`/`copy-from`/`mount-from` across."""
-        from dfc.compiler.graph import plan_graph
-
-        return plan_graph(self)
-
-    def topological_generations(self) -> list[list[int]]:
-        """Stage indexes grouped so that each group only needs earlier groups: the
-        stages of one group can build in parallel."""
-        from dfc.compiler.graph import stage_generations
-
-        return stage_generations(self)
+    def resolved_stages(self) -> dict[int, ResolvedStage]:
+        """The stages expand_vars lowered, by index, in file order: every stage the
+        target needs (none before the pipeline's last pass)."""
+        return {stage.index: ResolvedStage(stage=stage, config=stage.config)
+                for stage in self.stages if stage.config is not None}

@@ -12,6 +12,7 @@ from dfc.compiler.passes.expand_onbuild import expand_onbuild
 from dfc.compiler.passes.expand_vars import expand_vars
 from dfc.compiler.passes.link_stages import link_stages
 from dfc.compiler.passes.prune_unreachable import prune_unreachable
+from dfc.compiler.passes.resolve_bases import resolve_bases
 from dfc.compiler.passes.resolve_from_args import resolve_from_args
 from dfc.errors import DfcError
 from dfc.grammar import ast
@@ -25,6 +26,7 @@ PASSES: tuple[Pass, ...] = (
     expand_onbuild,
     check_cycles,
     prune_unreachable,
+    resolve_bases,
     expand_vars,
 )
 
@@ -32,7 +34,8 @@ PASSES: tuple[Pass, ...] = (
 def compile_ast(
     dockerfile: ast.Dockerfile, ctx: CompileContext, passes: Sequence[Pass] = PASSES
 ) -> Plan:
-    """Lower a parsed Dockerfile and run `passes` over it."""
+    """Lower a parsed Dockerfile and run `passes` over it (each base image resolved once)."""
+    ctx = ctx.resolving_once()
     plan = lower(dockerfile, ctx)
     for step in passes:
         plan = step(plan, ctx)

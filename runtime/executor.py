@@ -137,13 +137,13 @@ class Executor:
 
     def build(self) -> StageResult:
         """Build the target stage and everything it needs; return its result."""
-        needed = [s.index for s in self.plan.stages if s.reachable]
+        needed = self.plan.resolved_stages()
         futures: dict[int, Future[StageResult]] = {}
         with ThreadPoolExecutor(max_workers=max(1, len(needed))) as pool:
             # A stage only ever needs earlier stages, so submitting in file order means
             # every future a stage waits on already exists.
-            for index_ in needed:
-                futures[index_] = pool.submit(self._stage, index_, futures)
+            for index_, resolved in needed.items():
+                futures[index_] = pool.submit(self._stage, resolved, futures)
             try:
                 result = futures[self.plan.target].result()
             except KeyboardInterrupt:
@@ -187,12 +187,12 @@ class Executor:
             found = self.imported.lookup(self.store, key)
         return found
 
-    def _stage(self, index_: int, futures: dict[int, Future[StageResult]]) -> StageResult:
-        stage = self.plan.stages[index_]
+    def _stage(self, resolved: ir.ResolvedStage,
+               futures: dict[int, Future[StageResult]]) -> StageResult:
+        stage = resolved.stage
         for dep in stage.deps:
             futures[dep.stage].result()
         state, base = self._base(stage, futures)
-        assert stage.config is not None, "the compiler resolves every reachable stage"
         ignore_cache = self.options.no_cache or (stage.name or "").lower() in {
             name.lower() for name in self.options.no_cache_filter}
         total = 1 + sum(not isinstance(step, ir.SetConfig) for step in stage.steps)
@@ -215,7 +215,7 @@ class Executor:
                                      self.options.dockerfile, stage.index, position)
             state = self._step(step, state, entry, Where(name, ident, base, stage.index),
                                ignore_cache, futures)
-        return StageResult(state, stage.config)
+        return StageResult(state, resolved.config)
 
     def _created(self) -> str:
         return image.rfc3339(self.options.epoch if self.options.epoch is not None
@@ -245,7 +245,7 @@ class Executor:
             inputs = self._inputs(step, futures, listing)
             key = keys.step_key(state.key, step, inputs)
             record = explain.StepRecord(key=key, parent=state.key, base=where.base,
-                                        step=keys.encode(ir.keyed(step)).decode(),
+                                        step=keys.encode(keys.keyed(step)).decode(),
                                         files=tuple(listing))
             previous = explain.load(self.store, where.ident)
             with self._claim(key):
@@ -280,7 +280,8 @@ class Executor:
         per-file digests, for explanations). Cache, tmpfs and secret contents never count."""
         if isinstance(step, ir.Run):
             mounts = tuple(self._source_digest(m.origin, [m.source], futures, listing)
-                           for m in step.mounts if m.keyed_by_content and m.origin is not None)
+                           for m in step.mounts
+                           if keys.keyed_by_content(m) and m.origin is not None)
             # `--add-host` names (not their addresses) key a RUN, as in BuildKit.
             names = tuple(f"add-host:{name}" for name, _ in self.options.add_hosts)
             return mounts + names

@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 
 import dfc.version
-from dfc import daemon_wire
 from dfc.cache.store import Store
+from dfc.daemon import wire
 
 from .conftest import DfcDaemon, build_until_started, wait_until
 
@@ -155,17 +155,17 @@ def test_only_its_own_installation_is_served(dfc_daemon: DfcDaemon) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     try:
         replies = []
-        for installation in (b"/elsewhere/dfc", daemon_wire.INSTALLATION):
-            conn = daemon_wire.connect(str(dfc_daemon.socket))
+        for installation in (b"/elsewhere/dfc", wire.INSTALLATION):
+            conn = wire.connect(str(dfc_daemon.socket))
             assert conn is not None
-            request = daemon_wire.Request("run", [b"parse", b"--help"],
+            request = wire.Request("run", [b"parse", b"--help"],
                                           installation=installation)
-            daemon_wire.send_request(conn, request, [null, null, null])
-            replies.append(daemon_wire.read_reply(conn))
+            wire.send_request(conn, request, [null, null, null])
+            replies.append(wire.read_reply(conn))
             conn.close()
     finally:
         os.close(null)
-    assert replies == [(daemon_wire.REFUSED, None), (daemon_wire.EXIT, 0)]
+    assert replies == [(wire.REFUSED, None), (wire.EXIT, 0)]
     assert dfc_daemon.served() == 1
 
 

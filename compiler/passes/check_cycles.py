@@ -15,7 +15,7 @@ dfc.errors.CompileError: Dockerfile:1:1: error: circular dependency detected on 
 from __future__ import annotations
 
 from dfc.compiler.context import CompileContext
-from dfc.compiler.graph import stage_node
+from dfc.compiler.graph import plan_graph, stage_node
 from dfc.compiler.ir import Plan
 from dfc.errors import CompileError
 
@@ -23,7 +23,7 @@ from dfc.errors import CompileError
 def check_cycles(plan: Plan, ctx: CompileContext) -> Plan:
     import networkx as nx
 
-    graph = plan.graph
+    graph = plan_graph(plan)
     cyclic = set()
     for component in nx.strongly_connected_components(graph):
         node = next(iter(component))

@@ -1,8 +1,9 @@
 """expand_onbuild: insert the base's ONBUILD triggers at the start of each stage.
 
 Triggers come from a base stage's own ONBUILD instructions or from a base image's
-`Config.OnBuild` (through `ctx.resolver`, which this pass calls, once per stage, only
-for stages reachable from the target: unreachable bases are never resolved). Each
+`Config.OnBuild` (through `ctx.resolver`, which this pass asks only about stages
+reachable from the target: unreachable bases are never resolved; resolve_bases records
+the configs expand_vars starts from). Each
 trigger is re-parsed alone with the default `\\` escape, gets the span of its ONBUILD
 line (stage base) or of the FROM line (image base), and may add stage dependencies,
 which can make more stages reachable; the walk continues until nothing new is found.
@@ -41,21 +42,20 @@ def parse_trigger(text: str, span: Span) -> ast.AnyInstruction:
     return msgspec.structs.replace(onbuild.trigger, span=span)
 
 
-def _triggers(plan: Plan, stage: Stage, ctx: CompileContext) -> tuple[list, Stage]:
-    """The trigger instructions for `stage`, and the stage with its base config."""
+def _triggers(plan: Plan, stage: Stage, ctx: CompileContext) -> list[ast.AnyInstruction]:
+    """The trigger instructions for `stage`."""
     if isinstance(stage.base, StageRef):
         base = plan.stages[stage.base.index]
         return [
             parse_trigger(i.text, i.span)
             for i in base.instructions
             if isinstance(i, ast.Onbuild)
-        ], stage
-    if isinstance(stage.base, ImageRef) and ctx.resolver is not None:
-        config = ctx.resolver(stage.base)
-        stage = msgspec.structs.replace(stage, base_config=config)
+        ]
+    if isinstance(stage.base, ImageRef):
+        config = ctx.base_config(stage.base)
         if config is not None:
-            return [parse_trigger(text, stage.span) for text in config.on_build], stage
-    return [], stage
+            return [parse_trigger(text, stage.span) for text in config.on_build]
+    return []
 
 
 def expand_onbuild(plan: Plan, ctx: CompileContext) -> Plan:
@@ -66,7 +66,8 @@ def expand_onbuild(plan: Plan, ctx: CompileContext) -> Plan:
         if index in seen:
             continue
         seen.add(index)
-        triggers, stage = _triggers(plan, stages[index], ctx)
+        stage = stages[index]
+        triggers = _triggers(plan, stage, ctx)
         if triggers:
             current = msgspec.structs.replace(plan, stages=tuple(stages))
             shifted = [

@@ -1,8 +1,8 @@
 """expand_vars: lower every reachable stage's instructions to resolved steps.
 
 Stages are walked in file order (a base is always an earlier stage), each starting
-from its base's final config and ARG/ENV scope: an image's config (from the resolver,
-default PATH added), scratch's, or the base stage's own result. Every instruction sees
+from its base's final config and ARG/ENV scope: an image's config (as resolve_bases
+recorded it, default PATH added), scratch's, or the base stage's own result. Every instruction sees
 one env snapshot; errors get its span.
 
 >>> from dfc.compiler.pipeline import PASSES, compile_text

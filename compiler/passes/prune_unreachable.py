@@ -16,7 +16,7 @@ from __future__ import annotations
 import msgspec
 
 from dfc.compiler.context import CompileContext
-from dfc.compiler.graph import stage_node
+from dfc.compiler.graph import plan_graph, stage_node
 from dfc.compiler.ir import Plan
 
 
@@ -24,7 +24,7 @@ def prune_unreachable(plan: Plan, ctx: CompileContext) -> Plan:
     import networkx as nx
 
     target = stage_node(plan.target)
-    needed = nx.ancestors(plan.graph, target) | {target}
+    needed = nx.ancestors(plan_graph(plan), target) | {target}
     return msgspec.structs.replace(
         plan,
         stages=tuple(

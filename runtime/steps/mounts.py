@@ -28,7 +28,7 @@ from pathlib import Path
 import msgspec
 
 from dfc.cache.inputs import Origin, select, walk
-from dfc.cache.keys import encode
+from dfc.cache.keys import encode, keyed_by_content
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime.fs.views import overlay_path
@@ -96,7 +96,7 @@ class MountMaker:
 
     @contextlib.contextmanager
     def prepared(self, step: ir.Run, digests: Sequence[str]) -> Iterator[StepMounts]:
-        """The step's mounts; `digests` are the content digests of its `Mount.keyed_by_content`
+        """The step's mounts; `digests` are the content digests of its `keyed_by_content`
         mounts, in order (they name `from=` caches)."""
         content = iter(digests)
         mounts: list[sandbox.Mount] = []
@@ -104,7 +104,7 @@ class MountMaker:
         env: list[str] = []
         with contextlib.ExitStack() as stack:
             for number, mount in enumerate(step.mounts):
-                digest = next(content) if mount.keyed_by_content else ""
+                digest = next(content) if keyed_by_content(mount) else ""
                 if mount.type == "bind":
                     mounts.append(self._bind(mount, self.scratch / f"mount-{number}", stack))
                 elif mount.type == "cache":

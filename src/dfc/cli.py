@@ -38,12 +38,35 @@ def _options(
     STATE["debug"] = debug
 
 
+class Runner:
+    """This CLI as the daemon runs it: built once before forking, then one command per
+    forked child (handed to the daemon, which does not import the CLI)."""
+
+    def warm(self) -> None:
+        list(command().commands.values())  # the lazy group builds (and keeps) every command
+
+    def run(self, argv: list[str]) -> int:
+        """`dfc ARGV` in this process; its exit code is returned instead of exiting."""
+        sys.argv = ["dfc", *argv]
+        try:
+            main()
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                return exc.code or 0
+            print(exc.code, file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return INTERRUPTED
+        return 0
+
+
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
     from dfc.commands import build, builder, daemon, images, lint, plan, registry, system, transfer
 
-    for module in (plan, build, lint, builder, images, transfer, registry, system, daemon):
+    for module in (plan, build, lint, builder, images, transfer, registry, system):
         module.register(app)
+    daemon.register(app, Runner())
 
 
 _register_commands()

@@ -3,7 +3,7 @@
 A daemon keeps the CLI and the build path imported and forks a fresh child per command,
 so a command skips the ~0.1 s of interpreter imports a cold process pays. This module
 decides before the CLI (typer, msgspec) is loaded, so it imports only the interpreter's
-C modules (`_signal`, not `signal` and its enums: see daemon_wire). Without a daemon (the
+C modules (`_signal`, not `signal` and its enums: see dfc.daemon.wire). Without a daemon (the
 default) the command runs in this process, exactly as before.
 """
 
@@ -13,9 +13,9 @@ import _signal
 import os
 import sys
 
-from dfc import daemon_wire
+from dfc.daemon import wire
 
-TYPE_CHECKING = False  # not typing's: see daemon_wire
+TYPE_CHECKING = False  # not typing's: see dfc.daemon.wire
 if TYPE_CHECKING:
     from socket import socket as Socket
 
@@ -42,7 +42,7 @@ def main() -> None:
 
 def wants_daemon(argv: list[str]) -> bool:
     """Whether this command may go to a daemon (not disabled, not a local command)."""
-    if os.environ.get(daemon_wire.DISABLE_ENV):
+    if os.environ.get(wire.DISABLE_ENV):
         return False
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     return command not in LOCAL_COMMANDS
@@ -53,16 +53,16 @@ def forward(argv: list[str]) -> int | None:
     usable daemon (none listening, stdio or working folder gone, or out of date)."""
     if not all(_is_open(fd) for fd in (0, 1, 2)):
         return None
-    conn = daemon_wire.connect(daemon_wire.socket_path())
+    conn = wire.connect(wire.socket_path())
     if conn is None:
         return None
     try:
         tag, value = _converse(conn, argv)
     finally:
         conn.close()
-    if tag in (daemon_wire.STALE, daemon_wire.REFUSED):
+    if tag in (wire.STALE, wire.REFUSED):
         return None
-    if tag == daemon_wire.EXIT and isinstance(value, int):
+    if tag == wire.EXIT and isinstance(value, int):
         return value
     print("error: the dfc daemon closed the connection before the command finished",
           file=sys.stderr)
@@ -72,15 +72,15 @@ def forward(argv: list[str]) -> int | None:
 def _converse(conn: Socket, argv: list[str]) -> tuple[bytes, int | bytes | None]:
     """Send the command, relay signals while it runs, and return the daemon's reply."""
     try:  # (getcwd fails in a removed folder: then the CLI says so itself)
-        request = daemon_wire.Request(
+        request = wire.Request(
             "run", [os.fsencode(arg) for arg in argv], os.getcwdb(),
             [key + b"=" + value for key, value in os.environb.items()], _umask())
-        daemon_wire.send_request(conn, request, [0, 1, 2])
+        wire.send_request(conn, request, [0, 1, 2])
     except OSError:
-        return daemon_wire.REFUSED, None  # it never reached the daemon: run it here
+        return wire.REFUSED, None  # it never reached the daemon: run it here
     previous = {sig: _signal.signal(sig, _relay(conn)) for sig in FORWARDED_SIGNALS}
     try:
-        return daemon_wire.read_reply(conn)
+        return wire.read_reply(conn)
     except OSError:
         return b"", None  # lost mid-command: never run it twice
     finally:
@@ -91,7 +91,7 @@ def _converse(conn: Socket, argv: list[str]) -> tuple[bytes, int | bytes | None]
 def _relay(conn: Socket):  # noqa: ANN202 - a signal handler
     def handler(signum: int, _frame: object) -> None:
         try:
-            conn.send(daemon_wire.SIGNAL + bytes([signum]))
+            conn.send(wire.SIGNAL + bytes([signum]))
         except OSError:
             return  # the daemon is gone: reading its reply reports that
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from dfc.commands.plan_dump import dump_json, dump_text
 from dfc.compiler.context import CompileContext
-from dfc.compiler.dump import dump_json, dump_text
 from dfc.compiler.graph import to_dot, to_json, to_mermaid
 from dfc.compiler.ir import ImageConfig, ImageRef
 from dfc.compiler.pipeline import PASSES, compile_text

@@ -8,9 +8,11 @@ import sys
 import msgspec
 import pytest
 
+from dfc.cache.keys import keyed
 from dfc.compiler.context import CompileContext
-from dfc.compiler.ir import Copy, Mkdir, Plan, Run, keyed
-from dfc.compiler.pipeline import compile_text
+from dfc.compiler.graph import plan_graph, stage_generations
+from dfc.compiler.ir import Copy, Mkdir, Plan, Run
+from dfc.compiler.pipeline import PASSES, compile_text
 from dfc.errors import CompileError
 
 
@@ -96,14 +98,13 @@ def test_every_step_is_self_contained() -> None:
     assert mkdir.user == "app"
 
 
-def test_graph_is_cached_and_generations_are_parallel() -> None:
+def test_graph_edges_and_generations_are_parallel() -> None:
     plan = plan_of(
         "FROM alpine AS one\nFROM alpine AS two\nFROM scratch\n"
         "COPY --from=one / /\nCOPY --from=two / /\n"
     )
-    assert plan.graph is plan.graph
-    assert plan.topological_generations() == [[0, 1], [2]]
-    kinds = {data["kind"] for _, _, data in plan.graph.edges(data=True)}
+    assert stage_generations(plan) == [[0, 1], [2]]
+    kinds = {data["kind"] for _, _, data in plan_graph(plan).edges(data=True)}
     assert kinds == {"step", "copy-from"}
 
 
@@ -144,3 +145,15 @@ def test_secret_mounts_take_their_id_from_source_and_bare_required() -> None:
     first, second = (step.mounts[0] for step in plan.stages[0].steps)
     assert (first.id, first.target, first.required) == ("tok", "/run/secrets/tok", True)
     assert (second.id, second.required) == ("a", False)
+
+
+def test_resolved_stages_are_the_ones_the_target_needs() -> None:
+    """The runtime builds `resolved_stages()`: each with its final config, none pruned."""
+    plan = plan_of(MULTI)
+    resolved = plan.resolved_stages()
+    assert list(resolved) == [0, 2]
+    assert resolved[2].config == plan.stages[2].config
+    assert resolved[2].config.labels == {"k": "v"}
+    partial = compile_text(MULTI, CompileContext(build_platform="linux/amd64"),
+                           passes=PASSES[:-1])
+    assert partial.resolved_stages() == {}

@@ -9,22 +9,34 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dfc import daemon_wire
+from dfc.daemon import wire
 from dfc.errors import DfcError
+
+if TYPE_CHECKING:
+    from dfc.daemon.server import CommandRunner
 
 daemon_app = typer.Typer(help="Run commands from a warm daemon (optional).",
                          no_args_is_help=True)
 SocketOpt = Annotated[str | None, typer.Option(
-    "--socket", envvar=daemon_wire.SOCKET_ENV,
+    "--socket", envvar=wire.SOCKET_ENV,
     help="Socket path (default: /run/dfc/daemon.sock for root).")]
 START_TIMEOUT = 60.0
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, runner: CommandRunner) -> None:
+    """Add the commands; `runner` is how the daemon runs the commands it is sent (the
+    CLI's own, handed in: this module is part of the CLI it would import)."""
+
+    def run_command(socket: SocketOpt = None) -> None:
+        """Serve in the foreground until SIGTERM or Ctrl-C (for service managers)."""
+        from dfc.daemon.server import serve
+
+        serve(socket or wire.socket_path(), runner)
+
     daemon_app.command("run")(run_command)
     daemon_app.command("start")(start_command)
     daemon_app.command("stop")(stop_command)
@@ -32,23 +44,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(daemon_app, name="daemon")
 
 
-def run_command(socket: SocketOpt = None) -> None:
-    """Serve in the foreground until SIGTERM or Ctrl-C (for service managers)."""
-    from dfc.daemon import serve
-
-    serve(socket or daemon_wire.socket_path())
-
-
 def start_command(socket: SocketOpt = None) -> None:
     """Start a daemon in the background; `dfc` commands then run from it."""
-    path = socket or daemon_wire.socket_path()
+    path = socket or wire.socket_path()
     if _status(path) is not None:
         raise DfcError(f"a dfc daemon is already listening on {path}")
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
     log_path = Path(path).with_suffix(".log")
     with open(log_path, "ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "dfc.daemon", os.path.abspath(path)],
+            [sys.executable, "-m", "dfc", "daemon", "run", "--socket", os.path.abspath(path)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd="/")
     deadline = time.monotonic() + START_TIMEOUT
     while (status := _status(path)) is None:
@@ -62,7 +67,7 @@ def start_command(socket: SocketOpt = None) -> None:
 
 def stop_command(socket: SocketOpt = None) -> None:
     """Stop the daemon; commands it is running finish first."""
-    path = socket or daemon_wire.socket_path()
+    path = socket or wire.socket_path()
     status = _require(path)
     pid = int(str(status["pid"]))
     os.kill(pid, signal.SIGTERM)
@@ -73,7 +78,7 @@ def stop_command(socket: SocketOpt = None) -> None:
 
 def status_command(socket: SocketOpt = None) -> None:
     """Say whether a daemon is listening, and what it has served."""
-    status = _require(socket or daemon_wire.socket_path())
+    status = _require(socket or wire.socket_path())
     for key in ("socket", "pid", "version", "served", "running"):
         typer.echo(f"{key}: {status[key]}")
     typer.echo(f"up: {time.time() - float(str(status['started'])):.0f} s")
@@ -87,13 +92,13 @@ def _require(path: str) -> dict[str, object]:
 
 
 def _status(path: str) -> dict[str, object] | None:
-    conn = daemon_wire.connect(path)
+    conn = wire.connect(path)
     if conn is None:
         return None
     try:
-        daemon_wire.send_request(conn, daemon_wire.Request("status"), [])
-        tag, body = daemon_wire.read_reply(conn)
-        status = json.loads(body) if tag == daemon_wire.STATUS and body else None
+        wire.send_request(conn, wire.Request("status"), [])
+        tag, body = wire.read_reply(conn)
+        status = json.loads(body) if tag == wire.STATUS and body else None
     except (OSError, ValueError):
         return None
     finally:

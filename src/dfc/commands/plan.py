@@ -98,7 +98,7 @@ def compile_command(
     = CompileFormat.text,
 ) -> None:
     """Print the resolved build plan: stages, steps, their state and history."""
-    from dfc.compiler.dump import dump_json, dump_text
+    from dfc.commands.plan_dump import dump_json, dump_text
 
     plan, source = compile_file(file, dockerfile, build_arg, target, platform)
     typer.echo(dump_json(plan) if fmt is CompileFormat.json else dump_text(plan, source), nl=False)

@@ -30,8 +30,9 @@ SOCKET_ENV = "DFC_DAEMON_SOCKET"
 DISABLE_ENV = "DFC_NO_DAEMON"
 EXIT, STALE, REFUSED, STATUS, SIGNAL = b"X", b"S", b"N", b"J", b"K"
 MAX_REQUEST = 16 * 1024 * 1024
-INSTALLATION = os.fsencode(os.path.dirname(os.path.abspath(__file__)))
-"""The dfc package folder this code runs from: a daemon serves only its own."""
+INSTALLATION = os.fsencode(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+"""The dfc package folder this code runs from (the parent of dfc/daemon/): a daemon
+serves only its own."""
 
 
 class Request:

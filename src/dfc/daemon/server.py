@@ -4,10 +4,10 @@ Why: a dfc command spends ~0.1 s importing the CLI and the build path before its
 useful instruction, which is most of a cached rebuild. The daemon imports everything
 once (and builds the Lark parser), then forks one child per request. The child takes the
 client's stdin/stdout/stderr, working folder, environment and umask, runs the normal CLI
-and exits; the daemon reports its exit status. Every command still runs in a process of
-its own, starting from the same state a fresh `dfc` would, so nothing leaks between
-builds. Only clients of the daemon's own user (or root), running the same dfc
-installation, are served.
+(the runner the CLI hands to `serve`) and exits; the daemon reports its exit status.
+Every command still runs in a process of its own, starting from the same state a fresh
+`dfc` would, so nothing leaks between builds. Only clients of the daemon's own user (or
+root), running the same dfc installation, are served.
 
 When a source file of dfc changes on disk, the daemon answers "stale" (the client runs
 the command itself), lets running commands finish and re-executes itself.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
-import io
 import json
 import os
 import pkgutil
@@ -28,19 +27,32 @@ import socket
 import struct
 import sys
 import time
-import traceback
+from typing import Protocol
 
 import msgspec
 
 import dfc
-from dfc import cli, daemon_wire
+from dfc.daemon import wire
+from dfc.daemon.child import run_child
+from dfc.daemon.watch import CodeWatch
 from dfc.errors import DfcError
 from dfc.version import VERSION
 
 _UCRED = struct.Struct("3i")
-_SKIP_PRELOAD = frozenset({"dfc.daemon", "dfc.__main__"})
+_SKIP_PRELOAD = frozenset({"dfc.__main__"})  # the daemon runs as `python -m dfc`: no 2nd copy
 # Libraries dfc imports lazily on some paths (help and tty progress render with rich).
 _PRELOAD_LIBRARIES = ("typer.rich_utils", "rich.progress", "rich.live")
+
+
+class CommandRunner(Protocol):
+    """How the daemon runs commands: the CLI hands in its own, so this package never
+    imports the CLI (which hosts the daemon as one of its commands)."""
+
+    def warm(self) -> None:
+        """Build, once and before any fork, what every command would build first."""
+
+    def run(self, argv: list[str]) -> int:
+        """Run one command line in this process and return its exit code."""
 
 
 class Session(msgspec.Struct):
@@ -51,40 +63,9 @@ class Session(msgspec.Struct):
     pidfd: int
 
 
-class CodeWatch(msgspec.Struct):
-    """The modification times of dfc's files, and of the site-packages folders (pip
-    installing, upgrading or removing a package changes them), when the daemon loaded
-    them."""
-
-    stamps: dict[str, int]
-
-    @classmethod
-    def snapshot(cls) -> CodeWatch:
-        return cls(_stamps())
-
-    def changed(self) -> bool:
-        return _stamps() != self.stamps
-
-
-def _stamps() -> dict[str, int]:
-    stamps: dict[str, int] = {}
-    for entry in sys.path:
-        if os.path.basename(entry) in ("site-packages", "dist-packages"):
-            with contextlib.suppress(OSError):
-                stamps[entry] = os.stat(entry).st_mtime_ns
-    for folder in dfc.__path__:
-        for base, dirs, files in os.walk(folder):
-            dirs[:] = [name for name in dirs if name != "__pycache__"]
-            for name in files:
-                path = os.path.join(base, name)
-                with contextlib.suppress(OSError):
-                    stamps[path] = os.stat(path).st_mtime_ns
-    return stamps
-
-
-def preload() -> int:
-    """Import every dfc module and the libraries it loads lazily, build the CLI's command
-    tree and the parser; returns the number of dfc modules."""
+def preload(runner: CommandRunner) -> int:
+    """Import every dfc module and the libraries it loads lazily, warm the runner (the
+    CLI's command tree) and build the parser; returns the number of dfc modules."""
     count = 0
     for info in pkgutil.walk_packages(dfc.__path__, "dfc."):
         if info.name not in _SKIP_PRELOAD:
@@ -92,7 +73,7 @@ def preload() -> int:
             count += 1
     for name in _PRELOAD_LIBRARIES:
         importlib.import_module(name)
-    list(cli.command().commands.values())  # the lazy group builds (and keeps) every command
+    runner.warm()
     dfc.parse("FROM scratch\n")
     return count
 
@@ -100,8 +81,9 @@ def preload() -> int:
 class Daemon:
     """The accept/fork/reap loop. Single-threaded, so forking is safe."""
 
-    def __init__(self, path: str, watch: CodeWatch) -> None:
+    def __init__(self, path: str, watch: CodeWatch, runner: CommandRunner) -> None:
         self.path = path
+        self.runner = runner
         self.watch = watch
         self.selector = selectors.DefaultSelector()
         self.sessions: dict[int, Session] = {}
@@ -139,7 +121,7 @@ class Daemon:
         folder = os.path.dirname(self.path) or "."
         os.makedirs(folder, mode=0o700, exist_ok=True)
         if os.path.exists(self.path):
-            probe = daemon_wire.connect(self.path)
+            probe = wire.connect(self.path)
             if probe is not None:
                 probe.close()
                 raise DfcError(f"a dfc daemon is already listening on {self.path}")
@@ -186,20 +168,20 @@ class Daemon:
     def _handle(self, conn: socket.socket) -> None:
         """Serve one connection: a status answer, a "stale" answer, or a forked child."""
         fds: list[int] = []
-        reply = daemon_wire.REFUSED
+        reply = wire.REFUSED
         try:
             if self._trusted(conn):
                 conn.settimeout(5)
                 request, fds = receive_request(conn)
                 conn.settimeout(None)
                 if request.op == "status":
-                    reply = daemon_wire.status_message(json.dumps(self.status()).encode())
+                    reply = wire.status_message(json.dumps(self.status()).encode())
                 elif (request.op == "run" and len(fds) == 3
-                      and request.installation == daemon_wire.INSTALLATION):
+                      and request.installation == wire.INSTALLATION):
                     if not self.watch.changed():
                         self._start(conn, request, fds)
                         return
-                    reply = daemon_wire.STALE
+                    reply = wire.STALE
                     self.restart = True
                     self._stop_listening()
         except (OSError, ValueError) as exc:
@@ -216,13 +198,13 @@ class Daemon:
             conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
         return uid in (0, os.geteuid())
 
-    def _start(self, conn: socket.socket, request: daemon_wire.Request, fds: list[int]
+    def _start(self, conn: socket.socket, request: wire.Request, fds: list[int]
                ) -> None:
         _flush_own_stdio()
         pid = os.fork()
         if pid == 0:
             self._close_in_child()
-            run_child(conn, request, fds)
+            run_child(conn, request, fds, self.runner.run)
         pidfd = os.pidfd_open(pid)
         session = Session(conn, pid, pidfd)
         self.sessions[pid] = session
@@ -245,7 +227,7 @@ class Daemon:
         _pid, status = os.waitpid(session.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         with contextlib.suppress(OSError):
-            session.conn.sendall(daemon_wire.exit_message(code if code >= 0 else 128 - code))
+            session.conn.sendall(wire.exit_message(code if code >= 0 else 128 - code))
         self._forget(session)
 
     def _relay(self, session: Session) -> None:
@@ -259,7 +241,7 @@ class Daemon:
             _kill_group(session.pid, signal.SIGINT)
             return
         for tag, signum in zip(data[::2], data[1::2], strict=False):
-            if bytes([tag]) == daemon_wire.SIGNAL and signum in _RELAYED:
+            if bytes([tag]) == wire.SIGNAL and signum in _RELAYED:
                 _kill_group(session.pid, signum)
 
     def _forget(self, session: Session) -> None:
@@ -278,7 +260,7 @@ class Daemon:
 _RELAYED = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
-def receive_request(conn: socket.socket) -> tuple[daemon_wire.Request, list[int]]:
+def receive_request(conn: socket.socket) -> tuple[wire.Request, list[int]]:
     """Read one request and the descriptors sent with it (ValueError when malformed; the
     descriptors are closed then)."""
     data, received, _flags, _addr = socket.recv_fds(conn, 65536, 3)
@@ -287,7 +269,7 @@ def receive_request(conn: socket.socket) -> tuple[daemon_wire.Request, list[int]
         if len(data) < 4:
             raise ValueError("short request")
         length = int.from_bytes(data[:4], "big")
-        if length > daemon_wire.MAX_REQUEST:
+        if length > wire.MAX_REQUEST:
             raise ValueError("request too large")
         body = bytearray(data[4:])
         while len(body) < length:
@@ -295,79 +277,11 @@ def receive_request(conn: socket.socket) -> tuple[daemon_wire.Request, list[int]
             if not chunk:
                 raise ValueError("truncated request")
             body += chunk
-        return daemon_wire.Request.decode(bytes(body)), fds
+        return wire.Request.decode(bytes(body)), fds
     except BaseException:
         for fd in fds:
             os.close(fd)
         raise
-
-
-def run_child(conn: socket.socket, request: daemon_wire.Request, fds: list[int]) -> None:
-    """In the forked child: become the client's command, run the CLI, exit with its code.
-
-    The child tells the client its exit code itself, before the interpreter and its
-    address space are torn down (a few ms the client need not wait for); the daemon
-    still reports the status of a child that dies without a word."""
-    code = 1
-    try:
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.setpgid(0, 0)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-            os.close(fd)
-        _adopt(request)
-        code = _run_cli([os.fsdecode(arg) for arg in request.argv])
-    except BaseException:  # noqa: BLE001 - a child must never fall back into the loop
-        with contextlib.suppress(Exception):
-            traceback.print_exc()
-    finally:
-        # Done: a client that leaves once it has the code must not interrupt the rest.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        with contextlib.suppress(OSError):
-            conn.sendall(daemon_wire.exit_message(code))
-        os._exit(code)
-
-
-def _adopt(request: daemon_wire.Request) -> None:
-    """Take the client's folder, environment, umask and standard streams."""
-    os.chdir(request.cwd)
-    os.umask(request.umask)
-    os.environ.clear()
-    for item in request.env:
-        key, sep, value = item.partition(b"=")
-        if key and sep:
-            os.environb[key] = value
-    sys.stdin = _text_stream(0, "r")
-    sys.stdout = _text_stream(1, "w")
-    sys.stderr = _text_stream(2, "w", errors="backslashreplace", line_buffering=True)
-
-
-def _run_cli(argv: list[str]) -> int:
-    sys.argv = ["dfc", *argv]
-    try:
-        cli.main()
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return exc.code or 0
-        print(exc.code, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return cli.INTERRUPTED
-    return 0
-
-
-def _text_stream(fd: int, mode: str, *, errors: str | None = None,
-                 line_buffering: bool = False) -> io.TextIOWrapper:
-    """A standard stream on `fd` set up as Python sets its own at start-up."""
-    binary = open(fd, mode + "b", closefd=False)  # noqa: SIM115 - lives as sys.std*
-    return io.TextIOWrapper(binary, encoding=sys.__stdout__.encoding if sys.__stdout__
-                            else "utf-8", errors=errors,
-                            line_buffering=line_buffering or os.isatty(fd))
 
 
 def _kill_group(pid: int, signum: int) -> None:
@@ -386,24 +300,10 @@ def _log(message: str) -> None:
           flush=True)
 
 
-def serve(path: str) -> None:
-    """Preload dfc, then serve on `path` until stopped."""
+def serve(path: str, runner: CommandRunner) -> None:
+    """Preload dfc, then serve on `path` until stopped, each command run by `runner`."""
     started = time.perf_counter()
     watch = CodeWatch.snapshot()
-    count = preload()
+    count = preload(runner)
     _log(f"loaded {count} modules in {time.perf_counter() - started:.2f} s")
-    Daemon(path, watch).serve()
-
-
-def main() -> None:
-    """`python -m dfc.daemon SOCKET`: what `dfc daemon start` runs in the background."""
-    path = sys.argv[1] if len(sys.argv) > 1 else daemon_wire.socket_path()
-    try:
-        serve(path)
-    except DfcError as exc:
-        print(exc.render(), file=sys.stderr)
-        sys.exit(exc.exit_code)
-
-
-if __name__ == "__main__":
-    main()
+    Daemon(path, watch, runner).serve()

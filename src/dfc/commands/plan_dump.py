@@ -2,13 +2,16 @@
 
 The text form lists, per stage, each step's history text, the fields its cache key
 covers (`keyed`), and its state only where it changed, then the final image config.
+It lives above the cache layer because it shows the cache key's view of each step.
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from dfc.compiler.ir import AnyStep, Plan, SetConfig, Stage, State, keyed
+from dfc.cache.keys import keyed
+from dfc.compiler.graph import stage_generations
+from dfc.compiler.ir import AnyStep, Plan, SetConfig, Stage, State
 from dfc.compiler.labels import base_label, node_labels, step_label
 from dfc.compiler.platforms import AUTOMATIC_ARGS
 from dfc.source import Source
@@ -84,7 +87,7 @@ def dump_text(plan: Plan, source: Source | None = None) -> str:
     lines = [
         f"target: {plan.stages[plan.target].id}",
         f"platform: {plan.platform} (build: {plan.build_platform})",
-        f"parallel: {plan.topological_generations()}",
+        f"parallel: {stage_generations(plan)}",
     ]
     declared = {k: v for k, v in plan.globals.items() if k not in AUTOMATIC_ARGS}
     if declared:
