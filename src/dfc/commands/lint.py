@@ -104,23 +104,17 @@ def image_lookup(root: Path | None):  # type: ignore[no-untyped-def]
 def surroundings(dockerfile: Path | None, context: Path | None, images) -> Surroundings:  # type: ignore[no-untyped-def]
     """The build context of a Dockerfile (its folder unless --context) and its
     `.dockerignore` (`<Dockerfile>.dockerignore` first, as BuildKit does)."""
-    from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
+    from dfc.cache.ignorefile import find_ignore_file, load_ignore_file
     from dfc.compiler.lint.rule import Surroundings
 
     folder = context or (dockerfile.parent if dockerfile is not None else None)
     if folder is None:
         return Surroundings(images=images)
-    candidates = [folder / ".dockerignore"]
-    if dockerfile is not None:
-        candidates.insert(0, dockerfile.with_name(dockerfile.name + ".dockerignore"))
-    matcher = None
-    for candidate in candidates:
-        if candidate.is_file():
-            try:
-                matcher = IgnoreMatcher.from_lines(read_ignore_file(candidate.read_text()))
-            except DfcError as exc:
-                raise UsageError(f"{candidate}: {exc.message}") from None
-            break
+    found = find_ignore_file(folder, dockerfile)
+    try:
+        matcher = load_ignore_file(found) if found is not None else None
+    except DfcError as exc:
+        raise UsageError(f"{found}: {exc.message}") from None
     return Surroundings(context=folder, ignored=matcher.excluded if matcher else None,
                         ignore_has_exceptions=bool(matcher and matcher.has_exceptions),
                         images=images)
