@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dfc.reference import DOCKER_HUB
+from dfc.reference import DOCKER_HUB, LEGACY_DOCKER_HUB
 
 DOCKER_HUB_API = "registry-1.docker.io"
 DOCKER_HUB_INDEX = "https://index.docker.io/v1/"
@@ -20,6 +20,6 @@ def registry_of_server(server: str | None) -> str:
     if not server:
         return DOCKER_HUB
     host = server.split("://", 1)[-1].split("/", 1)[0]
-    if host in {"index.docker.io", "registry-1.docker.io", DOCKER_HUB}:
+    if host in {LEGACY_DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB}:
         return DOCKER_HUB
     return host
