@@ -78,6 +78,7 @@ def test_default_tag_only_without_tag_and_digest() -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("Busybox", "invalid reference format: repository name (library/Busybox) must be lowercase"),
+    ("App", "invalid reference format: repository name (library/App) must be lowercase"),
     ("docker.io/library/Busybox",
      "invalid reference format: repository name (library/Busybox) must be lowercase"),
     ("foo/Bar", "invalid reference format: repository name (foo/Bar) must be lowercase"),
