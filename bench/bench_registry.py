@@ -22,8 +22,9 @@ from pathlib import Path
 import msgspec
 
 from dfc.cache.store import Store
+from dfc.platform import host_platform
 from dfc.runtime.fs.layer import Entry, write_layer
-from dfc.runtime.images.config import ImageConfig, RootFS, host_platform, write_image
+from dfc.runtime.images.config import ImageConfig, RootFS, write_image
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS, LAYER_MB, ROUNDS = 4, 50, 3

@@ -11,6 +11,8 @@ from typing import Any
 
 import msgspec
 
+from dfc.platform import Platform
+
 OCI_LAYOUT_VERSION = "1.0.0"
 MEDIA_INDEX = "application/vnd.oci.image.index.v1+json"
 MEDIA_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -24,15 +26,6 @@ INDEX_TYPES = frozenset({MEDIA_INDEX, MEDIA_DOCKER_LIST})
 
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
 ANNOTATION_CONTAINERD_NAME = "io.containerd.image.name"
-
-
-class Platform(msgspec.Struct, frozen=True, omit_defaults=True):
-    """Where an image runs, in Go naming (`amd64`, `arm64` + `v8`)."""
-
-    architecture: str
-    os: str
-    variant: str | None = None
-    os_version: str | None = msgspec.field(default=None, name="os.version")
 
 
 class Descriptor(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):

@@ -39,14 +39,12 @@ from dfc.cache.oci import (
     encode,
 )
 from dfc.errors import DfcError
+from dfc.reference import parse_reference, tag_name
 
 T = TypeVar("T")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _HEX_PREFIX = re.compile(r"(?:sha256:)?([0-9a-f]{1,64})")
 _KEY = re.compile(r"[A-Za-z0-9_:-][A-Za-z0-9_.:-]*")
-_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
-_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?")
-_TAG = re.compile(r"\w[\w.-]{0,127}")
 _CHUNK = 1 << 20
 
 
@@ -87,29 +85,6 @@ def default_root() -> Path:
         return Path("/var/lib/dfc")
     data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data) / "dfc"
-
-
-def normalize_ref(ref: str, *, allow_digest: bool) -> str:
-    """Docker's normalisation: `app` -> `docker.io/library/app:latest`,
-    `localhost:5000/a` -> `localhost:5000/a:latest`; `name@sha256:...` keeps its digest."""
-    name, at, digest = ref.partition("@")
-    if at and not (allow_digest and _DIGEST.fullmatch(digest)):
-        raise DfcError(f"invalid reference format: {ref!r}")
-    tag = ""
-    slash = name.rfind("/")
-    if name.rfind(":") > slash:
-        name, tag = name[: name.rfind(":")], name[name.rfind(":") + 1 :]
-    first, sep, rest = name.partition("/")
-    if not sep or not ("." in first or ":" in first or first == "localhost"):
-        first, rest = "docker.io", name
-    if first == "docker.io" and "/" not in rest:
-        rest = "library/" + rest
-    valid = _DOMAIN.fullmatch(first) and all(_COMPONENT.fullmatch(c) for c in rest.split("/"))
-    if not valid or (tag and not _TAG.fullmatch(tag)):
-        raise DfcError(f"invalid reference format: {ref!r}")
-    if at:
-        return f"{first}/{rest}{':' + tag if tag else ''}@{digest}"
-    return f"{first}/{rest}:{tag or 'latest'}"
 
 
 def check_digest(digest: str) -> str:
@@ -317,7 +292,7 @@ class Store:
     def tag(self, name: str, manifest: Descriptor) -> str:
         """Point `name` at `manifest`; the image it pointed to before stays, untagged if it
         has no other name. Returns the normalised name."""
-        full = normalize_ref(name, allow_digest=False)
+        full = tag_name(name)
         annotations = {ANNOTATION_REF_NAME: full, ANNOTATION_CONTAINERD_NAME: full}
         with locked(self._lock_path):
             current = [e for e in self.index().manifests if _name_of(e) == full]
@@ -334,7 +309,7 @@ class Store:
     def untag(self, name: str) -> Descriptor:
         """Remove a name. If it was the manifest's last entry the image leaves the index
         (its blobs become garbage), as `docker rmi` does. Returns what the name pointed to."""
-        full = normalize_ref(name, allow_digest=False)
+        full = tag_name(name)
         with locked(self._lock_path):
             entries = list(self.index().manifests)
             found = [e for e in entries if _name_of(e) == full]
@@ -383,13 +358,12 @@ class Store:
                 if ref == d.digest or ref == self._config_digest(d):
                     return self._record(d, names)
         try:
-            full = normalize_ref(ref, allow_digest=True)
+            named = parse_reference(ref)
         except DfcError:
-            full = None
-        if full is not None:
-            name, _, digest = full.partition("@")
+            named = None
+        if named is not None:
             for d, names in entries:
-                if (digest and d.digest == digest) or (not digest and name in names):
+                if d.digest == named.digest or (not named.digest and str(named) in names):
                     return self._record(d, names)
         if m := _HEX_PREFIX.fullmatch(ref):
             prefix = "sha256:" + m.group(1)

@@ -28,12 +28,12 @@ from dfc.compiler.ir import (
     Step,
 )
 from dfc.compiler.mounts import lower_mount
-from dfc.compiler.platforms import host_platform, parse_platform
 from dfc.compiler.refs import copy_from_ref
 from dfc.compiler.values import check_signal, chomp, join_workdir, normalize_ports
 from dfc.errors import CompileError
 from dfc.grammar import ast
 from dfc.grammar.words import expand_words
+from dfc.platform import host_platform, parse_platform
 
 _SIMPLE_HEREDOC = re.compile(r"^\d*<<-?\s*\S+$")
 

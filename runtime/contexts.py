@@ -19,8 +19,9 @@ from typing import BinaryIO
 
 import msgspec
 
+from dfc.cache.ignorefile import find_ignore_file, load_ignore_file
 from dfc.cache.inputs import Origin
-from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
+from dfc.cache.patterns import IgnoreMatcher
 from dfc.errors import DfcError
 
 GIT_PREFIXES = ("git://", "git@", "github.com/")
@@ -88,7 +89,7 @@ def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None =
             if not os.path.isdir(root):
                 raise DfcError(f'unable to prepare context: path "{location}" not found')
         if dockerfile == "-":
-            ignore = _ignore_file(Path(root) / ".dockerignore")
+            ignore = load_ignore_file(find_ignore_file(Path(root), None))
             yield Context(root, (stdin or io.BytesIO()).read(), "Dockerfile", ignore,
                           temporary=temp is not None)
             return
@@ -100,8 +101,8 @@ def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None =
 
 
 def _with_dockerfile(root: str, dockerfile: str | None) -> Context:
-    """Read the Dockerfile (default `Dockerfile`, else `dockerfile`, in the context) and the
-    ignore file (`<Dockerfile>.dockerignore` beside it wins over `.dockerignore`)."""
+    """Read the Dockerfile (default `Dockerfile`, else `dockerfile`, in the context) and its
+    ignore file."""
     if dockerfile is None:
         path = Path(root) / "Dockerfile"
         if not path.exists() and (Path(root) / "dockerfile").exists():
@@ -118,16 +119,7 @@ def _with_dockerfile(root: str, dockerfile: str | None) -> Context:
             from None
     except OSError as exc:
         raise DfcError(f"failed to read dockerfile {path}: {exc.strerror}") from None
-    ignore_file = Path(str(path) + ".dockerignore")
-    if not ignore_file.exists():
-        ignore_file = Path(root) / ".dockerignore"
-    return Context(root, data, name, _ignore_file(ignore_file))
-
-
-def _ignore_file(path: Path) -> IgnoreMatcher:
-    """The matcher of an ignore file (none: nothing is ignored)."""
-    lines = read_ignore_file(path.read_text()) if path.exists() else []
-    return IgnoreMatcher.from_lines(lines)
+    return Context(root, data, name, load_ignore_file(find_ignore_file(Path(root), path)))
 
 
 def _is_tar(data: bytes) -> bool:

@@ -145,6 +145,19 @@ def test_inspect_is_a_docker_style_array(fresh_store: Store, dfc_cmd: list[str])
         "error: No such image: nope\n"
 
 
+def test_tag_refuses_what_docker_tag_refuses(fresh_store: Store, dfc_cmd: list[str]) -> None:
+    """Messages as the docker CLI prints them for `docker tag busybox TARGET`."""
+    err = run(dfc_cmd, fresh_store, "tag", "busybox", "REFS", code=1)
+    assert err.strip().endswith('Error parsing reference: "REFS" is not a valid repository/tag: '
+                                "invalid reference format: repository name (library/REFS) "
+                                "must be lowercase")
+    err = run(dfc_cmd, fresh_store, "tag", "busybox", "refs:1@sha256:" + "a" * 64, code=1)
+    assert err.strip().endswith("refusing to create a tag with a digest reference")
+    run(dfc_cmd, fresh_store, "tag", "busybox", "docker.io/library/refs/b:1")
+    assert "library/refs/b:1" in run(dfc_cmd, fresh_store, "images", "--format",
+                                     "{{.Repository}}:{{.Tag}}").split()
+
+
 def test_rmi_untags_then_deletes_keeping_shared_layers(
         fresh_store: Store, dfc_cmd: list[str], tmp_path: Path) -> None:
     child_id = build_child(fresh_store, tmp_path, "child:1")

@@ -7,47 +7,30 @@ value `$BASE` has by default; a reference that needs an ARG without a value is
 
 from __future__ import annotations
 
-import re
-
 import msgspec
 
 from dfc.compiler.lint.rule import Lint, StageFacts
 from dfc.compiler.scope import global_args
 from dfc.errors import DfcError
 from dfc.grammar.words import expand_word
+from dfc.reference import Reference, parse_named
 
-REFERENCE = re.compile(
-    r"^(?:(?P<registry>(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+(?::\d+)?|localhost(?::\d+)?"
-    r"|[a-zA-Z0-9-]+:\d+)/)?"
-    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
-)
 AUTOMATIC = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT", "TARGETPLATFORM",
              "TARGETOS", "TARGETARCH", "TARGETVARIANT", "TARGETSTAGE")
 
 
-class ImageName(msgspec.Struct, frozen=True):
-    """A parsed reference: registry ("" for Docker Hub), path, tag, digest."""
-
-    registry: str
-    path: str
-    tag: str
-    digest: str
-
-
-def parse_image(reference: str) -> ImageName | None:
-    """Split a reference; None when it is not a valid reference.
+def parse_image(reference: str) -> Reference | None:
+    """The reference as written (no default tag); None when it is not a valid one.
 
     >>> parse_image("ghcr.io/o/app:1.2@sha256:" + "a" * 64).registry
     'ghcr.io'
     >>> parse_image("alpine").tag, parse_image("Bad Name")
-    ('', None)
+    (None, None)
     """
-    match = REFERENCE.match(reference)
-    if match is None:
+    try:
+        return parse_named(reference)
+    except DfcError:
         return None
-    return ImageName(match.group("registry") or "", match.group("path"),
-                     match.group("tag") or "", match.group("digest") or "")
 
 
 def meta_args(lint: Lint) -> dict[str, str]:
@@ -93,7 +76,7 @@ def resolve_from(lint: Lint, stage: StageFacts) -> Resolved:
     return Resolved(text, value, value in earlier)
 
 
-def judged(lint: Lint, stage: StageFacts) -> tuple[Resolved, ImageName] | None:
+def judged(lint: Lint, stage: StageFacts) -> tuple[Resolved, Reference] | None:
     """The resolved, parsed image of a FROM that image rules should judge: not scratch,
     not an earlier stage, resolvable and valid."""
     resolved = resolve_from(lint, stage)

@@ -20,10 +20,11 @@ import msgspec
 from dfc.compiler.context import CompileContext
 from dfc.compiler.ir import ImageRef, Plan, Scratch
 from dfc.compiler.located import located
-from dfc.compiler.platforms import parse_platform, platform_args
+from dfc.compiler.platforms import platform_args
 from dfc.compiler.scope import global_args
 from dfc.errors import CompileError
 from dfc.grammar.words import expand_word
+from dfc.platform import parse_platform
 
 
 def _target_stage(plan: Plan, ctx: CompileContext) -> str:

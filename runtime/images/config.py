@@ -9,7 +9,6 @@ which is what `docker inspect` and every runtime read.
 from __future__ import annotations
 
 import hashlib
-import platform
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -25,16 +24,15 @@ from dfc.cache.oci import (
     Descriptor,
     Index,
     Manifest,
-    Platform,
     encode,
 )
 from dfc.cache.store import Store
+from dfc.platform import Platform
 
 __all__ = [
     "MEDIA_CONFIG", "MEDIA_INDEX", "MEDIA_LAYER", "MEDIA_LAYER_GZIP", "MEDIA_MANIFEST",
     "ContainerConfig", "Descriptor", "Empty", "Healthcheck", "History", "ImageConfig", "Index",
-    "Manifest", "Platform", "RootFS", "StoredImage", "chain_ids", "encode", "host_platform",
-    "rfc3339", "write_image",
+    "Manifest", "RootFS", "StoredImage", "chain_ids", "encode", "rfc3339", "write_image",
 ]
 
 
@@ -104,18 +102,10 @@ class ImageConfig(msgspec.Struct, frozen=True, omit_defaults=True):
     """`--cache-to type=inline`: the cache records of this image's own layers, so the
     image is its own build cache wherever it is pushed (as BuildKit's inline cache)."""
 
-
-_GO_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
-            "i386": "386", "i686": "386", "armv7l": "arm", "ppc64le": "ppc64le",
-            "s390x": "s390x", "riscv64": "riscv64"}
-_VARIANT = {"arm64": "v8", "arm": "v7"}
-
-
-def host_platform() -> Platform:
-    """This machine in Go naming, as image configs and registries spell it."""
-    machine = platform.machine()
-    arch = _GO_ARCH.get(machine, machine)
-    return Platform(architecture=arch, os="linux", variant=_VARIANT.get(arch))
+    @property
+    def platform(self) -> Platform:
+        """What the image runs on, as its manifest's index entry says it."""
+        return Platform(architecture=self.architecture, os=self.os, variant=self.variant)
 
 
 def rfc3339(timestamp: float) -> str:
@@ -147,6 +137,5 @@ def write_image(store: Store, config: ImageConfig, layers: Sequence[Descriptor])
         raise ValueError("one diff_id per layer")
     config_desc = store.put_json(config, MEDIA_CONFIG)
     manifest = store.put_json(Manifest(config=config_desc, layers=tuple(layers)), MEDIA_MANIFEST)
-    where = Platform(architecture=config.architecture, os=config.os, variant=config.variant)
-    return StoredImage(manifest=msgspec.structs.replace(manifest, platform=where),
+    return StoredImage(manifest=msgspec.structs.replace(manifest, platform=config.platform),
                        config=config_desc)

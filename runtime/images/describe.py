@@ -18,11 +18,10 @@ import msgspec
 from dfc.cache.oci import INDEX_TYPES, Descriptor, Index, Manifest
 from dfc.cache.store import ImageRecord, Store
 from dfc.errors import DfcError
+from dfc.platform import best_match, host_platform
+from dfc.reference import familiar, split_name
 from dfc.runtime.fs.layer import decompressed
-from dfc.runtime.images.config import ImageConfig, chain_ids, host_platform
-
-_DOCKER_HUB = "docker.io/"
-_LIBRARY = "docker.io/library/"
+from dfc.runtime.images.config import ImageConfig, chain_ids
 
 
 class ImageView(msgspec.Struct, frozen=True):
@@ -70,19 +69,6 @@ def parse_time(text: str | None) -> datetime | None:
         return None
 
 
-def familiar(name: str) -> str:
-    """Docker's short spelling: `docker.io/library/app:1` -> `app:1`."""
-    if name.startswith(_LIBRARY):
-        return name.removeprefix(_LIBRARY)
-    return name.removeprefix(_DOCKER_HUB)
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """(repository, tag) of a full name, in familiar form."""
-    repo, _, tag = familiar(name).rpartition(":")
-    return repo, tag
-
-
 def unpacked_size(tar: tarfile.TarFile) -> int:
     """Bytes a layer takes once unpacked, as overlay2 counts them: files and symlink
     targets, each inode once (hardlinks are free), directories and whiteouts nothing."""
@@ -122,18 +108,14 @@ def layer_size(store: Store, layer: Descriptor) -> int:
 
 def platform_manifest(store: Store, descriptor: Descriptor) -> Descriptor:
     """The image manifest to use for a descriptor: itself, or from an index the entry
-    for this machine (else the first one), as `docker run` picks."""
+    that runs best on this machine (else the first one), as `docker run` picks."""
     if descriptor.media_type not in INDEX_TYPES:
         return descriptor
     children = store.read_json(descriptor.digest, Index).manifests
     if not children:
         raise DfcError(f"image index {descriptor.digest} lists no images")
-    host = host_platform()
-    for child in children:
-        p = child.platform
-        if p and (p.os, p.architecture) == (host.os, host.architecture):
-            return platform_manifest(store, child)
-    return platform_manifest(store, children[0])
+    best = best_match(host_platform(), [child.platform for child in children])
+    return platform_manifest(store, children[best or 0])
 
 
 def read(store: Store, record: ImageRecord) -> tuple[Manifest, ImageConfig]:

@@ -33,11 +33,12 @@ from dfc.cache.oci import (
     Index,
     encode,
 )
-from dfc.cache.store import ImageRecord, Store, normalize_ref
+from dfc.cache.store import ImageRecord, Store
 from dfc.errors import DfcError
+from dfc.reference import familiar, split_name, tag_name
 from dfc.runtime.fs.snapshots import flatten
 from dfc.runtime.images.config import chain_ids
-from dfc.runtime.images.describe import familiar, platform_manifest, read, split_name
+from dfc.runtime.images.describe import platform_manifest, read
 
 OutputType = Literal["oci", "docker", "local", "tar"]
 _TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar")
@@ -156,7 +157,7 @@ def _write(store: Store, images: Sequence[ArchiveImage], sink: _Sink, docker: bo
                 written.add(blob.digest)
         bare = msgspec.structs.replace(descriptor, annotations=None)
         entries += [msgspec.structs.replace(bare, annotations={
-            ANNOTATION_REF_NAME: name.rpartition(":")[2], ANNOTATION_CONTAINERD_NAME: name})
+            ANNOTATION_REF_NAME: split_name(name)[1], ANNOTATION_CONTAINERD_NAME: name})
             for name in image.names] or [bare]
         docker_entries.append(DockerManifestEntry(
             config=_blob_name(manifest.config.digest),
@@ -204,7 +205,7 @@ def save_images(store: Store, refs: Sequence[str], dest: Path | BinaryIO) -> Non
     for ref in refs:
         record = store.resolve(ref)
         try:
-            full = normalize_ref(ref, allow_digest=False)
+            full = tag_name(ref)
         except DfcError:
             full = ""
         names = (full,) if full in record.names else ()

@@ -31,6 +31,7 @@ from dfc.compiler.scope import Scope
 from dfc.errors import DfcError
 from dfc.grammar import ast
 from dfc.grammar.parser import parse_dockerfile
+from dfc.platform import host_platform
 from dfc.runtime.fs.layer import write_tree
 from dfc.runtime.fs.snapshots import extract_layer
 from dfc.runtime.images.config import (
@@ -38,7 +39,6 @@ from dfc.runtime.images.config import (
     History,
     ImageConfig,
     RootFS,
-    host_platform,
     rfc3339,
     write_image,
 )

@@ -34,10 +34,11 @@ from dfc.cache.oci import (
     Index,
     Manifest,
 )
-from dfc.cache.store import Store, normalize_ref
+from dfc.cache.store import Store
 from dfc.errors import DfcError
+from dfc.reference import tag_name
 from dfc.runtime.fs.layer import GZIP_LEVEL, clean_path, decompressed
-from dfc.runtime.images.config import ImageConfig, Platform
+from dfc.runtime.images.config import ImageConfig
 from dfc.runtime.images.describe import remember_size, unpacked_size
 from dfc.runtime.images.export import DockerManifestEntry
 
@@ -175,10 +176,8 @@ def _load_docker(store: Store, files: _Unpacked) -> list[tuple[Descriptor, Loade
             layers.append(blob)
         manifest = store.put_json(Manifest(config=config_desc, layers=tuple(layers)),
                                   MEDIA_MANIFEST)
-        where = Platform(architecture=config.architecture, os=config.os,
-                         variant=config.variant)
-        names = tuple(normalize_ref(t, allow_digest=False) for t in entry.repo_tags or ())
-        out.append((msgspec.structs.replace(manifest, platform=where),
+        names = tuple(tag_name(t) for t in entry.repo_tags or ())
+        out.append((msgspec.structs.replace(manifest, platform=config.platform),
                     Loaded(config_desc.digest, names)))
     return out
 
@@ -219,7 +218,7 @@ def _oci_name(entry: Descriptor) -> str | None:
     name = notes.get(ANNOTATION_CONTAINERD_NAME) or notes.get(ANNOTATION_REF_NAME, "")
     if not name or not any(c in name for c in "/:"):
         return None
-    return normalize_ref(name, allow_digest=False)
+    return tag_name(name)
 
 
 def _load_oci(store: Store, files: _Unpacked) -> list[tuple[Descriptor, Loaded]]:

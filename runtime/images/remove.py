@@ -16,9 +16,10 @@ from collections.abc import Sequence
 import msgspec
 
 from dfc.cache.gc import cache_layers
-from dfc.cache.store import ImageRecord, Store, normalize_ref
+from dfc.cache.store import ImageRecord, Store
 from dfc.errors import DfcError
-from dfc.runtime.images.describe import all_images, familiar, layer_ids, read, split_name
+from dfc.reference import familiar, split_name, tag_name
+from dfc.runtime.images.describe import all_images, layer_ids, read
 
 
 class Removal(msgspec.Struct, frozen=True):
@@ -77,7 +78,7 @@ def _tag_of(ref: str, record: ImageRecord) -> str | None:
     """The full name `ref` spells, when it is one of the image's names (not an ID, a
     digest or `name@digest`)."""
     try:
-        full = normalize_ref(ref, allow_digest=False)
+        full = tag_name(ref)
     except DfcError:
         return None
     return full if full in record.names else None

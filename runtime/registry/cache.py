@@ -20,13 +20,14 @@ from dfc.cache.oci import Descriptor, Manifest
 from dfc.cache.store import Store
 from dfc.cache.transfer import MEDIA_CACHE_CONFIG, cache_manifest, read_records
 from dfc.errors import DfcError
-from dfc.runtime.images.config import ImageConfig, host_platform
+from dfc.platform import host_platform
+from dfc.reference import DEFAULT_TAG, parse_reference
+from dfc.runtime.images.config import ImageConfig
 from dfc.runtime.registry.config import RegistrySettings
 from dfc.runtime.registry.connect import open_for_pull, open_for_push
 from dfc.runtime.registry.events import Reporter, quiet
 from dfc.runtime.registry.pull import fetch_blobs, fetch_manifest
 from dfc.runtime.registry.push import Pusher
-from dfc.runtime.registry.refs import parse_reference
 
 
 class RegistryCache:
@@ -62,5 +63,5 @@ def push_cache(store: Store, records: Mapping[str, index.Result], ref: str,
     manifest = cache_manifest(store, records)
     with open_for_push(target, settings) as client:
         digest, _ = Pusher(client, store, target, report).manifest(manifest,
-                                                                   target.tag or "latest")
+                                                                   target.tag or DEFAULT_TAG)
     return digest

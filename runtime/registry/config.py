@@ -20,7 +20,8 @@ import msgspec
 
 from dfc.cache.fsutil import atomic_write
 from dfc.errors import DfcError
-from dfc.runtime.registry.refs import DOCKER_HUB, DOCKER_HUB_INDEX
+from dfc.reference import DOCKER_HUB
+from dfc.runtime.registry.hosts import DOCKER_HUB_INDEX, registry_of_server
 
 DAEMON_CONFIG = Path("/etc/docker/daemon.json")
 
@@ -98,11 +99,6 @@ def _server_key(registry: str) -> str:
     return DOCKER_HUB_INDEX if registry == DOCKER_HUB else registry
 
 
-def _host_of_key(key: str) -> str:
-    host = key.split("://", 1)[-1].split("/", 1)[0]
-    return DOCKER_HUB if host in {"index.docker.io", "registry-1.docker.io"} else host
-
-
 def _read_config(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
@@ -121,7 +117,7 @@ def credentials_for(registry: str, settings: RegistrySettings | None = None
     path = config_dir(settings) / "config.json"
     auths = _read_config(path).get("auths") or {}
     for key, entry in auths.items():
-        if _host_of_key(key) != registry or not isinstance(entry, dict):
+        if registry_of_server(key) != registry or not isinstance(entry, dict):
             continue
         if entry.get("username") and entry.get("password"):
             return Credentials(entry["username"], entry["password"])
@@ -142,7 +138,8 @@ def store_credentials(registry: str, credentials: Credentials,
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / "config.json"
     data = _read_config(path)
-    auths = {k: v for k, v in (data.get("auths") or {}).items() if _host_of_key(k) != registry}
+    auths = {k: v for k, v in (data.get("auths") or {}).items()
+             if registry_of_server(k) != registry}
     token = f"{credentials.username}:{credentials.password}".encode()
     auths[_server_key(registry)] = {"auth": base64.b64encode(token).decode()}
     data["auths"] = auths
@@ -155,7 +152,7 @@ def erase_credentials(registry: str, settings: RegistrySettings | None = None) -
     path = config_dir(settings) / "config.json"
     data = _read_config(path)
     auths = data.get("auths") or {}
-    kept = {k: v for k, v in auths.items() if _host_of_key(k) != registry}
+    kept = {k: v for k, v in auths.items() if registry_of_server(k) != registry}
     if len(kept) == len(auths):
         return False
     data["auths"] = kept

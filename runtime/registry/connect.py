@@ -1,15 +1,16 @@
 """Opening a registry for a repository: host, credentials, scopes, mirrors.
 
-The modules beside this one each do one job: registry_refs (names), registry_config
-(config.json, daemon.json), registry_auth (Basic and Bearer), registry_client (the HTTP
-API), registry_sources (which repositories hold a blob), registry_pull, registry_push,
-registry_lists (manifest lists) and registry_search.
+The modules beside this one each do one job: hosts (registry host names), config
+(config.json, daemon.json), auth (Basic and Bearer), client (the HTTP API), sources
+(which repositories hold a blob), pull, push, lists (manifest lists) and search;
+references are dfc.reference's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dfc.reference import DOCKER_HUB, Reference
 from dfc.runtime.registry.auth import AuthError
 from dfc.runtime.registry.client import (
     RegistryClient,
@@ -19,7 +20,7 @@ from dfc.runtime.registry.client import (
     error_text,
 )
 from dfc.runtime.registry.config import Credentials, RegistrySettings, credentials_for
-from dfc.runtime.registry.refs import DOCKER_HUB, Reference, api_host
+from dfc.runtime.registry.hosts import api_host
 
 
 def scope(repository: str, actions: str) -> str:

@@ -25,11 +25,12 @@ from dfc.cache.oci import (
     Descriptor,
     Index,
     Manifest,
-    Platform,
     encode,
 )
 from dfc.cache.store import Store
 from dfc.errors import DfcError
+from dfc.platform import Platform
+from dfc.reference import DEFAULT_TAG, Reference, parse_reference
 from dfc.runtime.images.config import ImageConfig
 from dfc.runtime.registry.config import RegistrySettings
 from dfc.runtime.registry.connect import open_for_pull, open_for_push
@@ -37,7 +38,6 @@ from dfc.runtime.registry.events import Message, Reporter, quiet
 from dfc.runtime.registry.manifests import media_type_of, to_docker
 from dfc.runtime.registry.pull import fetch_blobs
 from dfc.runtime.registry.push import Pusher
-from dfc.runtime.registry.refs import Reference, parse_reference
 from dfc.runtime.registry.sources import remember
 
 
@@ -109,9 +109,8 @@ def _entry(store: Store, image: Reference, target: Reference, settings: Registry
     digest = store.put_bytes(data)
     remember(store, [manifest.config.digest, *(d.digest for d in manifest.layers)], image.name)
     config = store.read_json(manifest.config.digest, ImageConfig)
-    platform = Platform(architecture=config.architecture, os=config.os, variant=config.variant)
     descriptor = Descriptor(media_type=media, digest=digest, size=len(data),
-                            platform=platform)
+                            platform=config.platform)
     return ListEntry(str(image), descriptor)
 
 
@@ -171,7 +170,7 @@ def push(store: Store, name: str, settings: RegistrySettings, report: Reporter,
     digest = store.put_bytes(data)
     desc = Descriptor(media_type=draft.media_type, digest=digest, size=len(data))
     with open_for_push(ref, settings) as client:
-        Pusher(client, store, ref, report).manifest(desc, ref.tag or "latest")
+        Pusher(client, store, ref, report).manifest(desc, ref.tag or DEFAULT_TAG)
     report(Message(f"Pushed ref {ref.name}@{digest} with digest: {digest}"))
     if purge:
         remove(store, name)

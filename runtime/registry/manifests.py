@@ -1,5 +1,5 @@
 """Manifest facts shared by pull, push and manifest lists: digests, media types, and
-choosing a platform's entry in a list."""
+choosing a platform's entry in a list (by dfc.platform's matcher)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ from dfc.cache.oci import (
     Descriptor,
     Index,
     Manifest,
-    Platform,
     encode,
 )
 from dfc.errors import DfcError
-from dfc.runtime.images.config import host_platform
+from dfc.platform import Platform, best_match
 from dfc.runtime.registry.client import RegistryError
 
 
@@ -27,33 +26,14 @@ class _MediaType(msgspec.Struct, frozen=True, rename="camel"):
     schema_version: int | None = None
 
 
-def parse_platform(text: str | None) -> Platform:
-    """`linux/arm64/v8` -> Platform; none means this machine."""
-    if not text:
-        return host_platform()
-    parts = text.split("/")
-    if len(parts) not in (2, 3) or not all(parts):
-        raise DfcError(f"invalid platform {text!r} (expected os/arch[/variant])")
-    return Platform(os=parts[0], architecture=parts[1],
-                    variant=parts[2] if len(parts) == 3 else None)
-
-
-def platform_text(p: Platform) -> str:
-    return "/".join(x for x in (p.os, p.architecture, p.variant) if x)
-
-
 def choose(index: Index, wanted: Platform) -> Descriptor:
-    """The entry for `wanted`: same os and architecture, and the same variant when both
-    name one (an exact variant match first)."""
-    fits = [d for d in index.manifests if d.platform is not None
-            and d.platform.os == wanted.os and d.platform.architecture == wanted.architecture
-            and (not d.platform.variant or not wanted.variant
-                 or d.platform.variant == wanted.variant)]
-    fits.sort(key=lambda d: d.platform is None or d.platform.variant != wanted.variant)
-    if not fits:
-        raise RegistryError(f"no matching manifest for {platform_text(wanted)} in the "
+    """The entry that runs best on `wanted`: containerd's order of preference, the list's
+    own order among equals."""
+    best = best_match(wanted, [d.platform for d in index.manifests])
+    if best is None:
+        raise RegistryError(f"no matching manifest for {wanted} in the "
                             "manifest list entries")
-    return fits[0]
+    return index.manifests[best]
 
 
 def media_type_of(data: bytes, header: str) -> str:

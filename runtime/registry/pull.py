@@ -12,9 +12,11 @@ import threading
 
 import msgspec
 
-from dfc.cache.oci import INDEX_TYPES, MANIFEST_TYPES, Descriptor, Index, Manifest, Platform
+from dfc.cache.oci import INDEX_TYPES, MANIFEST_TYPES, Descriptor, Index, Manifest
 from dfc.cache.store import DigestMismatch, Store
-from dfc.runtime.images.config import ImageConfig, host_platform
+from dfc.platform import Platform, host_platform, parse_platform
+from dfc.reference import DOCKER_HUB, Reference, parse_reference
+from dfc.runtime.images.config import ImageConfig
 from dfc.runtime.registry.client import RegistryClient, RegistryError
 from dfc.runtime.registry.config import RegistrySettings
 from dfc.runtime.registry.connect import mirrors, open_for_pull
@@ -26,8 +28,7 @@ from dfc.runtime.registry.events import (
     in_parallel,
     short_id,
 )
-from dfc.runtime.registry.manifests import choose, media_type_of, parse_platform, sha256
-from dfc.runtime.registry.refs import Reference, parse_reference
+from dfc.runtime.registry.manifests import choose, media_type_of, sha256
 from dfc.runtime.registry.sources import remember
 
 DOWNLOADS = 3
@@ -120,8 +121,8 @@ def _pull_from(client: RegistryClient, store: Store, ref: Reference, report: Rep
     fetch_blobs(client, store, ref.repository, blobs, report)
     config = store.read_json(manifest.config.digest, ImageConfig)
     digest = store.put_bytes(data, expected=sha256(data))
-    where = Platform(architecture=config.architecture, os=config.os, variant=config.variant)
-    stored = Descriptor(media_type=media, digest=digest, size=len(data), platform=where)
+    stored = Descriptor(media_type=media, digest=digest, size=len(data),
+                        platform=config.platform)
     remember(store, [d.digest for d in blobs], ref.name)
     report(Message(f"Digest: {top}"))
     if ref.digest:
@@ -136,7 +137,7 @@ def _pull_from(client: RegistryClient, store: Store, ref: Reference, report: Rep
 
 
 def _familiar_repo(ref: Reference) -> str:
-    return ref.repository if ref.registry == "docker.io" else ref.name
+    return ref.repository if ref.registry == DOCKER_HUB else ref.name
 
 
 class BaseFetcher:
@@ -161,4 +162,4 @@ class BaseFetcher:
             if not self.always and self.store.manifest_digest(name) is not None:
                 return
             pull(self.store, parse_reference(name), self.settings, self.report,
-                 parse_platform(platform))
+                 parse_platform(platform) if platform else None)

@@ -14,6 +14,7 @@ import msgspec
 from dfc.cache.oci import INDEX_TYPES, Descriptor, Index, Manifest
 from dfc.cache.store import ImageNotFound, Store
 from dfc.errors import DfcError
+from dfc.reference import DEFAULT_TAG, Reference
 from dfc.runtime.registry.client import RegistryClient, RegistryError
 from dfc.runtime.registry.config import RegistrySettings
 from dfc.runtime.registry.connect import open_for_push, scope
@@ -26,7 +27,6 @@ from dfc.runtime.registry.events import (
     short_id,
 )
 from dfc.runtime.registry.manifests import media_type_of
-from dfc.runtime.registry.refs import Reference
 from dfc.runtime.registry.sources import remember, sources
 
 UPLOADS = 5
@@ -125,7 +125,7 @@ def push(store: Store, ref: Reference, settings: RegistrySettings, report: Repor
         raise DfcError(f"An image does not exist locally with the tag: {ref.familiar()}"
                        ) from None
     report(Message(f"The push refers to repository [{ref.name}]"))
-    tag = ref.tag or "latest"
+    tag = ref.tag or DEFAULT_TAG
     with open_for_push(ref, settings) as client:
         digest, size = Pusher(client, store, ref, report, chunk_size).manifest(
             record.manifest, tag)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import msgspec
 
+from dfc.reference import DOCKER_HUB
 from dfc.runtime.registry.client import RegistryClient
 from dfc.runtime.registry.config import RegistrySettings
 from dfc.runtime.registry.connect import open_registry
-from dfc.runtime.registry.refs import DOCKER_HUB
 
 CATALOG_SCOPE = "registry:catalog:*"
 

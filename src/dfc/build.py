@@ -25,6 +25,7 @@ from dfc.cache.transfer import (
 )
 from dfc.compiler import ir
 from dfc.errors import DfcError
+from dfc.platform import parse_platform
 from dfc.runtime import events
 from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
@@ -293,11 +294,11 @@ def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
     if labels:
         merged = {**(config.labels or {}), **labels}
         config = msgspec.structs.replace(config, labels=merged)
-    os_name, arch, variant = _platform(plan.platform)
+    platform = parse_platform(plan.platform)
     state = result.state
     history, created = dated(state.history, epoch)
     blob = image.ImageConfig(
-        architecture=arch, os=os_name, variant=variant or None,
+        architecture=platform.architecture, os=platform.os, variant=platform.variant,
         rootfs=image.RootFS(diff_ids=state.diff_ids), config=config, history=history,
         created=created, author=result.config.author or None, cache=cache,
     )
@@ -315,8 +316,3 @@ def dated(history: tuple[image.History, ...], epoch: int | None
     filled = tuple(h if h.created is not None else msgspec.structs.replace(h, created=last)
                    for h in history)
     return filled, last
-
-
-def _platform(text: str) -> tuple[str, str, str]:
-    parts = text.split("/")
-    return parts[0], parts[1], parts[2] if len(parts) > 2 else ""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dfc.cache.oci import MEDIA_CONFIG, MEDIA_LAYER, MEDIA_MANIFEST, Descriptor, Manifest
-from dfc.cache.store import DigestMismatch, ImageNotFound, Store, default_root, normalize_ref
+from dfc.cache.store import DigestMismatch, ImageNotFound, Store, default_root
 from dfc.errors import DfcError
 
 
@@ -139,18 +139,6 @@ def test_keys_round_trip(tmp_path: Path) -> None:
     for bad in ("../x", ".hidden", "a/b", ""):
         with pytest.raises(DfcError):
             store.put_key(bad, b"")
-
-
-def test_reference_normalisation() -> None:
-    assert normalize_ref("app", allow_digest=False) == "docker.io/library/app:latest"
-    assert normalize_ref("me/app:1", allow_digest=False) == "docker.io/me/app:1"
-    assert normalize_ref("localhost:5000/a", allow_digest=False) == "localhost:5000/a:latest"
-    assert normalize_ref("ghcr.io/o/r:v1.2", allow_digest=False) == "ghcr.io/o/r:v1.2"
-    digest = "sha256:" + "0" * 64
-    assert normalize_ref("a@" + digest, allow_digest=True) == "docker.io/library/a@" + digest
-    for bad in ("App", "a:b:c", "", "a/../b", "a@" + digest):
-        with pytest.raises(DfcError, match="invalid reference"):
-            normalize_ref(bad, allow_digest=False)
 
 
 def test_tag_resolve_untag(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dfc.errors import DfcError
+from dfc.reference import Reference, parse_reference
 from dfc.runtime.registry.config import RegistrySettings
-from dfc.runtime.registry.refs import Reference, parse_reference, registry_of_server
+from dfc.runtime.registry.hosts import registry_of_server
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -48,10 +48,10 @@ def test_second_push_skips_blobs_and_mounts_across_repositories(
 
 
 def test_chunked_upload_of_a_large_blob(registry, image_store: Store, empty_store: Store) -> None:
+    from dfc.reference import parse_reference
     from dfc.runtime.registry.config import RegistrySettings
     from dfc.runtime.registry.pull import pull
     from dfc.runtime.registry.push import push
-    from dfc.runtime.registry.refs import parse_reference
 
     ref = parse_reference(f"{registry.host}/chunked/app:1")
     image_store.tag(str(ref), image_store.resolve("app:1").manifest)

@@ -16,7 +16,8 @@ import pytest
 
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
-from dfc.runtime.images.config import ContainerConfig, ImageConfig, host_platform
+from dfc.platform import host_platform
+from dfc.runtime.images.config import ContainerConfig, ImageConfig
 from dfc.runtime.images.importer import import_rootfs
 
 EPOCH = 1_700_000_000

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dfc.compiler.ir import ImageRef
 from dfc.compiler.lint.model import Hit
 from dfc.compiler.lint.rule import Lint
+from dfc.errors import DfcError
+from dfc.platform import parse_platform
 
 
 def base_platform_mismatch(lint: Lint) -> Iterator[Hit]:
@@ -28,6 +30,15 @@ def base_platform_mismatch(lint: Lint) -> Iterator[Hit]:
         if image is None or not image.platform:
             continue
         expected = lint.plan.stages[stage.index].platform
-        if image.platform.split("/")[:2] != expected.split("/")[:2]:
+        if not _same_os_and_arch(image.platform, expected):
             yield Hit(stage.node.span, f"Base image {stage.base.name} was pulled with platform "
                       f"{image.platform}, expected {expected} for current build")
+
+
+def _same_os_and_arch(image: str, build: str) -> bool:
+    """Variants are not judged (an arm/v6 base runs on arm/v7); aliases are the same."""
+    try:
+        offered, wanted = parse_platform(image), parse_platform(build)
+    except DfcError:
+        return False
+    return (offered.os, offered.architecture) == (wanted.os, wanted.architecture)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dfc.compiler.lint.imageref import judged, shown
 from dfc.compiler.lint.model import Hit
 from dfc.compiler.lint.rule import Lint
+from dfc.reference import DOCKER_HUB, LEGACY_DOCKER_HUB
 
 
 def untrusted_registry(lint: Lint) -> Iterator[Hit]:
@@ -26,9 +27,9 @@ def untrusted_registry(lint: Lint) -> Iterator[Hit]:
         found = judged(lint, stage)
         if found is None:
             continue
-        registry = found[1].registry or "docker.io"
-        names = {registry} | ({"hub.docker.com", "index.docker.io"}
-                              if registry == "docker.io" else set())
+        registry = found[1].registry
+        names = {registry} | ({"hub.docker.com", LEGACY_DOCKER_HUB}
+                              if registry == DOCKER_HUB else set())
         if not any(fnmatch.fnmatchcase(n, pattern) for n in names for pattern in trusted):
             yield Hit(stage.node.span, f"Use only an allowed registry in the FROM image: "
                       f"{shown(found[0])} comes from {registry}")

@@ -152,10 +152,10 @@ def build_command(
 
 def push_tags(store: "Store", tags: tuple[str, ...], quiet: bool) -> None:
     """`--push`: each name the build gave, as `dfc push NAME` would."""
+    from dfc.reference import parse_reference
     from dfc.registry_progress import transfers
     from dfc.runtime.registry.config import load_settings
     from dfc.runtime.registry.push import push
-    from dfc.runtime.registry.refs import parse_reference
 
     settings = load_settings()
     for tag in tags:

@@ -145,6 +145,13 @@ def tag_command(
     root: RootOpt = None,
 ) -> None:
     """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE."""
+    from dfc.reference import InvalidReference, parse_reference
+
+    try:
+        parse_reference(target)
+    except InvalidReference as exc:  # the docker CLI's wording, before any lookup
+        raise DfcError(f'Error parsing reference: "{target}" is not a valid repository/tag: '
+                       f"{exc.message}") from None
     store = open_store(root)
     store.tag(target, store.resolve(source).manifest)
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dfc.cache.store import Store
 from dfc.commands.formatting import go_time, human_size, since
 from dfc.errors import DfcError
-from dfc.runtime.images.describe import ImageView, all_images, familiar, split_name
+from dfc.reference import familiar, split_name
+from dfc.runtime.images.describe import ImageView, all_images
 
 _KEYS = ("dangling", "label", "before", "since", "reference")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}

@@ -43,14 +43,14 @@ def pull_command(
 ) -> None:
     """Download an image from a registry."""
     from dfc.cache.store import Store
+    from dfc.platform import parse_platform
+    from dfc.reference import parse_named
     from dfc.registry_progress import transfers
-    from dfc.runtime.registry.manifests import parse_platform
     from dfc.runtime.registry.pull import pull
-    from dfc.runtime.registry.refs import parse_reference
 
-    ref = parse_reference(name)
-    last = name.rpartition("/")[2]
-    if not quiet and "@" not in name and ":" not in last:
+    named = parse_named(name)
+    ref = named.with_default_tag()
+    if not quiet and ref != named:
         typer.echo("Using default tag: latest")
     store = Store(root)
     with transfers(quiet) as report:
@@ -67,9 +67,9 @@ def push_command(
 ) -> None:
     """Upload an image to a registry."""
     from dfc.cache.store import Store
+    from dfc.reference import parse_reference
     from dfc.registry_progress import transfers
     from dfc.runtime.registry.push import push
-    from dfc.runtime.registry.refs import parse_reference
 
     ref = parse_reference(name)
     with transfers(quiet) as report:
@@ -91,7 +91,7 @@ def login_command(
     from dfc.errors import UsageError
     from dfc.runtime.registry.config import Credentials, store_credentials
     from dfc.runtime.registry.connect import check_login
-    from dfc.runtime.registry.refs import registry_of_server
+    from dfc.runtime.registry.hosts import registry_of_server
 
     if password_stdin:
         if password is not None:
@@ -123,7 +123,7 @@ def logout_command(
 ) -> None:
     """Forget the saved login for a registry."""
     from dfc.runtime.registry.config import erase_credentials
-    from dfc.runtime.registry.refs import registry_of_server
+    from dfc.runtime.registry.hosts import registry_of_server
 
     registry = registry_of_server(server)
     if erase_credentials(registry):

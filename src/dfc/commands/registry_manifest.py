@@ -17,8 +17,8 @@ InsecureFlag = Annotated[bool, typer.Option(
 
 
 def _settings(name: str, insecure: bool):  # type: ignore[no-untyped-def]
+    from dfc.reference import parse_reference
     from dfc.runtime.registry.config import load_settings
-    from dfc.runtime.registry.refs import parse_reference
 
     return load_settings((parse_reference(name).registry,) if insecure else ())
 

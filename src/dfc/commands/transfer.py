@@ -46,7 +46,7 @@ def load_command(
     root: RootOpt = None,
 ) -> None:
     """Load images from a docker-archive or an OCI archive (gzip or not)."""
-    from dfc.runtime.images.describe import familiar
+    from dfc.reference import familiar
     from dfc.runtime.images.load import load_archive, load_file
 
     store = open_store(root)

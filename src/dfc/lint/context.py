@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
-from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
+from dfc.cache.ignorefile import find_ignore_file, load_ignore_file
 from dfc.compiler.lint.images import ImageLookup
 from dfc.compiler.lint.rule import ContextFiles, Surroundings
 from dfc.errors import DfcError, UsageError
@@ -52,17 +52,11 @@ def surroundings(dockerfile: Path | None, context: Path | None,
     folder = context or (dockerfile.parent if dockerfile is not None else None)
     if folder is None:
         return Surroundings(images=images)
-    candidates = [folder / ".dockerignore"]
-    if dockerfile is not None:
-        candidates.insert(0, dockerfile.with_name(dockerfile.name + ".dockerignore"))
-    matcher = None
-    for candidate in candidates:
-        if candidate.is_file():
-            try:
-                matcher = IgnoreMatcher.from_lines(read_ignore_file(candidate.read_text()))
-            except DfcError as exc:
-                raise UsageError(f"{candidate}: {exc.message}") from None
-            break
+    found = find_ignore_file(folder, dockerfile)
+    try:
+        matcher = load_ignore_file(found) if found is not None else None
+    except DfcError as exc:
+        raise UsageError(f"{found}: {exc.message}") from None
     excluded = matcher.excluded if matcher else None
     return Surroundings(context_files=context_files(folder, excluded), ignored=excluded,
                         ignore_has_exceptions=bool(matcher and matcher.has_exceptions),

@@ -31,8 +31,7 @@ class StoreImage:
         self.name = name
         self.stored = read_image(store, name)
         self.config: ImageConfig = to_compiler(self.stored.config, self.stored.author)
-        variant = f"/{self.stored.variant}" if self.stored.variant else ""
-        self.platform = f"{self.stored.os}/{self.stored.architecture}{variant}"
+        self.platform = str(self.stored.platform)
 
     @cached_property
     def view(self) -> RootView:
