@@ -14,6 +14,7 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import urllib.request
@@ -190,8 +191,9 @@ def sandboxed(image: Path, tmp_path: Path, script: str, network: str = "private"
     return code, b"".join(chunks).decode(errors="replace")
 
 
-def our_children(name: str) -> list[int]:
-    """Pids of child processes of this test process running `name`."""
+def our_children(name: str, parent: int | None = None) -> list[int]:
+    """Pids of child processes of `parent` (this test process) running `name`."""
+    parent = os.getpid() if parent is None else parent
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -200,7 +202,7 @@ def our_children(name: str) -> list[int]:
                 comm = (entry / "comm").read_text().strip()
             except OSError:
                 continue
-            if int(fields[1]) == os.getpid() and comm == name:
+            if int(fields[1]) == parent and comm == name:
                 found.append(int(entry.name))
     return found
 
@@ -299,6 +301,22 @@ def test_twenty_private_runs_leave_nothing_behind(image: Path, tmp_path: Path,
     assert list(sockets.iterdir()) == []  # no API socket nor its folder
     assert [line for line in Path("/proc/mounts").read_text().splitlines()
             if str(tmp_path) in line] == []
+
+
+@needs_sandbox
+def test_a_killed_dfc_leaves_no_stack_behind(image: Path, tmp_path: Path) -> None:
+    """SIGKILL leaves dfc no time: the kernel closes its end of slirp4netns's exit fd."""
+    upper = tmp_path / "upper"
+    upper.mkdir()
+    code = ("import pathlib; from dfc.runtime.sandbox.run import run, RunSpec; "
+            f"run(RunSpec(('/bin/sh', '-c', 'echo up; sleep 60'), ({PATH!r},)), "
+            f"[pathlib.Path({str(image)!r})], pathlib.Path({str(upper)!r}), stdout=print)")
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) as dfc:
+        assert dfc.stdout is not None and b"up" in dfc.stdout.readline()
+        stacks = our_children("slirp4netns", dfc.pid)
+        dfc.kill()
+    assert len(stacks) == 1
+    assert wait_until(lambda: not Path(f"/proc/{stacks[0]}").exists(), 10)
 
 
 @needs_sandbox
