@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import statistics
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from dfc.runtime.network.private import PrivateNetwork
 from dfc.runtime.sandbox.run import RunSpec, run
 
 BUSYBOX = shutil.which("busybox")
+ROOTFS_SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "busybox" / "rootfs.sh"
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
     pytest.mark.skipif(BUSYBOX is None or shutil.which("slirp4netns") is None,
@@ -32,13 +34,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("image")
-    (root / "bin").mkdir()
-    assert BUSYBOX is not None
-    shutil.copy2(BUSYBOX, root / "bin/busybox")
-    (root / "bin/true").symlink_to("busybox")
-    (root / "etc").mkdir()
-    (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    """The busybox tree of examples/busybox/rootfs.sh (the recipe of the tests and demo)."""
+    root = tmp_path_factory.mktemp("image") / "rootfs"
+    subprocess.run(["bash", str(ROOTFS_SCRIPT), str(root)], check=True)
     return root
 
 
