@@ -79,9 +79,10 @@ def run(spec: RunSpec, lowerdirs: Sequence[Path], upperdir: Path, *, stdout: Sin
     if spec.network not in ("private", "host", "none"):
         raise DfcError(f"unsupported network mode {spec.network!r} "
                        "(expected private, host or none)")
-    if spec.ports and (spec.network != "private" or network is not None):
-        raise DfcError("published ports need a private network of the step's own "
-                       f"(not {'a shared one' if network else spec.network})")
+    if spec.ports and spec.network != "private":
+        raise DfcError(f"published ports need a private network, not --network {spec.network}")
+    if spec.ports and network is not None:
+        raise DfcError("published ports need a network of the run's own, not a shared one")
     chosen = _backend(backend)
     user = lookup(spec.user, lowerdirs)
     with prepared(lowerdirs, upperdir, spec.hostname, stubs(spec),

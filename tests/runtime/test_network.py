@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from dfc.build import BuildRequest, build
@@ -301,6 +302,25 @@ def test_twenty_private_runs_leave_nothing_behind(image: Path, tmp_path: Path,
     assert list(sockets.iterdir()) == []  # no API socket nor its folder
     assert [line for line in Path("/proc/mounts").read_text().splitlines()
             if str(tmp_path) in line] == []
+
+
+@needs_sandbox
+def test_a_port_in_use_is_one_clear_error_and_leaves_nothing(image: Path,
+                                                             tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        spec = RunSpec(argv=("true",), env=(PATH,),
+                       ports=(PortMapping(80, host_ip="127.0.0.1", host_port=port),))
+        with pytest.raises(DfcError) as caught:
+            run(spec, [image], tmp_path / "upper", stdout=lambda _: None)
+    assert caught.value.message == f"Bind for 127.0.0.1:{port} failed: port is already allocated"
+    assert our_children("slirp4netns") == []
+    for network in ("host", "none"):
+        with pytest.raises(DfcError, match=f"need a private network, not --network {network}"):
+            run(msgspec.structs.replace(spec, network=network), [image], tmp_path / "upper",
+                stdout=lambda _: None)
 
 
 @needs_sandbox
