@@ -51,7 +51,8 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     epoch: int | None = None
     backend: str = "native"
     network: str = "default"
-    """`--network`: the mode of every RUN that does not set its own (default = host)."""
+    """`--network`: the mode of every RUN that does not set its own (default: a private
+    network namespace with outbound access)."""
     add_hosts: tuple[tuple[str, str], ...] = ()
     """`--add-host` (name, ip) pairs for every RUN's /etc/hosts."""
     secrets: tuple[Secret, ...] = ()
@@ -138,6 +139,16 @@ class Executor:
     def build(self) -> StageResult:
         """Build the target stage and everything it needs; return its result."""
         needed = self.plan.resolved_stages()
+        try:
+            result = self._build_stages(needed)
+        finally:
+            self.runner.close()  # the pool has joined its workers: no step runs any more
+        if self.export is not None:
+            self.export(self._exported())
+        return result
+
+    def _build_stages(self, needed: dict[int, ir.ResolvedStage]) -> StageResult:
+        """Run the needed stages concurrently; the target's result."""
         futures: dict[int, Future[StageResult]] = {}
         with ThreadPoolExecutor(max_workers=max(1, len(needed))) as pool:
             # A stage only ever needs earlier stages, so submitting in file order means
@@ -159,8 +170,6 @@ class Executor:
                 for future in futures.values():
                     future.cancel()
                 self.stat_cache.save()
-        if self.export is not None:
-            self.export(self._exported())
         return result
 
     def _exported(self) -> dict[str, index.Result]:

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv busybox-static graphviz shellcheck git)
+APT_PACKAGES=(python3-venv busybox-static graphviz shellcheck git slirp4netns)
 if [ "${DFC_SETUP_FULL:-0}" = 1 ]; then
   # Interop peers: only the test suite needs them.
   APT_PACKAGES+=(crun runc skopeo umoci docker.io docker-registry)

@@ -164,6 +164,15 @@ def _container(spec: RunSpec, root: Rootfs, user: ExecUser,
     _exec(spec, user, syscall_filter)
 
 
+def _join_network(path: str) -> None:
+    """Enter the network namespace at `path`, prepared (and ready) before this fork."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        sys_.setns(fd, CLONE_NEWNET)
+    finally:
+        os.close(fd)
+
+
 class NativeBackend:
     """Runs the step with namespaces set up by dfc itself: ~16 ms a step against ~35 ms for
     crun and ~57 ms for runc on the same machine, and no external binary."""
@@ -171,8 +180,11 @@ class NativeBackend:
     def __init__(self) -> None:
         self._seccomp = seccomp.LoadableFilter(seccomp.bpf_program())
 
-    def start(self, spec: RunSpec, root: Rootfs, user: ExecUser) -> NoReturn:
-        net = CLONE_NEWNET if spec.network == "none" else 0
+    def start(self, spec: RunSpec, root: Rootfs, user: ExecUser,
+              netns: str | None = None) -> NoReturn:
+        if netns is not None:
+            _join_network(netns)
+        net = CLONE_NEWNET if netns is None and spec.network != "host" else 0
         sys_.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | net)
         sys_.mount(None, "/", None, sys_.MS_REC | sys_.MS_PRIVATE)
         sys_.sethostname(spec.hostname)

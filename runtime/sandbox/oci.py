@@ -67,15 +67,19 @@ def _device_rules() -> list[dict[str, Any]]:
 
 
 def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser,
-               files: Sequence[Mount] = ()) -> dict[str, Any]:
+               files: Sequence[Mount] = (), netns: str | None = None) -> dict[str, Any]:
     """An OCI runtime config for the step, as Docker would generate it (plus no_new_privs);
-    `files` are the binds of the step's inline files (see `file_mounts`)."""
+    `files` are the binds of the step's inline files (see `file_mounts`); `netns` is the
+    path of the prepared network namespace to join (a new empty one when None, unless the
+    step uses the host's)."""
     caps = sorted(CAPABILITIES, key=CAPABILITIES.__getitem__)
     env = list(spec.env)
     if not any(item.startswith("HOME=") for item in env):
         env.append(f"HOME={user.home}")
     namespaces = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
-    if spec.network == "none":
+    if netns is not None:
+        namespaces.append({"type": "network", "path": netns})
+    elif spec.network != "host":
         namespaces.append({"type": "network"})
     binds = [{"destination": dest, "type": "bind", "source": str(src),
               "options": ["rbind", "ro", "nosuid", "nodev"]}
@@ -137,13 +141,14 @@ class OciBackend:
     def _cli(self, root: Rootfs) -> list[str]:
         return [self.runtime, "--root", str(root.state / "oci-state")]
 
-    def start(self, spec: RunSpec, root: Rootfs, user: ExecUser) -> NoReturn:
+    def start(self, spec: RunSpec, root: Rootfs, user: ExecUser,
+              netns: str | None = None) -> NoReturn:
         sys_.unshare(CLONE_NEWNS)
         sys_.mount(None, "/", None, sys_.MS_REC | sys_.MS_PRIVATE)
         files = file_mounts(spec.files, str(root.state / "files"))
         bundle = root.state / "bundle"
         bundle.mkdir()
-        (bundle / "config.json").write_text(json.dumps(oci_config(spec, root, user, files)))
+        (bundle / "config.json").write_text(json.dumps(oci_config(spec, root, user, files, netns)))
         sys_.mount("overlay", str(root.merged), "overlay", sys_.MS_NODEV, root.overlay_options())
         if Path(self.runtime).name == "crun":
             _hide_hybrid_cgroup2()

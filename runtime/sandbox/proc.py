@@ -84,11 +84,16 @@ def _read_all(fd: int) -> bytes:
 
 
 def _kill(pid: int) -> None:
-    """SIGKILL the child's process group (its session, once it ran setsid) or the child."""
+    """SIGKILL the child's process group (its session, once it ran setsid) or the child;
+    nothing if it is gone already (an OCI backend's `abort` ends the runtime, and the
+    supervising thread may reap it before this runs)."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
-        os.kill(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 _ACTIVE: dict[int, tuple[Callable[[], None] | None, threading.Event | None]] = {}

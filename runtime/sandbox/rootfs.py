@@ -20,6 +20,7 @@ import msgspec
 
 from dfc.runtime.fs.rootview import RootView
 from dfc.runtime.fs.views import overlay_path, short_paths
+from dfc.runtime.network.dns import private_resolv_conf
 from dfc.runtime.sandbox.policy import hosts_file
 
 _INIT_DIRS = ("proc", "dev", "sys", "etc")
@@ -91,10 +92,12 @@ def _host_resolv_conf() -> bytes:
 @contextlib.contextmanager
 def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
              stubs: Sequence[tuple[str, int]] = (),
-             extra_hosts: tuple[tuple[str, str], ...] = ()) -> Iterator[Rootfs]:
+             extra_hosts: tuple[tuple[str, str], ...] = (),
+             private_network: bool = False) -> Iterator[Rootfs]:
     """Create the step's state dir beside `upperdir` (overlay needs the work dir on the same
     file system) and remove it afterwards, whatever happens. `stubs` are (target, file
-    type and mode) of the mount points of `RUN --mount`s."""
+    type and mode) of the mount points of `RUN --mount`s; a `private_network` step gets the
+    resolv.conf of one (see network.dns)."""
     upperdir = upperdir.resolve()
     state = Path(tempfile.mkdtemp(prefix=".dfc-sandbox-", dir=upperdir.parent))
     try:
@@ -113,7 +116,8 @@ def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
         (state / "root").mkdir()
         hosts, resolv = state / "hosts", state / "resolv.conf"
         hosts.write_text(hosts_file(hostname, extra_hosts))
-        resolv.write_bytes(_host_resolv_conf())
+        host_resolv = _host_resolv_conf()
+        resolv.write_bytes(private_resolv_conf(host_resolv) if private_network else host_resolv)
         with short_paths((init, *layers)) as links:
             yield Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir,
                          workdir=state / "work", merged=state / "root", hosts=hosts,

@@ -7,6 +7,7 @@ from typing import Literal
 
 import msgspec
 
+from dfc.runtime.network.ports import PortMapping
 from dfc.runtime.sandbox.policy import HOSTNAME
 
 
@@ -49,9 +50,13 @@ class RunSpec(msgspec.Struct, frozen=True):
     """Created (as root, mode 0755) if missing, as BuildKit does."""
     user: str = ""
     """`""`, `name`, `uid`, `name:group` or `uid:gid`, resolved in the image's /etc/passwd."""
-    network: Literal["host", "none"] = "host"
+    network: Literal["private", "host", "none"] = "private"
+    """`private`: a network namespace of its own with outbound access through the user-mode
+    stack (Docker's and BuildKit's default); `none`: loopback only; `host`: the host's."""
     hostname: str = HOSTNAME
     extra_hosts: tuple[tuple[str, str], ...] = ()
     """`--add-host` (name, ip) pairs, added to the step's /etc/hosts."""
     mounts: tuple[Mount, ...] = ()
     files: tuple[InlineFile, ...] = ()
+    ports: tuple[PortMapping, ...] = ()
+    """Published ports (`private` network only), forwarded from the host into the step."""

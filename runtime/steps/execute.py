@@ -6,7 +6,7 @@ import shlex
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from dfc.cache.inputs import Origin
 from dfc.cache.store import Store
@@ -21,9 +21,14 @@ from dfc.runtime.steps.cachedirs import CacheDirs
 from dfc.runtime.steps.copy import copy_entries, existing_dir
 
 if TYPE_CHECKING:
+    from dfc.runtime.network.private import PrivateNetwork
     from dfc.runtime.steps.mounts import OriginOpener
 
 Output = Callable[[bytes], None]
+_SANDBOX_NETWORK: dict[str, Literal["private", "host", "none"]] = {
+    "default": "private", "none": "none", "host": "host"}
+"""`RUN --network` (or `--network`) to the sandbox's mode: the default is a private
+network namespace with outbound access, as BuildKit gives each RUN."""
 
 
 class StepFailed(DfcError):
@@ -43,6 +48,26 @@ class StepRunner:
         self.caches = CacheDirs(store.root)
         self.cancel = threading.Event()
         """Set (by sandbox.proc.interrupt) when the build is interrupted."""
+        self._network: PrivateNetwork | None = None
+        self._network_lock = threading.Lock()
+
+    def private_network(self) -> PrivateNetwork:
+        """The one private network the build's RUN steps share, made by the first that
+        needs it: a user-mode stack per step would more than double a RUN's cost (see
+        bench/RESULTS.md), and the host's network is never the default."""
+        from dfc.runtime.network.private import PrivateNetwork
+
+        with self._network_lock:
+            if self._network is None:
+                self._network = PrivateNetwork()
+            return self._network
+
+    def close(self) -> None:
+        """Stop the build's network, once no step runs any more."""
+        with self._network_lock:
+            if self._network is not None:
+                self._network.close()
+                self._network = None
 
     def entries(self, step: ir.AnyStep, lowerdirs: list[Path], origin: Origin | None,
                 scratch: Path, output: Output) -> Iterator[Entry]:
@@ -70,12 +95,13 @@ class StepRunner:
             spec = sandbox.RunSpec(
                 argv=step.argv, env=(*step.state.env, *step.proxy_env, *extra.env),
                 cwd=step.state.workdir, user=step.state.user,
-                network="none" if step.network == "none" else "host",
+                network=_SANDBOX_NETWORK[step.network],
                 mounts=extra.mounts, files=extra.files, extra_hosts=self.extra_hosts,
             )
+            shared = self.private_network() if spec.network == "private" else None
             code = sandbox.run(spec, lowerdirs, upper, stdout=output,
                                backend=self.backend,  # type: ignore[arg-type]
-                               cancel=self.cancel)
+                               cancel=self.cancel, network=shared)
         if code != 0:
             raise StepFailed(f"RUN {shlex.join(step.argv)} returned a non-zero code: {code}")
         return upper_entries(str(upper))

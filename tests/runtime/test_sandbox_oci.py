@@ -30,11 +30,14 @@ def test_process_matches_dockers_defaults() -> None:
 
 
 def test_linux_section() -> None:
-    host = oci_config(RunSpec(argv=("true",), env=()), ROOT, ExecUser(0, 0, (), "/root"))
-    none = oci_config(RunSpec(argv=("true",), env=(), network="none"), ROOT,
-                      ExecUser(0, 0, (), "/root"))
+    root_user = ExecUser(0, 0, (), "/root")
+    host = oci_config(RunSpec(argv=("true",), env=(), network="host"), ROOT, root_user)
+    none = oci_config(RunSpec(argv=("true",), env=(), network="none"), ROOT, root_user)
+    private = oci_config(RunSpec(argv=("true",), env=()), ROOT, root_user,
+                         netns="/proc/1/fd/7")
     assert [n["type"] for n in host["linux"]["namespaces"]] == ["pid", "ipc", "uts", "mount"]
     assert none["linux"]["namespaces"][-1] == {"type": "network"}
+    assert private["linux"]["namespaces"][-1] == {"type": "network", "path": "/proc/1/fd/7"}
     assert host["linux"]["maskedPaths"] == list(MASKED_PATHS)
     assert host["linux"]["readonlyPaths"] == list(READONLY_PATHS)
     assert host["linux"]["resources"]["devices"][0] == {"allow": False, "access": "rwm"}

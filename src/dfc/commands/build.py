@@ -99,7 +99,8 @@ def build_command(
     add_host: Annotated[list[str] | None, typer.Option(
         "--add-host", help="name:ip for the /etc/hosts of RUN steps (repeatable).")] = None,
     network: Annotated[str, typer.Option(
-        "--network", help="Networking of RUN steps: default, none or host.")] = "default",
+        "--network", help="Networking of RUN steps: default (a private network), none or "
+        "host.")] = "default",
     pull: Annotated[bool, typer.Option("--pull", help="Always look for newer versions of "
                                        "the base images.")] = False,
     push: Annotated[bool, typer.Option("--push", help="Push the tagged image to its "
