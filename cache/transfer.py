@@ -35,7 +35,7 @@ def copy_blob(source: Store, target: Store, digest: str) -> None:
     if target.has_blob(digest):
         return
     with source.open_blob(digest) as src, target.writer(expected=digest) as out:
-        shutil.copyfileobj(src, out)  # type: ignore[misc]
+        shutil.copyfileobj(src, out)
 
 
 def cache_manifest(target: Store, records: Mapping[str, index.Result]) -> Descriptor:

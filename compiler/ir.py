@@ -358,7 +358,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, dict=T
     """Every ARG name declared anywhere in the file (for the unused build-arg warning)."""
 
     @cached_property
-    def graph(self) -> nx.DiGraph:
+    def graph(self) -> nx.DiGraph[str]:
         """Stage nodes (`s<i>`, the stage's result) and step nodes (`s<i>_<j>`), edges
         tagged `kind`: `step` within a stage, `base`/`copy-from`/`mount-from` across."""
         from dfc.compiler.graph import plan_graph
