@@ -63,7 +63,8 @@ def export_cache(store: Store, records: Mapping[str, index.Result], dest: Path) 
 class CacheSource(Protocol):
     """Where imported cache records come from, and how a hit's layer is brought in."""
 
-    records: Mapping[str, index.Result]
+    @property
+    def records(self) -> Mapping[str, index.Result]: ...  # read-only: any mapping will do
 
     def fetch_layer(self, store: Store, layer: Descriptor) -> None:
         """Put `layer` into `store`, verified against its digest."""

@@ -15,6 +15,7 @@ import msgspec
 from dfc.cache.oci import INDEX_TYPES, MANIFEST_TYPES, Descriptor, Index, Manifest, Platform
 from dfc.cache.store import DigestMismatch, Store
 from dfc.runtime.images.config import ImageConfig, host_platform
+from dfc.runtime.registry.auth import AuthError
 from dfc.runtime.registry.client import RegistryClient, RegistryError
 from dfc.runtime.registry.config import RegistrySettings
 from dfc.runtime.registry.connect import mirrors, open_for_pull
@@ -105,7 +106,7 @@ def pull(store: Store, ref: Reference, settings: RegistrySettings, report: Repor
         with mirror:
             try:
                 return _pull_from(mirror, store, ref, report, platform)
-            except RegistryError:
+            except (RegistryError, AuthError):  # as docker: on to the next endpoint
                 continue
     with open_for_pull(ref, settings) as client:
         return _pull_from(client, store, ref, report, platform)

@@ -74,6 +74,7 @@ class StepRunner:
                 mounts=extra.mounts, files=extra.files, extra_hosts=self.extra_hosts,
             )
             code = sandbox.run(spec, lowerdirs, upper, stdout=output,
+                               # a user's --runtime: run() refuses unknown names itself
                                backend=self.backend,  # type: ignore[arg-type]
                                cancel=self.cancel)
         if code != 0:

@@ -93,7 +93,8 @@ def _status(path: str) -> dict[str, object] | None:
     try:
         daemon_wire.send_request(conn, daemon_wire.Request("status"), [])
         tag, body = daemon_wire.read_reply(conn)
-        status = json.loads(body) if tag == daemon_wire.STATUS and body else None
+        status = json.loads(body) if tag == daemon_wire.STATUS and isinstance(body, bytes) \
+            and body else None
     except (OSError, ValueError):
         return None
     finally:
