@@ -39,6 +39,7 @@ def unpack(store: Store, ref: str, dest: Path) -> Path:
     return dest / "rootfs"
 
 
+@pytest.mark.interop  # umoci unpacks the result
 def test_multistage_example_builds_a_runnable_image(fresh_store: Store, tmp_path: Path) -> None:
     image_id, recorder = run_build(fresh_store, EXAMPLES / "multistage", tags=("demo",))
     assert recorder.names(events.Done) == [

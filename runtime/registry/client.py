@@ -280,7 +280,7 @@ class _Spool:
             if self._error is None:
                 try:
                     self._writer.write(chunk)
-                except BaseException as exc:  # noqa: BLE001 - re-raised in the reader
+                except BaseException as exc:  # re-raised in the reader
                     self._error = exc
 
     def put(self, chunk: bytes) -> None:

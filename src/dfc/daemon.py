@@ -319,7 +319,7 @@ def run_child(conn: socket.socket, request: daemon_wire.Request, fds: list[int])
             os.close(fd)
         _adopt(request)
         code = _run_cli([os.fsdecode(arg) for arg in request.argv])
-    except BaseException:  # noqa: BLE001 - a child must never fall back into the loop
+    except BaseException:  # a child must never fall back into the loop
         with contextlib.suppress(Exception):
             traceback.print_exc()
     finally:
@@ -364,7 +364,7 @@ def _run_cli(argv: list[str]) -> int:
 def _text_stream(fd: int, mode: str, *, errors: str | None = None,
                  line_buffering: bool = False) -> io.TextIOWrapper:
     """A standard stream on `fd` set up as Python sets its own at start-up."""
-    binary = open(fd, mode + "b", closefd=False)  # noqa: SIM115 - lives as sys.std*
+    binary = open(fd, mode + "b", closefd=False)  # lives as sys.std*
     return io.TextIOWrapper(binary, encoding=sys.__stdout__.encoding if sys.__stdout__
                             else "utf-8", errors=errors,
                             line_buffering=line_buffering or os.isatty(fd))

@@ -47,7 +47,7 @@ def start_command(socket: SocketOpt = None) -> None:
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
     log_path = Path(path).with_suffix(".log")
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        process = subprocess.Popen(  # our own interpreter and module
             [sys.executable, "-m", "dfc.daemon", os.path.abspath(path)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd="/")
     deadline = time.monotonic() + START_TIMEOUT
