@@ -21,7 +21,9 @@ from dfc.errors import DfcError, UsageError
 if TYPE_CHECKING:
     from dfc.cache.store import Store
     from dfc.compiler.ir import ImageConfig
+    from dfc.compiler.lint.config import Overrides
     from dfc.compiler.lint.engine import FileInput, FileReport
+    from dfc.compiler.lint.images import ImageLookup
     from dfc.compiler.lint.rule import Surroundings
     from dfc.runtime.fs.rootview import RootView
 
@@ -80,7 +82,7 @@ class StoreImage:
         return self.view.locate(self.view.resolve(path)) is not None
 
 
-def image_lookup(root: Path | None):  # type: ignore[no-untyped-def]
+def image_lookup(root: Path | None) -> ImageLookup | None:
     """Base images from the store at `root` (or the default one if it exists); None when
     there is no store: then every base image is "unknown"."""
     from dfc.cache.store import Store, default_root
@@ -102,7 +104,8 @@ def image_lookup(root: Path | None):  # type: ignore[no-untyped-def]
     return lookup
 
 
-def surroundings(dockerfile: Path | None, context: Path | None, images) -> Surroundings:  # type: ignore[no-untyped-def]
+def surroundings(dockerfile: Path | None, context: Path | None,
+                 images: ImageLookup | None) -> Surroundings:
     """The build context of a Dockerfile (its folder unless --context) and its
     `.dockerignore` (`<Dockerfile>.dockerignore` first, as BuildKit does)."""
     from dfc.cache.patterns import IgnoreMatcher, read_ignore_file
@@ -153,8 +156,8 @@ def explain(code: str) -> str:
     return "\n".join(parts)
 
 
-def _inputs(paths: list[str], config: Path | None, overrides, context: Path | None,  # type: ignore[no-untyped-def]
-            images) -> list[FileInput]:
+def _inputs(paths: list[str], config: Path | None, overrides: Overrides, context: Path | None,
+            images: ImageLookup | None) -> list[FileInput]:
     from dfc.compiler.lint.config import find_config, options, read_config
     from dfc.compiler.lint.discover import discover
     from dfc.compiler.lint.engine import FileInput

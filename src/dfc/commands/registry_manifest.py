@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # the commands import what they use when they run
+    from dfc.cache.store import Store
+    from dfc.runtime.registry.config import RegistrySettings
 
 app = typer.Typer(name="manifest", help="Manage manifest lists (multi-platform images).",
                   no_args_is_help=True)
@@ -16,14 +20,14 @@ InsecureFlag = Annotated[bool, typer.Option(
     "--insecure", help="Allow plain HTTP to the list's registry.")]
 
 
-def _settings(name: str, insecure: bool):  # type: ignore[no-untyped-def]
+def _settings(name: str, insecure: bool) -> RegistrySettings:
     from dfc.runtime.registry.config import load_settings
     from dfc.runtime.registry.refs import parse_reference
 
     return load_settings((parse_reference(name).registry,) if insecure else ())
 
 
-def _store(root: Path | None):  # type: ignore[no-untyped-def]
+def _store(root: Path | None) -> Store:
     from dfc.cache.store import Store
 
     return Store(root)
