@@ -104,6 +104,7 @@ def test_local_and_tar_exports_hold_the_root_filesystem(built: tuple[Store, Path
     assert not any(p.name.startswith(".") for p in out.iterdir())
 
 
+@pytest.mark.slow
 def test_cli_output_short_form(fresh_store: Store, tmp_path: Path, dfc_cmd: list[str]) -> None:
     ctx = tmp_path / "ctx"
     ctx.mkdir()
