@@ -28,13 +28,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cache_timings as timings  # noqa: E402
-import gen_contexts as gen  # noqa: E402
+import cache_timings as timings
+import gen_contexts as gen
 
-from dfc.build import BuildRequest, build  # noqa: E402
-from dfc.cache.store import Store  # noqa: E402
-from dfc.runtime import events  # noqa: E402
-from dfc.runtime.images.importer import import_rootfs  # noqa: E402
+from dfc.build import BuildRequest, build
+from dfc.cache.store import Store
+from dfc.runtime import events
+from dfc.runtime.images.importer import import_rootfs
 
 SCALE = float(os.environ.get("DFCBENCH_SCALE", "1"))
 ROUNDS = 3

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import gen_contexts as gen  # noqa: E402
+import gen_contexts as gen
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKER = "/usr/bin/docker"

@@ -46,7 +46,7 @@ def child(mode: str, argv: list[str]) -> None:
     for name in json.loads(os.environ["DFC_NOOP_MODULES"]):
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - e.g. __main__ entries; importing is best effort
+        except Exception:  # e.g. __main__ entries; importing is best effort
             pass
     if mode == "profile":
         profile = cProfile.Profile()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import re
 import stat
 
 import msgspec
@@ -129,14 +130,15 @@ def select(origin: Origin, source: str) -> list[Match]:
     return sorted(found, key=lambda m: m.name)
 
 
-def _children(origin: Origin, parent: str, segment: str, regex: object) -> list[Match]:
+def _children(origin: Origin, parent: str, segment: str,
+              regex: re.Pattern[str] | None) -> list[Match]:
     full = os.path.join(origin.root, parent)
     if not os.path.isdir(full):
         return []
     names = sorted(os.listdir(full)) if regex is not None else [segment]
     out = []
     for name in names:
-        if regex is not None and not regex.match(name):  # type: ignore[attr-defined]
+        if regex is not None and not regex.match(name):
             continue
         rel = posixpath.join(parent, name) if parent else name
         real = resolve_in_root(origin, rel)

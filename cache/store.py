@@ -248,11 +248,11 @@ class Store:
 
     # garbage collection
 
-    def lock(self):  # type: ignore[no-untyped-def]
+    def lock(self) -> contextlib.AbstractContextManager[None]:
         """The store-wide lock that index.json changes and garbage collection take."""
         return locked(self._lock_path)
 
-    def gc_lock(self, *, shared: bool = False):  # type: ignore[no-untyped-def]
+    def gc_lock(self, *, shared: bool = False) -> contextlib.AbstractContextManager[None]:
         """Builds hold this shared while they use snapshots and blobs; garbage collection
         takes it exclusively, so it never pulls a layer from under a running build."""
         return locked(self.root / "gc.lock", shared=shared)

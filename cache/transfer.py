@@ -35,7 +35,7 @@ def copy_blob(source: Store, target: Store, digest: str) -> None:
     if target.has_blob(digest):
         return
     with source.open_blob(digest) as src, target.writer(expected=digest) as out:
-        shutil.copyfileobj(src, out)  # type: ignore[misc]
+        shutil.copyfileobj(src, out)
 
 
 def cache_manifest(target: Store, records: Mapping[str, index.Result]) -> Descriptor:
@@ -63,7 +63,8 @@ def export_cache(store: Store, records: Mapping[str, index.Result], dest: Path) 
 class CacheSource(Protocol):
     """Where imported cache records come from, and how a hit's layer is brought in."""
 
-    records: Mapping[str, index.Result]
+    @property
+    def records(self) -> Mapping[str, index.Result]: ...  # read-only: any mapping will do
 
     def fetch_layer(self, store: Store, layer: Descriptor) -> None:
         """Put `layer` into `store`, verified against its digest."""

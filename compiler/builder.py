@@ -83,7 +83,7 @@ class StageBuilder:
             span=instruction.span,
             state=state or self.state(),
             history=history,
-            instruction=type(instruction).__struct_config__.tag,
+            instruction=str(type(instruction).__struct_config__.tag),
             patch=patch,
         )
         self.config = patch.apply(self.config)

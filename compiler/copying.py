@@ -8,6 +8,7 @@ classified once here (path, URL, git, inline), so the runtime never sniffs strin
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from dfc.compiler.builder import StageBuilder
 from dfc.compiler.history import copy_text
@@ -56,7 +57,7 @@ def _inline(doc: ast.Heredoc, env: dict[str, str]) -> InlineSource:
 
 def lower_copy_like(node: ast.Copy | ast.Add, b: StageBuilder, origin: Ref | None) -> Copy:
     """One Copy step; `origin` is the resolved `--from` (None: the build context)."""
-    instruction = "COPY" if isinstance(node, ast.Copy) else "ADD"
+    instruction: Literal["COPY", "ADD"] = "COPY" if isinstance(node, ast.Copy) else "ADD"
     env = b.scope.snapshot()
     state = b.state()
     words = [word for word in node.sources if not (node.heredocs and _HEREDOC_WORD.match(word))]
@@ -79,13 +80,11 @@ def lower_copy_like(node: ast.Copy | ast.Add, b: StageBuilder, origin: Ref | Non
         *([f"--chmod={chmod}"] if chmod else []),
     ]
     shown = expanded + [f"<<{doc.name}" for doc in node.heredocs]
-    extra: dict[str, object] = {}
-    if isinstance(node, ast.Add):
-        extra = {"unpack": node.unpack, "keep_git_dir": bool(node.keep_git_dir)}
-        if node.checksum:
-            if any(isinstance(s, PathSource | InlineSource) for s in sources):
-                raise CompileError("checksum can't be specified for non-HTTP(S) sources")
-            extra["checksum"] = b.expand(node.checksum, env)
+    checksum = ""
+    if isinstance(node, ast.Add) and node.checksum:
+        if any(isinstance(s, PathSource | InlineSource) for s in sources):
+            raise CompileError("checksum can't be specified for non-HTTP(S) sources")
+        checksum = b.expand(node.checksum, env)
     return Copy(
         span=node.span,
         state=state,
@@ -99,5 +98,7 @@ def lower_copy_like(node: ast.Copy | ast.Add, b: StageBuilder, origin: Ref | Non
         link=bool(node.link),
         parents=parents,
         exclude=node.exclude,
-        **extra,  # type: ignore[arg-type]
+        checksum=checksum,
+        unpack=node.unpack if isinstance(node, ast.Add) else None,
+        keep_git_dir=bool(node.keep_git_dir) if isinstance(node, ast.Add) else False,
     )

@@ -49,11 +49,11 @@ def _entry(plan: Plan, index: int, at: int | None) -> str:
     return step_node(index, at)
 
 
-def plan_graph(plan: Plan) -> nx.DiGraph:
+def plan_graph(plan: Plan) -> nx.DiGraph[str]:
     """Build the DiGraph; edges carry `kind` (`step`, `base`, `copy-from`, `mount-from`)."""
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for stage in plan.stages:
         node = stage_node(stage.index)
         graph.add_node(node, kind="stage", stage=stage.index)
@@ -73,7 +73,7 @@ def stage_generations(plan: Plan) -> list[list[int]]:
     """Reachable stages in groups that can build in parallel, in dependency order."""
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[int] = nx.DiGraph()
     for stage in plan.stages:
         if stage.reachable:
             graph.add_node(stage.index)

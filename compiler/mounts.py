@@ -117,4 +117,5 @@ def lower_mount(
         raise CompileError(f"mount type {kind} requires a target")
     if fields.get("sharing") not in (None, "shared", "private", "locked"):
         raise CompileError(f"unrecognized sharing parameter {fields['sharing']}")
+    # `fields` holds what each mount type sets above; mypy cannot tie keys to field types.
     return Mount(type=kind, target=target, origin=origin, **fields)  # type: ignore[arg-type]

@@ -43,12 +43,12 @@ class Args:
     def _flag_words(self, token: Token | None) -> list[tuple[str, Span]]:
         if token is None:
             return []
-        base = token.column - 1
+        base = _offset(token)
         return [(m.group(0), self.line.span(base + m.start(), base + m.end()))
                 for m in FLAG_WORD.finditer(token.value)]
 
     def span_of(self, token: Token) -> Span:
-        start = token.column - 1
+        start = _offset(token)
         return self.line.span(start, start + len(token.value))
 
     @property
@@ -68,7 +68,7 @@ class Args:
         found = self.text.find(word, after)
         if found < 0:
             return self.rest_span, after
-        start = self.rest.column - 1 + found
+        start = _offset(self.rest) + found
         return self.line.span(start, start + len(word)), found + len(word)
 
     def flags(self) -> dict[str, Any]:
@@ -202,3 +202,9 @@ def duration(args: Args, name: str, value: str | None) -> int | None:
     if ns < 1_000_000:
         raise args.error(f'Interval "{name}" cannot be less than 1ms', flag_span(args, name))
     return ns
+
+
+def _offset(token: Token) -> int:
+    """The token's 0-based column: lark types it optional, lexed tokens always have it."""
+    assert token.column is not None
+    return token.column - 1

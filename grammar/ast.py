@@ -74,9 +74,6 @@ class Mount(Node, frozen=True, kw_only=True):
                 return value
         return None
 
-    def has(self, *names: str) -> bool:
-        return any(key in names for key, _ in self.options)
-
 
 class Instruction(Node, frozen=True, kw_only=True, tag_field="instruction"):
     keyword: str

@@ -47,6 +47,7 @@ def parse_duration(text: str) -> int:
     total = 0.0
     while rest:
         match = PART.match(rest)
+        assert match is not None  # both groups may be empty: it always matches
         number, unit = match.group(1), match.group(2)
         if number in ("", "."):
             raise DurationError(f"time: invalid duration {quoted}")

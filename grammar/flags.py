@@ -60,15 +60,22 @@ def extract_flags(rest: str) -> tuple[list[str], str]:
     (['--'], '--weird /x')
     """
     words: list[str] = []
-    pos = BLANKS.match(rest).end()
+    pos = _after_blanks(rest, 0)
     while (match := FLAG_WORD.match(rest, pos)) is not None:
         words.append(match.group(0))
-        pos = BLANKS.match(rest, match.end()).end()
+        pos = _after_blanks(rest, match.end())
     end = END_OF_FLAGS.match(rest, pos)
     if end is not None:
         words.append("--")
-        pos = BLANKS.match(rest, end.end()).end()
+        pos = _after_blanks(rest, end.end())
     return words, rest[pos:]
+
+
+def _after_blanks(text: str, pos: int) -> int:
+    """The offset of the first non-blank at or after `pos` (BLANKS also matches nothing)."""
+    blanks = BLANKS.match(text, pos)
+    assert blanks is not None
+    return blanks.end()
 
 
 def decode_flag(word: str) -> str:

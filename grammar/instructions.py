@@ -165,9 +165,9 @@ def build_healthcheck(args: Args, check_type: Token | None) -> ast.Healthcheck:
                          args.span_of(check_type))
     if not args.text:
         raise args.error("Missing command after HEALTHCHECK CMD")
-    durations: dict[str, int | None] = {}
-    for name in ("interval", "timeout", "start-period", "start-interval"):
-        durations[name.replace("-", "_")] = duration(args, name, flags.get(name))
+    interval, timeout, start_period, start_interval = (
+        duration(args, name, flags.get(name))
+        for name in ("interval", "timeout", "start-period", "start-interval"))
     retries = None
     if flags.get("retries"):
         if not GO_INT.match(flags["retries"]):
@@ -178,7 +178,8 @@ def build_healthcheck(args: Args, check_type: Token | None) -> ast.Healthcheck:
             raise args.error(f"--retries cannot be negative ({retries})",
                              flag_span(args, "retries"))
     return ast.Healthcheck(**args.common(), command=command_of(args), retries=retries,
-                           **durations)
+                           interval=interval, timeout=timeout, start_period=start_period,
+                           start_interval=start_interval)
 
 
 def build_env(args: Args, escape: str) -> ast.Env:

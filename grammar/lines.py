@@ -69,10 +69,6 @@ class LogicalLine(msgspec.Struct):
             end_column += 1
         return Span(line, column, end_line, end_column)
 
-    def full_span(self) -> Span:
-        line, column = self.position(0)
-        return Span(line, column, self.end[0], self.end[1])
-
 
 class Lines(msgspec.Struct):
     directives: Directives

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from functools import cache
 from importlib.resources import files
+from typing import cast
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput, VisitError
@@ -67,7 +68,8 @@ def _parse(text: str) -> ast.Dockerfile:
         transformer.lines = lexed.lines
         transformer.escape = lexed.directives.escape
         try:
-            instructions = parser.parse(joined)
+            # Lark types parse() as a Tree; the inline transformer's `start` makes it a list.
+            instructions = cast("list[ast.AnyInstruction]", parser.parse(joined))
         except VisitError as exc:
             if isinstance(exc.orig_exc, ParseError):
                 raise exc.orig_exc from None

@@ -129,7 +129,7 @@ def _is_tar(data: bytes) -> bool:
         with decompressed(io.BytesIO(data)) as stream, tarfile.open(fileobj=stream,
                                                                     mode="r|") as tar:
             return tar.next() is not None
-    except Exception:  # noqa: BLE001 - anything unreadable is "not a tar"
+    except Exception:  # anything unreadable is "not a tar"
         return False
 
 

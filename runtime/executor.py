@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -316,7 +316,8 @@ class Executor:
             return contextlib.nullcontext(self.context)
         return self._origin_view(ref, futures)
 
-    def _origin_view(self, ref: ir.Ref, futures: dict[int, Future[StageResult]]):
+    def _origin_view(self, ref: ir.Ref, futures: dict[int, Future[StageResult]]
+                     ) -> contextlib.AbstractContextManager[Origin]:
         """A read-only mounted view of a stage's or image's filesystem."""
         if isinstance(ref, ir.StageRef):
             state = futures[ref.index].result().state
@@ -389,7 +390,7 @@ class Executor:
                                   self.options.epoch)
         return result
 
-    def _layer(self, entries) -> index.Result:  # type: ignore[no-untyped-def]
+    def _layer(self, entries: Iterable[Entry]) -> index.Result:
         from dfc.runtime.fs.layer import write_layer
 
         written = write_layer(self.store, entries, epoch=self.options.epoch)

@@ -79,9 +79,9 @@ def _step_changes(old: dict[str, object], new: dict[str, object]) -> list[str]:
     return causes
 
 
-def _env_changes(old: object, new: object) -> list[str]:
-    before = dict(item.partition("=")[::2] for item in old)  # type: ignore[union-attr]
-    after = dict(item.partition("=")[::2] for item in new)  # type: ignore[union-attr]
+def _env_changes(old: list[str], new: list[str]) -> list[str]:
+    before = dict(item.partition("=")[::2] for item in old)
+    after = dict(item.partition("=")[::2] for item in new)
     causes = []
     for name in sorted(set(before) | set(after)):
         if name not in after:

@@ -21,4 +21,7 @@ stop_services() {
 }
 trap stop_services EXIT
 
+# Static checks first: a lint or type error fails the run before the slow part starts.
+.venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/pytest -q "$@"

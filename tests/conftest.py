@@ -28,6 +28,19 @@ BUSYBOX_EPOCH = 1_700_000_000
 os.environ["DFC_NO_DAEMON"] = "1"
 
 
+# Folders whose every test talks to an interop peer (dockerd, skopeo, a registry): the
+# fast subset, `pytest -m "not interop and not slow"`, leaves them out.
+INTEROP_FOLDERS = ("interop", "registry")
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TESTS) and \
+                item.path.relative_to(TESTS).parts[0] in INTEROP_FOLDERS:
+            item.add_marker(pytest.mark.interop)
+
+
 class BusyboxImage(NamedTuple):
     """A store holding a busybox image, and the name it is tagged with there."""
 

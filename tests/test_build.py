@@ -39,6 +39,7 @@ def unpack(store: Store, ref: str, dest: Path) -> Path:
     return dest / "rootfs"
 
 
+@pytest.mark.interop  # umoci unpacks the result
 def test_multistage_example_builds_a_runnable_image(fresh_store: Store, tmp_path: Path) -> None:
     image_id, recorder = run_build(fresh_store, EXAMPLES / "multistage", tags=("demo",))
     assert recorder.names(events.Done) == [
@@ -92,6 +93,7 @@ def test_missing_base_image_says_how_to_get_it(fresh_store: Store, tmp_path: Pat
         run_build(fresh_store, tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_build_quiet_prints_the_id(fresh_store: Store, dfc_cmd: list[str]) -> None:
     done = subprocess.run([*dfc_cmd, "build", "--root", str(fresh_store.root), "-q", "-t", "x",
                            str(EXAMPLES / "multistage")], capture_output=True, text=True)
@@ -119,6 +121,7 @@ def test_network_none_is_the_default_of_every_run(fresh_store: Store, tmp_path: 
     assert same.names(events.Done) == []
 
 
+@pytest.mark.slow
 def test_add_host_reaches_etc_hosts_and_keys_by_name(fresh_store: Store, tmp_path: Path,
                                                      dfc_cmd: list[str]) -> None:
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN grep db.local /etc/hosts\n")

@@ -17,6 +17,9 @@ from dfc.cache.store import Store
 
 from .conftest import build_until_started
 
+# slow: each test runs a build through the console script
+pytestmark = pytest.mark.slow
+
 
 def dfc_build(dfc_cmd: list[str], store: Store, context: Path | str, *extra: str,
               stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:

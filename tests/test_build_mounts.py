@@ -21,7 +21,8 @@ from dfc.runtime.fs.layer import decompressed
 from dfc.runtime.images import config as image
 from dfc.runtime.secrets import Secret
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="RUN needs root")
+# slow: each test runs builds with RUN steps, on every backend
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="RUN needs root")]
 BACKENDS = [
     pytest.param("native"),
     pytest.param("runc", marks=pytest.mark.skipif(not shutil.which("runc"), reason="no runc")),

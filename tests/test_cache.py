@@ -12,6 +12,9 @@ from dfc.cache.store import Store
 from dfc.cache.transfer import CacheSpec
 from dfc.runtime import events
 
+# slow: each test builds several times, mostly through the console script
+pytestmark = pytest.mark.slow
+
 DOCKERFILE = """\
 FROM busybox AS deps
 WORKDIR /app

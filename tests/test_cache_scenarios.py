@@ -16,6 +16,9 @@ from dfc.runtime import events
 
 from .conftest import BusyboxImage, busybox_store_copy
 
+# slow: each scenario builds its project several times
+pytestmark = pytest.mark.slow
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 SCALE = 0.005
 """App: 10 files of 125 bytes; big file: 1 MB; ignored tree: ~0.8 MB."""

@@ -9,11 +9,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 import dfc.version
 from dfc.cache.store import Store
 from dfc.daemon import wire
 
 from .conftest import DfcDaemon, build_until_started, wait_until
+
+# slow: every test starts a dfc daemon and runs the console script
+pytestmark = pytest.mark.slow
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,

@@ -20,6 +20,9 @@ from dfc.cache.store import Store
 from dfc.commands.formatting import human_size, since
 from dfc.runtime.images.describe import all_images
 
+# slow: each test runs the console script several times
+pytestmark = pytest.mark.slow
+
 BUSYBOX_CREATED = datetime.fromtimestamp(1_700_000_000, UTC)
 
 

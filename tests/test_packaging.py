@@ -50,3 +50,10 @@ def test_the_client_loads_no_library_before_choosing() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout == "[]\n"
+
+
+def test_the_package_says_it_is_typed() -> None:
+    """PEP 561: type checkers read dfc's annotations only when py.typed is installed."""
+    from importlib.resources import files
+
+    assert files("dfc").joinpath("py.typed").is_file()

@@ -44,7 +44,8 @@ class Code:
     def rule(self) -> Rule | None:
         if self.module is None:
             return None
-        return getattr(self.rule_module, self.module)  # type: ignore[no-any-return]
+        rule: Rule = getattr(self.rule_module, self.module)
+        return rule
 
     @property
     def rule_module(self) -> ModuleType:

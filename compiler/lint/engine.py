@@ -72,8 +72,8 @@ def _phase_one(item: FileInput, want_shellcheck: bool) -> _Pending:
     options = item.options
     tree, parsed, errors = parse_recovering(item.text, item.name)
     for error in errors:
-        code = PARSE_CODES.get(error.message, "DFC000")
-        pending.raw.append((code, Severity.error, _engine_hit(error)))
+        parse_code = PARSE_CODES.get(error.message, "DFC000")
+        pending.raw.append((parse_code, Severity.error, _engine_hit(error)))
     if tree is None:
         return pending
     source = Source(item.name, item.text)

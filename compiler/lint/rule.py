@@ -174,6 +174,7 @@ class Lint:
         key = (name, stage.index)
         if key not in self._memo:
             self._memo[key] = compute()
+        # one store for every fact; the name keeps each entry to the T its computation gave
         return self._memo[key]  # type: ignore[return-value]
 
     def span_in(self, run: ast.Run, start: int, end: int) -> Span:

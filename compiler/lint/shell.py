@@ -130,11 +130,10 @@ class _Reader:
         while words and words[0].value in KEYWORDS:
             words = words[1:]
         assigns: list[Word] = []
-        while words and ASSIGNMENT.match(words[0].value):
+        while words and (assignment := ASSIGNMENT.match(words[0].value)):
             assigns.append(words[0])
+            self.assigned.add(assignment.group(1))
             words = words[1:]
-        for word in assigns:
-            self.assigned.add(ASSIGNMENT.match(word.value).group(1))  # type: ignore[union-attr]
         if words:
             self._declared(words)
         if words or assigns:

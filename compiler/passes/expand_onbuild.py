@@ -34,12 +34,14 @@ def parse_trigger(text: str, span: Span) -> ast.AnyInstruction:
     from dfc.grammar.parser import parse_dockerfile
 
     try:
-        parsed = parse_dockerfile(f"FROM scratch\nONBUILD {text}\n", "ONBUILD")
+        onbuild = parse_dockerfile(f"FROM scratch\nONBUILD {text}\n", "ONBUILD").instructions[1]
+        assert isinstance(onbuild, ast.Onbuild)
+        # The parser keeps a trigger that does not parse as None; parsed alone, it raises.
+        trigger = onbuild.trigger or parse_dockerfile(f"FROM scratch\n{text}\n",
+                                                      "ONBUILD").instructions[1]
     except DfcError as exc:
         raise CompileError(exc.message, span) from None
-    onbuild = parsed.instructions[1]
-    assert isinstance(onbuild, ast.Onbuild)
-    return msgspec.structs.replace(onbuild.trigger, span=span)
+    return msgspec.structs.replace(trigger, span=span)
 
 
 def _triggers(plan: Plan, stage: Stage, ctx: CompileContext) -> list[ast.AnyInstruction]:

@@ -14,11 +14,12 @@ every stage, reachable or not, as in BuildKit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import msgspec
 
 from dfc.compiler.context import CompileContext
-from dfc.compiler.ir import Dep, ImageRef, Plan, Stage, StageRef
+from dfc.compiler.ir import Dep, ImageRef, Plan, Ref, Stage, StageRef
 from dfc.compiler.located import located
 from dfc.compiler.refs import base_ref, copy_from_ref, mount_from_ref
 from dfc.grammar import ast
@@ -31,7 +32,7 @@ def instruction_deps(
     deps = []
     for at, instruction in enumerate(instructions, start=offset):
         with located(instruction.span):
-            refs = []
+            refs: list[tuple[Literal["copy-from", "mount-from"], Ref]] = []
             if isinstance(instruction, ast.Copy) and instruction.from_ is not None:
                 ref = copy_from_ref(instruction.from_, plan, stage, plan.escape)
                 refs.append(("copy-from", ref))

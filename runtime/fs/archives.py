@@ -27,7 +27,7 @@ def is_archive(path: str) -> bool:
                 return tar.next() is not None
     except (tarfile.TarError, OSError, EOFError, ValueError):
         return False
-    except Exception:  # noqa: BLE001 - a decompressor choking on garbage means "not an archive"
+    except Exception:  # a decompressor choking on garbage means "not an archive"
         return False
 
 

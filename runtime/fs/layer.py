@@ -22,7 +22,7 @@ import os
 import stat
 import tarfile
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, TypedDict
 
 import msgspec
 from isal import igzip
@@ -108,11 +108,22 @@ def read_xattrs(full: str) -> dict[str, bytes]:
             for k in names if not k.startswith(_OVERLAY_XATTRS)}
 
 
+class _Common(TypedDict):
+    """The Entry fields every kind of file has."""
+
+    path: str
+    mode: int
+    uid: int
+    gid: int
+    mtime: int
+    xattrs: dict[str, bytes]
+
+
 def stat_entry(rel: str, full: str, st: os.stat_result) -> Entry | None:
     """The entry for a file on disk; None for sockets, which a tar cannot hold."""
     fmt = stat.S_IFMT(st.st_mode)
-    common = dict(path=rel, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
-                  mtime=int(st.st_mtime), xattrs=read_xattrs(full))
+    common = _Common(path=rel, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
+                     mtime=int(st.st_mtime), xattrs=read_xattrs(full))
     if fmt == stat.S_IFREG:
         return Entry(kind="file", size=st.st_size, source=full,
                      inode=(st.st_dev, st.st_ino) if st.st_nlink > 1 else None, **common)
@@ -156,12 +167,12 @@ def prepare(entries: Iterable[Entry], epoch: int | None) -> list[Entry]:
         e = by_path[path]
         if epoch is not None and e.mtime > epoch:
             e = msgspec.structs.replace(e, mtime=epoch)
-        if e.kind == "file" and e.inode is not None:
-            if e.inode in first_of_inode:
-                e = msgspec.structs.replace(e, kind="hardlink", link=first_of_inode[e.inode],
+        if e.kind == "file" and (inode := e.inode) is not None:
+            if inode in first_of_inode:
+                e = msgspec.structs.replace(e, kind="hardlink", link=first_of_inode[inode],
                                             size=0, source=None, data=None)
             else:
-                first_of_inode[e.inode] = path
+                first_of_inode[inode] = path
         out.append(e)
     return out
 
@@ -188,7 +199,7 @@ class _Tee:
     """The uncompressed side of the pipe: hash the tar bytes and pass them to gzip in 1 MB
     chunks (tarfile writes many small pieces; per-call costs would dominate)."""
 
-    def __init__(self, gz: BinaryIO) -> None:
+    def __init__(self, gz: io.BufferedIOBase) -> None:
         self.hash = hashlib.sha256()
         self.size = 0
         self._gz = gz
@@ -221,7 +232,9 @@ def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = N
         with igzip.IGzipFile(fileobj=blob, mode="wb", compresslevel=level, mtime=0,
                              filename="") as gz:
             tee = _Tee(gz)
-            with tarfile.open(fileobj=tee, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            # typeshed wants a readable, seekable fileobj; mode "w" only writes and tells.
+            with tarfile.open(fileobj=tee, mode="w",  # type: ignore[call-overload]
+                              format=tarfile.PAX_FORMAT) as tar:
                 for e in prepared:
                     ti = tarinfo(e)
                     if e.kind == "file":
@@ -250,7 +263,8 @@ def decompressed(stream: BinaryIO) -> BinaryIO:
         head = stream.read(6)
         stream.seek(pos)
     else:
-        head = stream.peek(6)[:6]  # type: ignore[attr-defined]
+        head = stream.peek(6)[:6]  # type: ignore[attr-defined]  # pipes come buffered
+    # The decompressors are binary streams, though not typing.BinaryIO (no IO[bytes] base).
     if head.startswith(b"\x1f\x8b"):
         return igzip.IGzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
     if head.startswith(b"BZh"):

@@ -17,7 +17,7 @@ import tarfile
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, BinaryIO, Literal, Protocol
 
 from dfc.cache.oci import Descriptor
 from dfc.cache.store import Store
@@ -38,6 +38,12 @@ Mode = Literal["overlay", "apply"]
 _CHUNK = 1 << 20
 _SKIPPED_XATTRS = ("trusted.overlay.", "user.overlay.")
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class _Contents(Protocol):
+    """Where the extractor reads file contents: a tarfile, or layer entries directly."""
+
+    def extractfile(self, m: tarfile.TarInfo, /) -> IO[bytes] | None: ...
 
 
 class _HashingReader:
@@ -95,7 +101,7 @@ class _Extractor:
         self.created: set[str] = set()
         self.dir_times: list[tuple[str, int]] = []
 
-    def member(self, tar: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+    def member(self, tar: _Contents, m: tarfile.TarInfo) -> None:
         path = clean_path(m.name)
         if not path:
             return  # the root entry ("./"): the target directory already exists
@@ -126,7 +132,7 @@ class _Extractor:
         elif f"{parent}/{name}".lstrip("/") not in self.created:
             _remove(pfd, name)  # whiteouts hide lower layers only
 
-    def _create(self, pfd: int, path: str, base: str, tar: tarfile.TarFile,
+    def _create(self, pfd: int, path: str, base: str, tar: _Contents,
                 m: tarfile.TarInfo) -> None:
         try:
             old = os.lstat(base, dir_fd=pfd)
@@ -161,7 +167,7 @@ class _Extractor:
             raise DfcError(f"unsupported tar entry type {m.type!r} at /{path}")
         self._attributes(pfd, path, base, m)
 
-    def _write_file(self, pfd: int, base: str, tar: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+    def _write_file(self, pfd: int, base: str, tar: _Contents, m: tarfile.TarInfo) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         src = tar.extractfile(m)
         assert src is not None
@@ -200,6 +206,7 @@ def extract_layer(stream: BinaryIO, dest: Path, *, mode: Mode) -> str:
     reader = _HashingReader(decompressed(stream))
     extractor = _Extractor(dest, mode)
     try:
+        # typeshed wants a seekable, writable fileobj; stream mode "r|" only reads.
         with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
             for m in tar:
                 extractor.member(tar, m)
@@ -270,7 +277,7 @@ def snapshot_from_entries(store: Store, diff_ids: Sequence[str], entries: Sequen
         contents = _EntryContents({e.path: e for e in prepared})
         try:
             for e in prepared:
-                extractor.member(contents, tarinfo(e))  # type: ignore[arg-type]
+                extractor.member(contents, tarinfo(e))
         finally:
             extractor.finish()
         try:

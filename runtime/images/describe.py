@@ -83,7 +83,7 @@ def unpacked_size(tar: tarfile.TarFile) -> int:
 
 def content_size(stream: BinaryIO) -> int:
     """`unpacked_size` of a stored layer blob (compressed or not)."""
-    with tarfile.open(fileobj=decompressed(stream), mode="r|") as tar:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=decompressed(stream), mode="r|") as tar:
         return unpacked_size(tar)
 
 

@@ -81,7 +81,7 @@ def parse_output(text: str) -> OutputSpec:
         raise DfcError(f"invalid output {text!r}: dest is required")
     if fields:
         raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r}")
-    return OutputSpec(kind, dest)  # type: ignore[arg-type]
+    return OutputSpec(kind, dest)
 
 
 class _Sink(Protocol):

@@ -11,6 +11,7 @@ Names are given only once every image of the archive is complete.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import posixpath
 import shutil
@@ -56,7 +57,7 @@ class _Tee:
     """Reads a tar stream for tarfile while hashing it (the diff_id) and, optionally,
     passing it on to a compressor."""
 
-    def __init__(self, source: BinaryIO, sink: BinaryIO | None = None) -> None:
+    def __init__(self, source: BinaryIO, sink: io.BufferedIOBase | None = None) -> None:
         self._source = source
         self._sink = sink
         self.hash = hashlib.sha256()
@@ -72,6 +73,7 @@ class _Tee:
 def _scan_layer(tee: _Tee) -> tuple[str, int]:
     """(diff_id, unpacked size) of the tar read through `tee`."""
     try:
+        # typeshed wants a seekable, writable fileobj; stream mode "r|" only reads.
         with tarfile.open(fileobj=tee, mode="r|") as tar:  # type: ignore[call-overload]
             size = unpacked_size(tar)
         while tee.read(_CHUNK):
@@ -92,7 +94,7 @@ class _Unpacked:
 
     def unpack(self, stream: BinaryIO) -> None:
         try:
-            with tarfile.open(fileobj=decompressed(stream), mode="r|") as tar:  # type: ignore[call-overload]
+            with tarfile.open(fileobj=decompressed(stream), mode="r|") as tar:
                 for m in tar:
                     name = clean_path(m.name)
                     if m.isreg():
@@ -129,7 +131,7 @@ def _put_file(store: Store, path: Path, media_type: str, expected: str | None = 
               ) -> Descriptor:
     """Copy a file into the store, verified against `expected` when given."""
     with open(path, "rb") as f, store.writer(expected) as w:
-        shutil.copyfileobj(f, w, _CHUNK)  # type: ignore[misc]
+        shutil.copyfileobj(f, w, _CHUNK)
     assert w.digest is not None
     return Descriptor(media_type=media_type, digest=w.digest, size=w.size)
 
@@ -146,7 +148,7 @@ def _put_layer(store: Store, path: Path) -> tuple[Descriptor, str]:
         with open(path, "rb") as f, store.writer() as w:
             with igzip.IGzipFile(fileobj=w, mode="wb", compresslevel=GZIP_LEVEL, mtime=0,
                                  filename="") as gz:
-                diff_id, size = _scan_layer(_Tee(decompressed(f), gz))  # type: ignore[arg-type]
+                diff_id, size = _scan_layer(_Tee(decompressed(f), gz))
         assert w.digest is not None
         blob = Descriptor(media_type=MEDIA_LAYER_GZIP, digest=w.digest, size=w.size)
     remember_size(store, blob, size)

@@ -129,7 +129,7 @@ class RegistryAuth(httpx.Auth):
             auth = httpx.BasicAuth(self.credentials.username, self.credentials.password)
             params.append(("account", self.credentials.username))
         try:
-            response = self._token_client.get(realm, params=params, auth=auth)
+            response = self._token_client.get(realm, params=tuple(params), auth=auth)
         except httpx.HTTPError as exc:
             raise AuthError(f"cannot get a token from {realm}: {exc}") from None
         if response.status_code in (401, 403):

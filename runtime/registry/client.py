@@ -120,10 +120,11 @@ class RegistryClient:
 
     def request(self, method: str, path: str, doing: str, **kwargs: object) -> httpx.Response:
         with self._errors(doing):
+            # kwargs pass through to httpx, whose keyword types are its own business
             return self._http.request(method, self.url(path), auth=self.auth,
                                       **kwargs)  # type: ignore[arg-type]
 
-    def fail(self, response: httpx.Response, doing: str) -> RegistryError:
+    def fail(self, response: httpx.Response, doing: str) -> RegistryError | AuthError:
         if response.status_code == 401:
             text = error_text(response) if response.content else ""
             return AuthError(f"{doing}: {text or 'unauthorized: authentication required'} "
@@ -166,7 +167,8 @@ class RegistryClient:
                                 content=data, headers={"Content-Type": media_type})
         if response.status_code not in (200, 201):
             raise self.fail(response, f"pushing manifest {ref} to {self.host}/{repo}")
-        return response.headers.get("docker-content-digest", "")
+        digest: str = response.headers.get("docker-content-digest", "")
+        return digest
 
     # blobs
 
@@ -278,7 +280,7 @@ class _Spool:
             if self._error is None:
                 try:
                     self._writer.write(chunk)
-                except BaseException as exc:  # noqa: BLE001 - re-raised in the reader
+                except BaseException as exc:  # re-raised in the reader
                     self._error = exc
 
     def put(self, chunk: bytes) -> None:

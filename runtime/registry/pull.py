@@ -17,6 +17,7 @@ from dfc.cache.store import DigestMismatch, Store
 from dfc.platform import Platform, host_platform, parse_platform
 from dfc.reference import DOCKER_HUB, Reference, parse_reference
 from dfc.runtime.images.config import ImageConfig
+from dfc.runtime.registry.auth import AuthError
 from dfc.runtime.registry.client import RegistryClient, RegistryError
 from dfc.runtime.registry.config import RegistrySettings
 from dfc.runtime.registry.connect import mirrors, open_for_pull
@@ -106,7 +107,7 @@ def pull(store: Store, ref: Reference, settings: RegistrySettings, report: Repor
         with mirror:
             try:
                 return _pull_from(mirror, store, ref, report, platform)
-            except RegistryError:
+            except (RegistryError, AuthError):  # as docker: on to the next endpoint
                 continue
     with open_for_pull(ref, settings) as client:
         return _pull_from(client, store, ref, report, platform)

@@ -93,6 +93,7 @@ class Pusher:
         if not self.store.has_blob(d.digest):
             raise DfcError(f"blob {d.digest} is neither in the store nor in {self.ref.name}")
         location = location or self.client.start_upload(repo)
+        assert location is not None  # None only answers a mount request
         done = [0]
 
         def progress(n: int) -> None:

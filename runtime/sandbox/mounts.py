@@ -59,7 +59,7 @@ def file_mounts(files: Sequence[InlineFile], directory: str) -> list[Mount]:
             out.write(item.data)
             os.fchown(out.fileno(), item.uid, item.gid)
             os.fchmod(out.fileno(), item.mode)
-        options = ("rbind", "ro", "nosuid", "nodev")
+        options: tuple[str, ...] = ("rbind", "ro", "nosuid", "nodev")
         if not item.mode & 0o111:
             options += ("noexec",)
         binds.append(Mount(item.target, "bind", path, options))

@@ -166,17 +166,18 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
     remote = [s for s in step.sources if isinstance(s, ir.UrlSource | ir.GitSource)]
     inline = [s for s in step.sources if isinstance(s, ir.InlineSource)]
     matches: list[tuple[Origin, Match, str, bool]] = []
-    for source in paths:
+    for path_source in paths:
         if origin is None:
-            raise CopyError(f"{step.instruction} has no origin for {source.path}")
-        matches += [(origin, match, source.path, False)
-                    for match in select(origin, source.path)]
-    for source in remote:
+            raise CopyError(f"{step.instruction} has no origin for {path_source.path}")
+        matches += [(origin, match, path_source.path, False)
+                    for match in select(origin, path_source.path)]
+    for remote_source in remote:
         if fetch is None:
-            raise CopyError(f"{step.instruction} cannot fetch {source.url} here")
-        fetched_origin, fetched = fetch(source, scratch, step.checksum, step.keep_git_dir)
+            raise CopyError(f"{step.instruction} cannot fetch {remote_source.url} here")
+        fetched_origin, fetched = fetch(remote_source, scratch, step.checksum,
+                                        step.keep_git_dir)
         matches.append((fetched_origin, Match(fetched, fetched), fetched,
-                        isinstance(source, ir.UrlSource)))
+                        isinstance(remote_source, ir.UrlSource)))
     target = Target(onto, step.dest, len(matches) + len(inline) > 1)
     if target.is_dir:
         copier.add_dir(target.rel)
@@ -184,11 +185,12 @@ def copy_entries(step: ir.Copy, origin: Origin | None, view: RootView, scratch: 
         # A local archive is extracted unless --unpack=false; a download only with --unpack.
         unpack = step.unpack is True if downloaded else step.unpack is not False
         _copy_match(copier, step, target, match_origin, match, written, scratch, unpack)
-    for source in inline:
-        path = target.path_for(source.name)
+    for inline_source in inline:
+        path = target.path_for(inline_source.name)
+        data = inline_source.data.encode()
         copier.parents(path)
         copier.add(Entry(path=path, kind="file", mode=0o644, mtime=copier.now,
-                         data=source.data.encode(), size=len(source.data.encode())))
+                         data=data, size=len(data)))
     yield from copier.entries.values()
 
 

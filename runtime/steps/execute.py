@@ -100,6 +100,7 @@ class StepRunner:
             )
             shared = self.private_network() if spec.network == "private" else None
             code = sandbox.run(spec, lowerdirs, upper, stdout=output,
+                               # a user's --runtime: run() refuses unknown names itself
                                backend=self.backend,  # type: ignore[arg-type]
                                cancel=self.cancel, network=shared)
         if code != 0:

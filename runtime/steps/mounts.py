@@ -150,7 +150,7 @@ class MountMaker:
         seed: Callable[[Path], None]
         if mount.origin is not None:
             origin, rel = self._source(mount, stack)
-            name = {"id": mount.id, "from": digest}
+            name: dict[str, object] = {"id": mount.id, "from": digest}
             seed = functools.partial(copy_selection, origin, rel)
         else:
             mode = 0o755 if mount.mode is None else mount.mode

@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import msgspec
 
@@ -34,6 +34,10 @@ from dfc.runtime.images import convert as configs
 from dfc.runtime.images.export import OutputSpec, export
 from dfc.runtime.secrets import Secret
 from dfc.source import Source
+
+if TYPE_CHECKING:  # imported where used: a build without a registry never loads them
+    from dfc.runtime.registry import events as registry_events
+    from dfc.runtime.registry.config import RegistrySettings
 
 
 class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,7 +131,7 @@ def read_image(store: Store, name: str) -> image.ImageConfig:
     return read_manifest(store, name)[1]
 
 
-def pull_notes(report: events.Reporter):  # type: ignore[no-untyped-def]
+def pull_notes(report: events.Reporter) -> registry_events.Reporter:
     """Pull progress as build notes: messages and each layer's state changes."""
     from dfc.runtime.registry.events import Message, Transfer
 
@@ -251,7 +255,7 @@ class CacheTransfer:
         self.report = report
         self.inline: dict[str, Result] | None = None
 
-    def _settings(self):  # type: ignore[no-untyped-def]
+    def _settings(self) -> RegistrySettings:
         from dfc.runtime.registry.config import load_settings
 
         return load_settings()

@@ -106,7 +106,7 @@ def main() -> None:
         typer.echo(f"error: permission denied{where} (dfc builds and unpacks images with "
                    "namespaces, mounts and file owners: run it as root)", err=True)
         sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - the one place internal errors are shown
+    except Exception as exc:  # the one place internal errors are shown
         import click
 
         if isinstance(exc, click.ClickException):

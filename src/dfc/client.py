@@ -17,6 +17,7 @@ from dfc.daemon import wire
 
 TYPE_CHECKING = False  # not typing's: see dfc.daemon.wire
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from socket import socket as Socket
 
 # `daemon` manages the daemon itself; `login` may prompt on the controlling terminal,
@@ -88,7 +89,8 @@ def _converse(conn: Socket, argv: list[str]) -> tuple[bytes, int | bytes | None]
             _signal.signal(sig, handler)
 
 
-def _relay(conn: Socket):  # noqa: ANN202 - a signal handler
+def _relay(conn: Socket) -> Callable[[int, object], None]:
+    """A signal handler that passes the signal on to the daemon's child."""
     def handler(signum: int, _frame: object) -> None:
         try:
             conn.send(wire.SIGNAL + bytes([signum]))

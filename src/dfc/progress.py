@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import msgspec
 
 from dfc.runtime import events
+
+if TYPE_CHECKING:  # rich loads only for the tty display
+    from rich.text import Text
 
 
 class PlainReporter:
@@ -102,7 +105,7 @@ class TtyReporter:
                 self.console.print(getattr(event, "message", ""))
             self.live.update(self.render())
 
-    def render(self):  # type: ignore[no-untyped-def]
+    def render(self) -> Text:
         from rich.markup import escape
         from rich.text import Text
 

@@ -217,6 +217,7 @@ def test_check_finds_corrupt_and_missing_blobs(tmp_path: Path) -> None:
     assert not report.ok
 
 
+@pytest.mark.interop
 def test_skopeo_and_umoci_read_the_store(tmp_path: Path) -> None:
     """Real OCI tools find a tagged image by its full name (here a minimal one)."""
     store = Store(tmp_path)

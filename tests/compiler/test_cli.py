@@ -43,6 +43,7 @@ def test_compile_text(dockerfile: Path) -> None:
     assert "unused: FROM build (linux/arm64, pruned)" in result.stdout
 
 
+@pytest.mark.slow
 def test_compile_json_from_stdin() -> None:
     result = dfc("compile", "-", "--format", "json", "--target", "BUILD", stdin=DOCKERFILE)
     assert result.returncode == 0, result.stderr
@@ -69,6 +70,7 @@ def test_unknown_target_and_bad_platform(dockerfile: Path) -> None:
     assert "failed to parse platform plan10/z80" in result.stderr
 
 
+@pytest.mark.slow
 def test_graph_formats(dockerfile: Path) -> None:
     dot = dfc("graph", "-f", str(dockerfile), "--dot")
     assert dot.returncode == 0, dot.stderr

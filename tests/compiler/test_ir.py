@@ -21,7 +21,7 @@ def plan_of(text: str, **options: object) -> Plan:
     return compile_text(text, ctx)
 
 
-def step(plan: Plan, stage: int, at: int):  # noqa: ANN201 - any step type
+def step(plan: Plan, stage: int, at: int):  # any step type
     return plan.stages[stage].steps[at]
 
 
@@ -120,7 +120,7 @@ def test_unreachable_stage_errors_do_not_fire() -> None:
 def test_resolver_is_called_only_for_reachable_stages() -> None:
     asked: list[str] = []
 
-    def resolver(ref):  # noqa: ANN001, ANN202
+    def resolver(ref):
         asked.append(ref.name)
 
     plan_of("FROM one AS a\nFROM two AS b\nFROM three\nCOPY --from=a / /\n", resolver=resolver)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,9 @@ from dfc.errors import ParseError
 from dfc.grammar import ast
 from dfc.grammar.parser import parse_dockerfile
 from dfc.source import Span
+
+# slow: every fuzzer parses hundreds of generated Dockerfiles
+pytestmark = pytest.mark.slow
 
 CORPUS = sorted((Path(__file__).resolve().parents[2] / "bench" / "corpus").glob("*"))
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

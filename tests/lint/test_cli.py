@@ -52,6 +52,7 @@ def run(cmd, *args: str, cwd: Path | None = None, stdin: str | None = None) -> R
     return cmd(["lint", *args], cwd, stdin)
 
 
+@pytest.mark.slow
 def test_console_script_exit_code(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "dfc"
     (tmp_path / "Dockerfile").write_text(BAD)
@@ -156,6 +157,7 @@ def test_fix_golden(dfc_cmd, tmp_path: Path, name: str) -> None:
     assert target.read_text() == (FIXTURES / "fix" / f"{name}.after.Dockerfile").read_text()
 
 
+@pytest.mark.slow
 def test_base_image_from_the_store(dfc_cmd, busybox_image, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     root = str(busybox_image.store.root)
     (tmp_path / "Dockerfile").write_text(

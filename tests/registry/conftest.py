@@ -114,10 +114,6 @@ class Registry:
     def url(self) -> str:
         return f"http://{self.host}"
 
-    def catalog(self) -> list[str]:
-        with urllib.request.urlopen(f"{self.url}/v2/_catalog") as r:
-            return json.load(r)["repositories"]
-
 
 # --- the token server -----------------------------------------------------------------
 

@@ -55,6 +55,22 @@ def test_docker_hub_names_come_from_a_mirror(registry, image_store: Store, empty
     assert empty_store.resolve("mirrored:1").manifest.digest == digest
 
 
+def test_a_mirror_that_refuses_us_is_skipped(registry, basic_registry, image_store: Store,
+                                             empty_store: Store, run_dfc, docker_config,
+                                             tmp_path: Path) -> None:
+    """Docker goes on to the next endpoint when a mirror answers 401 (it sends mirrors no
+    credentials)."""
+    mirrored = f"{registry.host}/library/refused:1"
+    image_store.tag(mirrored, image_store.resolve("app:1").manifest)
+    assert run_dfc("push", mirrored, "--root", str(image_store.root)).returncode == 0
+    daemon = tmp_path / "daemon.json"
+    daemon.write_text(json.dumps({"registry-mirrors": [basic_registry.url, registry.url]}))
+    pulled = run_dfc("pull", "refused:1", "--root", str(empty_store.root),
+                     env={"DFC_DAEMON_CONFIG": str(daemon)})
+    assert pulled.returncode == 0, pulled.stderr
+    assert "Status: Downloaded newer image for refused:1" in pulled.stdout
+
+
 def test_search_lists_catalog_matches_with_their_tags(registry, image_store: Store, run_dfc,
                                                       docker_config) -> None:
     for tag in ("1", "2"):

@@ -61,6 +61,7 @@ def skopeo(*args: str) -> dict[str, object]:
     return json.loads(out)
 
 
+@pytest.mark.interop
 def test_oci_exports_are_read_by_skopeo(built: tuple[Store, Path, str]) -> None:
     store, out, image_id = built
     digest = store.resolve("exp:1").manifest.digest
@@ -78,6 +79,7 @@ def test_oci_exports_are_read_by_skopeo(built: tuple[Store, Path, str]) -> None:
     assert entry["Config"] == "blobs/sha256/" + image_id[7:]
 
 
+@pytest.mark.interop
 def test_umoci_unpacks_the_oci_layout(built: tuple[Store, Path, str], tmp_path: Path) -> None:
     _, out, _ = built
     bundle = tmp_path / "bundle"
@@ -102,6 +104,7 @@ def test_local_and_tar_exports_hold_the_root_filesystem(built: tuple[Store, Path
     assert not any(p.name.startswith(".") for p in out.iterdir())
 
 
+@pytest.mark.slow
 def test_cli_output_short_form(fresh_store: Store, tmp_path: Path, dfc_cmd: list[str]) -> None:
     ctx = tmp_path / "ctx"
     ctx.mkdir()

@@ -51,6 +51,7 @@ def test_busybox_image_config(busybox_image: Any) -> None:
     assert store.check().ok
 
 
+@pytest.mark.interop
 def test_skopeo_inspects_busybox(busybox_image: Any) -> None:
     store, ref = busybox_image
     out = subprocess.run(["skopeo", "inspect", f"oci:{store.root}:{ref}"],
@@ -61,6 +62,7 @@ def test_skopeo_inspects_busybox(busybox_image: Any) -> None:
     assert len(info["Layers"]) == 1
 
 
+@pytest.mark.interop
 def test_umoci_unpacks_a_runnable_busybox(busybox_image: Any, tmp_path: Path) -> None:
     store, ref = busybox_image
     bundle = tmp_path / "bundle"

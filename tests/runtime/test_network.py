@@ -115,7 +115,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def host_only_server() -> Iterator[int]:
     """An HTTP server on the host's 127.0.0.1 (a free port) answering SECRET."""
     class Secret(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the handler's protocol
+        def do_GET(self) -> None:
             body = SECRET.encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))

@@ -74,6 +74,7 @@ def sandbox(request: pytest.FixtureRequest, image: Path, tmp_path: Path) -> Sand
     return Sandbox(image, upper, request.param)
 
 
+@pytest.mark.slow
 def test_readonly_binds_of_a_file_and_a_dir_leave_no_mount_points(
         sandbox: Sandbox, source: Path) -> None:
     mounts = (Mount("/mnt/f.txt", "bind", str(source / "f.txt"), ("rbind", "ro")),

@@ -30,6 +30,7 @@ from ..conftest import wait_until  # noqa: TID252 - tests/ is no package (import
 
 BUSYBOX = shutil.which("busybox")
 pytestmark = [
+    pytest.mark.slow,  # each test runs containers, on every backend
     pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
     pytest.mark.skipif(BUSYBOX is None, reason="needs busybox-static"),
 ]

@@ -23,6 +23,7 @@ def copy_ignored_file(lint: Lint) -> Iterator[Hit]:
     ignored = lint.surroundings.ignored
     if ignored is None or lint.surroundings.ignore_has_exceptions:
         return
+    # a union of classes works with isinstance, yet mypy takes no union for type[N]
     for _, node in lint.nodes(ast.Copy | ast.Add):  # type: ignore[arg-type]
         if getattr(node, "from_", None) is not None:
             continue

@@ -26,7 +26,7 @@ def package_manager_mismatch(lint: Lint) -> Iterator[Hit]:
     for stage, run in lint.runs():
         image = lint.base_image(stage)
         family = os_family(image) if image is not None else None
-        if family is None:
+        if image is None or family is None:
             continue
         for command in lint.commands(run):
             wanted = FAMILY.get(command.name)

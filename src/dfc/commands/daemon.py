@@ -52,7 +52,7 @@ def start_command(socket: SocketOpt = None) -> None:
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
     log_path = Path(path).with_suffix(".log")
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        process = subprocess.Popen(
             [sys.executable, "-m", "dfc", "daemon", "run", "--socket", os.path.abspath(path)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd="/")
     deadline = time.monotonic() + START_TIMEOUT
@@ -98,7 +98,8 @@ def _status(path: str) -> dict[str, object] | None:
     try:
         wire.send_request(conn, wire.Request("status"), [])
         tag, body = wire.read_reply(conn)
-        status = json.loads(body) if tag == wire.STATUS and body else None
+        status = json.loads(body) if tag == wire.STATUS and isinstance(body, bytes) \
+            and body else None
     except (OSError, ValueError):
         return None
     finally:

@@ -11,7 +11,7 @@ import msgspec
 
 from dfc.cache.keys import keyed
 from dfc.compiler.graph import stage_generations
-from dfc.compiler.ir import AnyStep, Plan, SetConfig, Stage, State
+from dfc.compiler.ir import AnyStep, Plan, Run, SetConfig, Stage, State
 from dfc.compiler.labels import base_label, node_labels, step_label
 from dfc.compiler.platforms import AUTOMATIC_ARGS
 from dfc.source import Source
@@ -49,7 +49,7 @@ def _step_lines(step: AnyStep, before: State | None) -> list[str]:
     if isinstance(step, SetConfig):
         view = msgspec.to_builtins(step.patch)
     lines.append(f"      {kind}: {_compact(view)}")
-    if getattr(step, "proxy_env", ()):
+    if isinstance(step, Run) and step.proxy_env:
         lines.append(f"      proxy_env (not keyed): {_compact(step.proxy_env)}")
     return lines
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # the commands import what they use when they run
+    from dfc.runtime.registry.config import RegistrySettings
+    from dfc.runtime.registry.search import SearchResult
 
 RootOpt = Annotated[Path | None, typer.Option("--root", envvar="DFC_ROOT", help="Store folder.")]
 InsecureOpt = Annotated[list[str] | None, typer.Option(
@@ -27,7 +31,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(registry_manifest.app, name="manifest")
 
 
-def settings_of(insecure: list[str] | None):  # type: ignore[no-untyped-def]
+def settings_of(insecure: list[str] | None) -> RegistrySettings:
     from dfc.runtime.registry.config import load_settings
 
     return load_settings(tuple(insecure or ()))
@@ -36,7 +40,7 @@ def settings_of(insecure: list[str] | None):  # type: ignore[no-untyped-def]
 def pull_command(
     name: Annotated[str, typer.Argument(help="NAME[:TAG|@DIGEST]")],
     platform: Annotated[str | None, typer.Option(
-        "--platform", help="os/arch[/variant] to pick from a multi-platform image.")] = None,
+        "--platform", help=r"os/arch\[/variant] to pick from a multi-platform image.")] = None,
     quiet: QuietOpt = False,
     root: RootOpt = None,
     insecure_registry: InsecureOpt = None,
@@ -150,7 +154,7 @@ def search_command(
     typer.echo(render(results, fmt, truncate=not no_trunc), nl=False)
 
 
-def render(results: list, template: str | None, truncate: bool) -> str:  # type: ignore[type-arg]
+def render(results: list[SearchResult], template: str | None, truncate: bool) -> str:
     """Docker's search table, or one line per result through a `{{.Field}}` template."""
     import re
 

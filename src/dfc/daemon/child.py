@@ -35,7 +35,7 @@ def run_child(conn: socket.socket, request: wire.Request, fds: list[int],
             os.close(fd)
         _adopt(request)
         code = run([os.fsdecode(arg) for arg in request.argv])
-    except BaseException:  # noqa: BLE001 - a child must never fall back into the loop
+    except BaseException:
         with contextlib.suppress(Exception):
             traceback.print_exc()
     finally:
@@ -66,7 +66,7 @@ def _adopt(request: wire.Request) -> None:
 def _text_stream(fd: int, mode: str, *, errors: str | None = None,
                  line_buffering: bool = False) -> io.TextIOWrapper:
     """A standard stream on `fd` set up as Python sets its own at start-up."""
-    binary = open(fd, mode + "b", closefd=False)  # noqa: SIM115 - lives as sys.std*
+    binary = open(fd, mode + "b", closefd=False)
     return io.TextIOWrapper(binary, encoding=sys.__stdout__.encoding if sys.__stdout__
                             else "utf-8", errors=errors,
                             line_buffering=line_buffering or os.isatty(fd))
