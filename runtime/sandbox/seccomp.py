@@ -17,6 +17,7 @@ from typing import Any
 import pyseccomp
 
 from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime.sandbox import seccomp_enosys
 from dfc.runtime.sandbox.seccomp_delta import todays_profile
 from dfc.runtime.sandbox.seccomp_profile import (
     ALLOW,
@@ -66,7 +67,8 @@ def _action(rule: Rule, default_errno: int) -> Any:
 
 @functools.cache
 def bpf_program(caps: frozenset[str] = DEFAULT_CAPS) -> bytes:
-    """The filter as raw `struct sock_filter` instructions, for a container with `caps`."""
+    """The filter as raw `struct sock_filter` instructions, for a container with `caps`:
+    runc's ENOSYS stub for calls newer than the profile, then libseccomp's program."""
     profile = docker_default(caps)
     flt = pyseccomp.SyscallFilter(pyseccomp.ERRNO(profile.default_errno))
     for arch in profile.architectures[1:]:
@@ -80,7 +82,9 @@ def bpf_program(caps: frozenset[str] = DEFAULT_CAPS) -> bytes:
     with tempfile.TemporaryFile() as out:
         flt.export_bpf(out)
         out.seek(0)
-        return out.read()
+        program = out.read()
+    names = [name for rule in profile.rules for name in rule.names]
+    return seccomp_enosys.stub(profile.architectures, names) + program
 
 
 class _SockFprog(ctypes.Structure):

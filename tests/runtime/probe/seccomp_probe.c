@@ -1,6 +1,6 @@
 /* Tries one call of each class Docker's seccomp profile decides on, each in its own child
- * process, and prints "<syscall> <first argument> <answer>" per call: "ok" or the errno
- * name. The arguments make a call that reaches the kernel fail with an error other than
+ * process, and prints "<syscall> <number> <first argument> <answer>" per call: "ok" or
+ * the errno name. The arguments make a call that reaches the kernel fail with an error other than
  * the profile's refusal (EPERM, or ENOSYS for clone3), except where the kernel checks a
  * capability first (reboot, kexec_load, init_module, finit_module). No call that
  * succeeds changes anything outside the probe. Built static by the tests, so it runs in
@@ -21,6 +21,9 @@
 #define PER_READ_IMPLIES_EXEC 0x0400000L
 #define AF_ALG_FAMILY 38L
 #define AF_VSOCK_FAMILY 40L
+#ifndef SYS_mseal
+#define SYS_mseal 462 /* Linux 6.10, the same number on every architecture */
+#endif
 
 static void probe(const char *name, long nr, long a0, long a1, long a2, long a3, long a4,
                   long a5) {
@@ -34,7 +37,7 @@ static void probe(const char *name, long nr, long a0, long a1, long a2, long a3,
     waitpid(child, &status, 0);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     const char *answer = code == 0 ? "ok" : code < 128 ? strerrorname_np(code) : "killed";
-    printf("%s %#lx %s\n", name, (unsigned long)a0, answer ? answer : "?");
+    printf("%s %ld %#lx %s\n", name, nr, (unsigned long)a0, answer ? answer : "?");
 }
 
 int main(void) {
@@ -70,6 +73,7 @@ int main(void) {
     probe("socket", SYS_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0, 0, 0, 0);
     probe("socket", SYS_socket, AF_ALG_FAMILY, 5 /* SOCK_SEQPACKET */, 0, 0, 0, 0);
     probe("socket", SYS_socket, AF_VSOCK_FAMILY, 1, 0, 0, 0, 0);
+    probe("mseal", SYS_mseal, 0, 0, 1 /* no such flag */, 0, 0, 0);
     kill(target, SIGKILL);
     waitpid(target, NULL, 0);
     return 0;
