@@ -60,9 +60,8 @@ def _conditions(args: tuple[Arg, ...]) -> list[list[Any]]:
     return [converted]
 
 
-def _action(rule: Rule, default_errno: int) -> Any:
-    return pyseccomp.ALLOW if rule.action == ALLOW else \
-        pyseccomp.ERRNO(rule.errno if rule.errno is not None else default_errno)
+def _errno(rule: Rule, default_errno: int) -> int:
+    return rule.errno if rule.errno is not None else default_errno
 
 
 @functools.cache
@@ -78,11 +77,13 @@ def bpf_program(caps: frozenset[str] = DEFAULT_CAPS) -> bytes:
     for arch in profile.architectures[1:]:
         flt.add_arch(getattr(pyseccomp.Arch, arch.removeprefix("SCMP_ARCH_")))
     for rule in profile.rules:
-        if rule.action != ALLOW and (rule.errno or profile.default_errno) == profile.default_errno:
+        errno = _errno(rule, profile.default_errno)
+        if rule.action != ALLOW and errno == profile.default_errno:
             continue  # the default action already: libseccomp refuses such a rule
+        action = pyseccomp.ALLOW if rule.action == ALLOW else pyseccomp.ERRNO(errno)
         for name in filter(_known, rule.names):
             for args in _conditions(rule.args):
-                flt.add_rule(_action(rule, profile.default_errno), name, *args)
+                flt.add_rule(action, name, *args)
     with tempfile.TemporaryFile() as out:
         flt.export_bpf(out)
         out.seek(0)
