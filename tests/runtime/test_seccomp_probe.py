@@ -143,8 +143,10 @@ def test_dockerd_agrees_but_for_its_older_profile(fresh_store: Store, probe: Pat
                              env={**os.environ, "DFC_ROOT": str(fresh_store.root)}).stdout
     subprocess.run([DOCKER, "load"], input=archive, capture_output=True, check=True)
     try:
-        theirs = subprocess.run([DOCKER, "run", "--rm", name, "/probe"], capture_output=True,
-                                text=True, check=True).stdout
+        ran = subprocess.run([DOCKER, "run", "--rm", name, "/probe"], capture_output=True,
+                             text=True)
+        assert ran.returncode == 0, ran.stderr
+        theirs = ran.stdout
     finally:
         subprocess.run([DOCKER, "rmi", "-f", name], capture_output=True)
     packaged = resolve(load_profile(), DEFAULT_CAPS, native_arch(), kernel_version())
