@@ -53,7 +53,7 @@ def _known(name: str) -> bool:
 
 def _conditions(args: tuple[Arg, ...]) -> list[list[Any]]:
     """The argument sets to add a rule for: all together, or one rule per comparison when
-    two compare the same argument (which libseccomp cannot AND), as runc does."""
+    two compare the same argument: runc ORs those, so the profile means that."""
     converted = [pyseccomp.Arg(a.index, _OPS[a.op], a.value, a.value_two) for a in args]
     if len({a.index for a in args}) < len(args):
         return [[arg] for arg in converted]
