@@ -21,6 +21,24 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Docker's default seccomp profile, which every RUN applies (runtime/sandbox/seccomp_profile.py
+# reads it). It is one data file of golang-github-docker-docker-dev, whose Depends would bring
+# ~260 packages (the Go toolchain, systemd) that dfc never uses: extract that file alone from
+# the package, to the path the package installs it at.
+SECCOMP_PKG=golang-github-docker-docker-dev
+SECCOMP_PROFILE=usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json
+if [ ! -f "/$SECCOMP_PROFILE" ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  deb_dir=$(mktemp -d)
+  chmod 755 "$deb_dir"  # apt's download user writes there
+  (cd "$deb_dir" && { apt-get download -qq "$SECCOMP_PKG" 2>/dev/null \
+    || { $SUDO apt-get update -qq && apt-get download -qq "$SECCOMP_PKG"; }; })
+  dpkg-deb --fsys-tarfile "$deb_dir"/"$SECCOMP_PKG"_*.deb \
+    | $SUDO tar -x -C / --no-same-owner "./$SECCOMP_PROFILE"
+  rm -rf "$deb_dir"
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

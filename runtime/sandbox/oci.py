@@ -104,7 +104,7 @@ def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser,
             "resources": {"devices": _device_rules()},
             "maskedPaths": list(MASKED_PATHS),
             "readonlyPaths": list(READONLY_PATHS),
-            "seccomp": oci_seccomp(),
+            "seccomp": oci_seccomp(frozenset(caps)),
         },
     }
 

@@ -96,37 +96,3 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
-                   CLONE_NEWPID, CLONE_NEWNET)
-
-EPERM = 1
-ENOSYS = 38
-
-
-class SyscallRule(msgspec.Struct, frozen=True):
-    """Fail `names` with `errno`; with `flag`, only when arg 0 has that bit set."""
-
-    names: tuple[str, ...]
-    errno: int = EPERM
-    flag: int = 0
-
-
-DENIED_SYSCALLS: tuple[str, ...] = (
-    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-    "delete_module", "fanotify_init", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-    "get_kernel_syms", "init_module", "ioperm", "iopl", "kexec_file_load", "kexec_load",
-    "keyctl", "lookup_dcookie", "mount", "mount_setattr", "move_mount", "nfsservctl",
-    "open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "query_module",
-    "quotactl", "reboot", "request_key", "setns", "settimeofday", "stime", "swapoff", "swapon",
-    "_sysctl", "syslog", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat",
-    "vm86", "vm86old",
-)
-"""What Docker's profile refuses a container without CAP_SYS_ADMIN & co. ptrace stays allowed,
-as in Docker on kernels >= 4.8, where seccomp runs after ptrace and cannot be bypassed by it."""
-
-SECCOMP_RULES: tuple[SyscallRule, ...] = (
-    SyscallRule(DENIED_SYSCALLS),
-    # clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone.
-    SyscallRule(("clone3",), errno=ENOSYS),
-    *(SyscallRule(("clone",), flag=flag) for flag in NAMESPACE_FLAGS),
-)

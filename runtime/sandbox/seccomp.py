@@ -1,54 +1,95 @@
-"""The seccomp rule list of sandbox.policy, compiled two ways: BPF for the native backend and
-the OCI `linux.seccomp` object for runc/crun.
+"""Docker's default seccomp profile (sandbox.seccomp_profile, resolved for the container's
+capabilities), compiled two ways: BPF for the native backend and the OCI `linux.seccomp`
+object for runc/crun, so both backends enforce the same rules.
 
-The BPF program is compiled once per process in the parent, so the forked child only has to
-hand it to the kernel with one prctl and does no allocation-heavy work after fork.
+The BPF program is compiled once per process and capability set, in the parent, so the
+forked child only has to hand it to the kernel with one prctl and does no
+allocation-heavy work after fork.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-import platform
 import tempfile
 from typing import Any
 
 import pyseccomp
 
 from dfc.runtime.sandbox import linux as sys_
-from dfc.runtime.sandbox.policy import SECCOMP_RULES
+from dfc.runtime.sandbox import seccomp_enosys
+from dfc.runtime.sandbox.seccomp_delta import todays_profile
+from dfc.runtime.sandbox.seccomp_profile import (
+    ALLOW,
+    DEFAULT_CAPS,
+    Arg,
+    Resolved,
+    Rule,
+    kernel_version,
+    load_profile,
+    native_arch,
+    resolve,
+)
 
 _NR_SCMP_ERROR = -1
-_EXTRA_ARCHES = {
-    "x86_64": (pyseccomp.Arch.X86, pyseccomp.Arch.X32),
-    "aarch64": (pyseccomp.Arch.ARM,),
-}
-_OCI_ARCHES = {
-    "x86_64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-    "aarch64": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
-}
+_OPS = {"SCMP_CMP_NE": pyseccomp.NE, "SCMP_CMP_LT": pyseccomp.LT, "SCMP_CMP_LE": pyseccomp.LE,
+        "SCMP_CMP_EQ": pyseccomp.EQ, "SCMP_CMP_GE": pyseccomp.GE, "SCMP_CMP_GT": pyseccomp.GT,
+        "SCMP_CMP_MASKED_EQ": pyseccomp.MASKED_EQ}
+
+
+@functools.cache
+def docker_default(caps: frozenset[str] = DEFAULT_CAPS) -> Resolved:
+    """Today's Docker default profile for a container whose bounding set is `caps`, on
+    this machine: Debian's packaged profile plus Docker's changes since (seccomp_delta)."""
+    return resolve(todays_profile(load_profile()), caps, native_arch(), kernel_version())
 
 
 def _known(name: str) -> bool:
-    """libseccomp knows the name (negative numbers are its pseudo-syscalls for other arches)."""
+    """libseccomp knows the name (negative numbers are its pseudo-syscalls for other arches);
+    runc skips the names it does not know in the same way."""
     number: int = pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name)
     return number != _NR_SCMP_ERROR
 
 
+def _conditions(args: tuple[Arg, ...]) -> list[list[Any]]:
+    """The argument sets to add a rule for: all together, or one rule per comparison when
+    two compare the same argument: runc ORs those, so the profile means that."""
+    converted = [pyseccomp.Arg(a.index, _OPS[a.op], a.value, a.value_two) for a in args]
+    if len({a.index for a in args}) < len(args):
+        return [[arg] for arg in converted]
+    return [converted]
+
+
+def _errno(rule: Rule, default_errno: int) -> int:
+    return rule.errno if rule.errno is not None else default_errno
+
+
 @functools.cache
-def bpf_program() -> bytes:
-    """The filter as raw `struct sock_filter` instructions (default allow, listed denied)."""
-    flt = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
-    for arch in _EXTRA_ARCHES.get(platform.machine(), ()):
-        flt.add_arch(arch)
-    for rule in SECCOMP_RULES:
-        args = [pyseccomp.Arg(0, pyseccomp.MASKED_EQ, rule.flag, rule.flag)] if rule.flag else []
+def bpf_program(caps: frozenset[str] = DEFAULT_CAPS) -> bytes:
+    """The filter as raw `struct sock_filter` instructions, for a container with `caps`:
+    runc's ENOSYS stub for calls newer than the profile, then libseccomp's program."""
+    profile = docker_default(caps)
+    flt = pyseccomp.SyscallFilter(pyseccomp.ERRNO(profile.default_errno))
+    # A binary tree over syscall numbers, not a linear list: the kernel walks the filter
+    # for every syscall number when it installs it (its per-number cache), and this halves
+    # that (~0.4 ms a step against ~0.9 ms); the rules are the same.
+    flt.set_attr(pyseccomp.Attr.CTL_OPTIMIZE, 2)
+    for arch in profile.architectures[1:]:
+        flt.add_arch(getattr(pyseccomp.Arch, arch.removeprefix("SCMP_ARCH_")))
+    for rule in profile.rules:
+        errno = _errno(rule, profile.default_errno)
+        if rule.action != ALLOW and errno == profile.default_errno:
+            continue  # the default action already: libseccomp refuses such a rule
+        action = pyseccomp.ALLOW if rule.action == ALLOW else pyseccomp.ERRNO(errno)
         for name in filter(_known, rule.names):
-            flt.add_rule(pyseccomp.ERRNO(rule.errno), name, *args)
+            for args in _conditions(rule.args):
+                flt.add_rule(action, name, *args)
     with tempfile.TemporaryFile() as out:
         flt.export_bpf(out)
         out.seek(0)
-        return out.read()
+        program = out.read()
+    names = [name for rule in profile.rules for name in rule.names]
+    return seccomp_enosys.stub(profile.architectures, names) + program
 
 
 class _SockFprog(ctypes.Structure):
@@ -68,16 +109,21 @@ def load(filt: LoadableFilter) -> None:
     sys_.prctl(sys_.PR_SET_SECCOMP, sys_.SECCOMP_MODE_FILTER, ctypes.addressof(filt.prog))
 
 
-def oci_seccomp() -> dict[str, Any]:
-    """The same rules as an OCI runtime-spec `linux.seccomp` object."""
-    syscalls: list[dict[str, Any]] = []
-    for rule in SECCOMP_RULES:
-        entry: dict[str, Any] = {"names": [n for n in rule.names if _known(n)],
-                                 "action": "SCMP_ACT_ERRNO", "errnoRet": rule.errno}
-        if rule.flag:
-            entry["args"] = [{"index": 0, "value": rule.flag, "valueTwo": rule.flag,
-                              "op": "SCMP_CMP_MASKED_EQ"}]
-        syscalls.append(entry)
-    return {"defaultAction": "SCMP_ACT_ALLOW",
-            "architectures": _OCI_ARCHES.get(platform.machine(), []),
-            "syscalls": syscalls}
+def _oci_rule(rule: Rule) -> dict[str, Any]:
+    entry: dict[str, Any] = {"names": [n for n in rule.names if _known(n)],
+                             "action": rule.action}
+    if rule.errno is not None:
+        entry["errnoRet"] = rule.errno
+    if rule.args:
+        entry["args"] = [{"index": a.index, "value": a.value, "valueTwo": a.value_two,
+                          "op": a.op} for a in rule.args]
+    return entry
+
+
+def oci_seccomp(caps: frozenset[str] = DEFAULT_CAPS) -> dict[str, Any]:
+    """The same profile as an OCI runtime-spec `linux.seccomp` object, as dockerd writes it."""
+    profile = docker_default(caps)
+    return {"defaultAction": profile.default_action,
+            "defaultErrnoRet": profile.default_errno,
+            "architectures": list(profile.architectures),
+            "syscalls": [entry for entry in map(_oci_rule, profile.rules) if entry["names"]]}

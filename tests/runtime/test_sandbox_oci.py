@@ -42,8 +42,10 @@ def test_linux_section() -> None:
     assert host["linux"]["readonlyPaths"] == list(READONLY_PATHS)
     assert host["linux"]["resources"]["devices"][0] == {"allow": False, "access": "rwm"}
     seccomp = host["linux"]["seccomp"]
-    assert seccomp["defaultAction"] == "SCMP_ACT_ALLOW"
-    denied = {name for rule in seccomp["syscalls"] if "args" not in rule for name in rule["names"]}
-    assert {"mount", "umount2", "pivot_root", "unshare", "setns", "bpf", "keyctl"} <= denied
+    assert (seccomp["defaultAction"], seccomp["defaultErrnoRet"]) == ("SCMP_ACT_ERRNO", 1)
+    allowed = {name for rule in seccomp["syscalls"] if rule["action"] == "SCMP_ACT_ALLOW"
+               for name in rule["names"]}
+    assert "read" in allowed
+    assert not {"mount", "umount2", "pivot_root", "unshare", "setns", "bpf", "keyctl"} & allowed
     binds = {m["destination"]: m["source"] for m in host["mounts"] if m["type"] == "bind"}
     assert binds == {"/etc/hosts": "/s/hosts", "/etc/resolv.conf": "/s/resolv.conf"}
