@@ -40,7 +40,7 @@ def stub(arch_names: Iterable[str], names: Iterable[str]) -> bytes:
     names = tuple(names)
     lasts = {name: _last(getattr(pyseccomp.Arch, name.removeprefix("SCMP_ARCH_")), names)
              for name in arch_names}
-    code: list[tuple[int, int | str, int | str, int]] = []
+    code: list[tuple[int | str, int | str, int | str, int]] = []
     for name, last in lasts.items():
         if name == "SCMP_ARCH_X32" or last == _NO_NUMBER:
             continue
