@@ -36,6 +36,8 @@ class Rootfs(msgspec.Struct, frozen=True):
     merged: Path
     hosts: Path
     resolv_conf: Path
+    hostname: Path | None = None
+    """A container's /etc/hostname (a RUN step has none, as under BuildKit)."""
 
     def overlay_options(self) -> str:
         """Options that keep the upper dir a plain change set a tar layer can express."""
@@ -86,6 +88,31 @@ def _host_resolv_conf() -> bytes:
         return b""
 
 
+def lay_out(state: Path, lowerdirs: Sequence[Path], upperdir: Path, hosts: str,
+            stubs: Sequence[tuple[str, int]] = ()) -> Rootfs:
+    """Create the init layer, the overlay work dir, the mount point and the hosts files in
+    the empty dir `state` (on the file system of `upperdir`: overlay needs that)."""
+    init = state / "init"
+    for rel in _INIT_DIRS:
+        (init / rel).mkdir(parents=True)
+    for rel in _INIT_FILES:
+        (init / rel).touch(0o644)
+    layers = tuple(Path(p).resolve() for p in lowerdirs)
+    view = RootView(layers)
+    for rel in _INIT_DIRS:
+        _mirror_dir(view, rel, init / rel)
+    for target, mode in stubs:
+        _add_stub(init, view, target, mode)
+    (state / "work").mkdir()
+    (state / "root").mkdir()
+    hosts_path, resolv = state / "hosts", state / "resolv.conf"
+    hosts_path.write_text(hosts)
+    resolv.write_bytes(_host_resolv_conf())
+    return Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir.resolve(),
+                  workdir=state / "work", merged=state / "root", hosts=hosts_path,
+                  resolv_conf=resolv)
+
+
 @contextlib.contextmanager
 def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
              stubs: Sequence[tuple[str, int]] = (),
@@ -96,24 +123,6 @@ def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
     upperdir = upperdir.resolve()
     state = Path(tempfile.mkdtemp(prefix=".dfc-sandbox-", dir=upperdir.parent))
     try:
-        init = state / "init"
-        for rel in _INIT_DIRS:
-            (init / rel).mkdir(parents=True)
-        for rel in _INIT_FILES:
-            (init / rel).touch(0o644)
-        layers = tuple(Path(p).resolve() for p in lowerdirs)
-        view = RootView(layers)
-        for rel in _INIT_DIRS:
-            _mirror_dir(view, rel, init / rel)
-        for target, mode in stubs:
-            _add_stub(init, view, target, mode)
-        (state / "work").mkdir()
-        (state / "root").mkdir()
-        hosts, resolv = state / "hosts", state / "resolv.conf"
-        hosts.write_text(hosts_file(hostname, extra_hosts))
-        resolv.write_bytes(_host_resolv_conf())
-        yield Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir,
-                     workdir=state / "work", merged=state / "root", hosts=hosts,
-                     resolv_conf=resolv)
+        yield lay_out(state, lowerdirs, upperdir, hosts_file(hostname, extra_hosts), stubs)
     finally:
         shutil.rmtree(state, ignore_errors=True)

@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from dfc.runtime.sandbox.policy import HOSTNAME
+from dfc.runtime.sandbox.policy import CAP_MASK, HOSTNAME
 
 
 class Mount(msgspec.Struct, frozen=True):
@@ -55,3 +55,9 @@ class RunSpec(msgspec.Struct, frozen=True):
     """`--add-host` (name, ip) pairs, added to the step's /etc/hosts."""
     mounts: tuple[Mount, ...] = ()
     files: tuple[InlineFile, ...] = ()
+    read_only: bool = False
+    """`docker run --read-only`: the root file system is mounted read-only."""
+    capabilities: int = CAP_MASK
+    """The bounding, permitted and effective set (`--cap-add`/`--cap-drop` change it)."""
+    tty: bool = False
+    """stdin is a terminal the command gets as its controlling terminal (`-t`)."""

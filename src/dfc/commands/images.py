@@ -4,6 +4,7 @@ output over the store, also under `dfc image ls|history|inspect|tag|rm|prune`.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
     app.command("rmi")(rmi_command)
     image_app.command("ls")(images_command)
     image_app.command("history")(history_command)
-    image_app.command("inspect")(inspect_command)
+    image_app.command("inspect")(image_inspect_command)
     image_app.command("tag")(tag_command)
     image_app.command("rm")(rmi_command)
     image_app.command("prune")(prune_command)
@@ -116,20 +117,30 @@ def _rfc3339(when: object) -> str:
 
 
 def inspect_command(
-    images: Annotated[list[str], typer.Argument(help="Images.")],
+    images: Annotated[list[str], typer.Argument(help="Images or containers.")],
     fmt: FormatOpt = None,
     root: RootOpt = None,
 ) -> None:
-    """Show images as `docker image inspect` does (a JSON array)."""
+    """Show images and containers as `docker inspect` does (a JSON array); a container
+    is found first, as docker does."""
+    _inspect(images, fmt, root, objects=True)
+
+
+def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: bool) -> None:
     from dfc.runtime.images.describe import inspect, view
 
     store = open_store(root)
+    containers = _container_finder(store) if objects else None
     found, missing = [], []
     for ref in images:
         try:
+            if containers is not None and (container := containers(ref)) is not None:
+                found.append(container)
+                continue
             found.append(inspect(view(store, store.resolve(ref))))
         except DfcError as exc:
-            missing.append(exc.message)
+            missing.append(f"No such object: {ref}" if containers is not None
+                           else exc.message)
     if fmt:
         for data in found:
             typer.echo(Template(fmt, list(data)).render_one(data))
@@ -137,6 +148,34 @@ def inspect_command(
         typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
     if missing:
         raise DfcError("\n".join(missing))
+
+
+def image_inspect_command(
+    images: Annotated[list[str], typer.Argument(help="Images.")],
+    fmt: FormatOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Show images as `docker image inspect` does (a JSON array)."""
+    _inspect(images, fmt, root, objects=False)
+
+
+def _container_finder(store):  # type: ignore[no-untyped-def]
+    """ref -> the container's inspect data, or None when no container answers to it."""
+    from dfc.runtime.containers.describe import inspect
+    from dfc.runtime.containers.errors import NoSuchContainer
+    from dfc.runtime.containers.store import ContainerStore
+
+    if not (store.root / "containers").is_dir():
+        return lambda ref: None
+    cstore = ContainerStore(store.root)
+
+    def find(ref: str) -> dict[str, object] | None:
+        try:
+            return inspect(cstore.find(ref))
+        except NoSuchContainer:
+            return None
+
+    return find
 
 
 def tag_command(
