@@ -24,6 +24,8 @@ from dfc.runtime.sandbox.proc import exit_code, reset_signals
 from dfc.runtime.sandbox.spec import RunSpec
 from dfc.runtime.sandbox.users import ExecUser, lookup
 
+EXEC_FAILED = 126
+"""`docker exec` answers 126 to any failure to start the command (not found included)."""
 NAMESPACES = ("ipc", "uts", "net", "pid", "mnt")
 """Joined in this order: the mount namespace last, since /proc/PID/ns is read through
 the host's /proc."""
@@ -55,7 +57,7 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
     try:
         who = lookup(spec.user, [Path(f"/proc/{pid}/root")])
     except DfcError as exc:
-        raise ContainerError(exc.message, exit_code=126) from None
+        raise ContainerError(exc.message, exit_code=EXEC_FAILED) from None
     try:
         ns = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
               for name in NAMESPACES]
@@ -66,6 +68,9 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
     report_r, report_w = os.pipe()
     child = os.fork()
     if child == 0:
+        for fd in ours:  # (a copy of the stdin writer here would keep stdin from ending)
+            if fd is not None:
+                os.close(fd)
         _joiner(ns, theirs, report_w, spec, who, syscall_filter, detach)
     for fd in (*ns, report_w, *set(theirs)):
         os.close(fd)
@@ -75,9 +80,8 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
     if failure:
         if not detach:
             os.waitpid(child, 0)
-        head, _, message = failure.decode(errors="replace")[1:].partition(" ")
-        raise ContainerError(f"exec failed: {message}",
-                             exit_code=int(head) if head.isdigit() else SETUP_FAILED)
+        message = failure.decode(errors="replace")[1:].partition(" ")[2]
+        raise ContainerError(f"exec failed: {message}", exit_code=EXEC_FAILED)
     if detach:
         return 0
     return _relay(child, ours, interactive, tty)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from dfc.commands.formatting import Template, ellipsis, go_time, human_duration, since
-from dfc.commands.options import FormatOpt, RootOpt, open_store
+from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
 if TYPE_CHECKING:
@@ -234,7 +234,14 @@ def kill_command(
     from dfc.runtime.containers import engine, options
 
     signum = options.signal_number(signal_)
-    _each(containers, root, lambda c: engine.send_signal(c, signum))
+
+    def kill(container: Container) -> None:
+        try:
+            engine.send_signal(container, signum)
+        except DfcError as exc:
+            raise DfcError(f"Cannot kill container: {container.name}: {exc.message}") from None
+
+    _each(containers, root, kill)
 
 
 def restart_command(
@@ -505,7 +512,7 @@ def port_command(
 
 def container_inspect_command(
     containers: Annotated[list[str], typer.Argument(help="Containers.")],
-    fmt: FormatOpt = None,
+    fmt: InspectFormatOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Show containers as `docker container inspect` does (a JSON array)."""

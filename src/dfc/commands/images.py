@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from dfc.commands.formatting import Template, ellipsis, human_size, since
-from dfc.commands.options import FormatOpt, RootOpt, open_store
+from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
 IMAGE_HEADERS = {
@@ -118,7 +118,7 @@ def _rfc3339(when: object) -> str:
 
 def inspect_command(
     images: Annotated[list[str], typer.Argument(help="Images or containers.")],
-    fmt: FormatOpt = None,
+    fmt: InspectFormatOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Show images and containers as `docker inspect` does (a JSON array); a container
@@ -152,7 +152,7 @@ def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: boo
 
 def image_inspect_command(
     images: Annotated[list[str], typer.Argument(help="Images.")],
-    fmt: FormatOpt = None,
+    fmt: InspectFormatOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Show images as `docker image inspect` does (a JSON array)."""
