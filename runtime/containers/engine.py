@@ -24,6 +24,7 @@ from dfc.runtime.containers.store import Container, ContainerStore
 from dfc.runtime.images.config import ImageConfig
 from dfc.runtime.sandbox.rootfs import Rootfs, lay_out
 from dfc.runtime.sandbox.spec import RunSpec
+from dfc.runtime.sandbox.users import ExecUser
 
 NETWORK_MODES = ("host", "none")
 DEFAULT_NETWORK = "host"
@@ -203,10 +204,18 @@ def start(store: Store, container: Container, size: tuple[int, int] | None = Non
     root = rootfs(store, container)
     spec = run_spec(container)
     try:
-        user = lookup(spec.user, root.lowerdirs)
+        user = container_user(lookup(spec.user, root.lowerdirs))
     except DfcError as exc:
         raise ContainerError(exc.message) from None
     return spawn(ContainerStore(store.root), container, spec, root, user, size)
+
+
+def container_user(user: ExecUser) -> ExecUser:
+    """Docker's containers always have supplementary groups: the primary group when the
+    image's /etc/group lists the user in none (`id` shows `groups=`)."""
+    if user.groups:
+        return user
+    return msgspec.structs.replace(user, groups=(user.gid,))
 
 
 def wait_supervisor(container: Container, timeout: float | None = None) -> bool:

@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from dfc.errors import DfcError
 from dfc.runtime.containers import options
+from dfc.runtime.containers.engine import container_user
 from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.store import Container
 from dfc.runtime.containers.supervisor import SETUP_FAILED, exec_failure, set_window
@@ -33,7 +34,7 @@ the host's /proc."""
 
 def _spec(container: Container, argv: list[str], env: list[str], user: str | None,
           workdir: str | None, tty: bool) -> RunSpec:
-    from dfc.runtime.containers.engine import run_spec
+    from dfc.runtime.containers.engine import run_spec  # (engine imports this module late)
 
     config = container.record.config
     merged = options.environment(config.env, (), env)
@@ -55,7 +56,7 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
     pid = container.state.pid
     spec = _spec(container, argv, env, user, workdir, tty)
     try:
-        who = lookup(spec.user, [Path(f"/proc/{pid}/root")])
+        who = container_user(lookup(spec.user, [Path(f"/proc/{pid}/root")]))
     except DfcError as exc:
         raise ContainerError(exc.message, exit_code=EXEC_FAILED) from None
     try:

@@ -151,10 +151,16 @@ def _exec(spec: RunSpec, user: ExecUser, syscall_filter: seccomp.LoadableFilter)
     os.makedirs(spec.cwd, 0o755, exist_ok=True)
     os.chdir(spec.cwd)
     sys_.drop_bounding_set(spec.capabilities)
-    sys_.set_capabilities(spec.capabilities)
+    # The user changes while this process still has every capability (a set without
+    # CAP_SETUID could not change it afterwards); leaving uid 0 clears them all, as
+    # Docker's non-root users have none.
     os.setgroups(list(user.groups))
     os.setgid(user.gid)
     os.setuid(user.uid)
+    if user.uid == 0:
+        sys_.set_capabilities(spec.capabilities)
+    else:
+        sys_.prctl(sys_.PR_CAP_AMBIENT, sys_.PR_CAP_AMBIENT_CLEAR_ALL)
     sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change cleared it
     sys_.prctl(sys_.PR_SET_NO_NEW_PRIVS, 1)
     seccomp.load(syscall_filter)
