@@ -140,7 +140,7 @@ def create(store: Store, opts: RunOptions) -> Container:
         hostname=hostname, user=opts.user if opts.user is not None else base.user or "",
         attach_stdin=opts.interactive and opts.attach, attach_stdout=opts.attach,
         attach_stderr=opts.attach, tty=opts.tty, open_stdin=opts.interactive,
-        stdin_once=opts.interactive and opts.attach, env=env, cmd=cmd, image=opts.image,
+        stdin_once=opts.interactive and opts.attach, env=env or None, cmd=cmd, image=opts.image,
         volumes=({k: {} for k in base.volumes} if base.volumes else None),
         working_dir=opts.workdir if opts.workdir is not None else base.working_dir or "",
         entrypoint=entrypoint,
@@ -187,7 +187,7 @@ def run_spec(container: Container, argv: list[str] | None = None) -> RunSpec:
     host = record.host_config
     return RunSpec(
         argv=tuple(argv or [record.path, *record.args]),
-        env=options.process_env(config.env, config.hostname),
+        env=options.process_env(config.env or (), config.hostname),
         cwd=config.working_dir or "/", user=config.user,
         network=host.network_mode,  # type: ignore[arg-type]
         hostname=config.hostname, read_only=host.readonly_rootfs,

@@ -37,7 +37,7 @@ def _spec(container: Container, argv: list[str], env: list[str], user: str | Non
     from dfc.runtime.containers.engine import run_spec  # (engine imports this module late)
 
     config = container.record.config
-    merged = options.environment(config.env, (), env)
+    merged = options.environment(config.env or (), (), env)
     base = run_spec(container, argv)
     return RunSpec(argv=tuple(argv), env=options.process_env(merged, config.hostname),
                    cwd=workdir or config.working_dir or "/",

@@ -103,6 +103,7 @@ class Dfc:
 
     def __init__(self, dfc_cmd: list[str], root: Path) -> None:
         self.cmd = dfc_cmd
+        self.root = root
         self.env = {**os.environ, "DFC_ROOT": str(root)}
 
     def __call__(self, *args: str, stdin: bytes | None = None,
@@ -125,6 +126,8 @@ class Docker:
             result = _run([DOCKER, *args], {**os.environ, **(env or {})}, stdin, timeout)
             if "failed to create shim task" not in result.err:
                 break
+            if "--name" in args:  # the failed start left the container: make way for it
+                _run([DOCKER, "rm", "-f", args[args.index("--name") + 1]])
         return result
 
     def name(self) -> str:

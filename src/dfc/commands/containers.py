@@ -129,7 +129,7 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             hostname=hostname, add_hosts=tuple(add_host or ()), network=network,
             read_only=read_only, cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
             labels=tuple(label or ()), stop_signal=stop_signal, stop_timeout=stop_timeout,
-            auto_remove=rm, interactive=interactive, tty=tty, attach=run and not detach)
+            auto_remove=rm, interactive=interactive, tty=tty, attach=not detach)
         store = open_store(root)
         container = engine.create(store, opts)
         if not run:
@@ -151,7 +151,12 @@ def _start_and_attach(store: Any, container: Container, attach: bool, stdin: boo
 
     tty = container.record.config.tty
     size = (frames.window_size(0) or frames.window_size(1)) if tty else None
-    sock = engine.start(store, container, size)
+    try:
+        sock = engine.start(store, container, size)
+    except DfcError:
+        if container.record.host_config.auto_remove:
+            engine.remove(store, container, force=True)
+        raise
     with sock:
         reader = frames.FrameReader()
         pending = session.wait_started(sock, reader)
