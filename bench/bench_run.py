@@ -3,6 +3,7 @@
 Run: `.venv/bin/pytest bench/bench_run.py --benchmark-only`. The image is a busybox made
 by examples/busybox/rootfs.sh, imported into a fresh dfc store and loaded into dockerd
 from `dfc save`, so both run the same bytes. Rows: dfc as a process (what a user types),
+dfc from a warm `dfc daemon` (the command forked from a process that has dfc imported),
 dfc's engine in this process (create, start, wait for the exit: dfc's own cost without
 interpreter start-up), and docker as a process. Nothing here asserts a time.
 """
@@ -57,6 +58,27 @@ def bench_dfc_run_process(benchmark: Any, image: tuple[Store, str]) -> None:
     store, name = image
     env = {**os.environ, "DFC_ROOT": str(store.root), "DFC_NO_DAEMON": "1"}
     benchmark.pedantic(_process, args=([DFC, "run", "--rm", name, "true"], env),
+                       rounds=20, warmup_rounds=1)
+
+
+@pytest.fixture(scope="module")
+def daemon_env(image: tuple[Store, str], tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[dict[str, str]]:
+    """A dfc daemon of this module, on a socket of its own."""
+    store, _ = image
+    env = {**os.environ, "DFC_ROOT": str(store.root),
+           "DFC_DAEMON_SOCKET": str(tmp_path_factory.mktemp("daemon") / "d.sock")}
+    env.pop("DFC_NO_DAEMON", None)
+    subprocess.run([DFC, "daemon", "start"], check=True, env=env, capture_output=True)
+    yield env
+    subprocess.run([DFC, "daemon", "stop"], env=env, capture_output=True)
+
+
+@pytest.mark.benchmark(group="run --rm IMAGE true")
+def bench_dfc_run_daemon(benchmark: Any, image: tuple[Store, str],
+                         daemon_env: dict[str, str]) -> None:
+    _, name = image
+    benchmark.pedantic(_process, args=([DFC, "run", "--rm", name, "true"], daemon_env),
                        rounds=20, warmup_rounds=1)
 
 

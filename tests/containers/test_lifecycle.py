@@ -207,3 +207,28 @@ def test_bad_input(dfc: Any, docker: Any, images: Any) -> None:
     assert (bad_user.code, bad_user.err) == (
         125, "error: unable to find user ghost: no matching entries in passwd file\n")
     assert _entries(dfc) == before
+
+
+def test_stop_uses_the_image_stop_signal(dfc: Any, docker: Any, images: Any) -> None:
+    image = images.names["labelled"]
+    script = "trap 'echo got-usr1; exit 0' USR1; echo ready; while :; do sleep 0.1; done"
+    name = docker.name()
+    for run in (dfc, docker):
+        assert run("run", "-d", "--name", name, image, "sh", "-c", script).code == 0
+        assert _wait(lambda run=run: "ready" in run("logs", name).out)
+        assert run("stop", "-t", "5", name).out == f"{name}\n"
+        assert run("logs", name).out == "ready\ngot-usr1\n"
+    fmt = "{{.Config.StopSignal}} {{json .Config.Labels}} {{.State.ExitCode}}"
+    assert dfc("inspect", "-f", fmt, name).out == docker("inspect", "-f", fmt, name).out
+
+
+def test_logs_follow_until_the_container_stops(dfc: Any, images: Any) -> None:
+    dfc("run", "-d", "--name", "follow", images.names["busybox"], "sh", "-c",
+        "for i in 1 2 3; do echo line $i; sleep 0.3; done; echo partial-end | tr -d '\\n'")
+    followed = dfc("logs", "-f", "follow", timeout=20)
+    assert followed == (0, "line 1\nline 2\nline 3\npartial-end", "")
+    log = (dfc.root / "containers").glob("*/*-json.log")
+    entries = [json.loads(line) for path in log for line in path.read_text().splitlines()]
+    assert [e["log"] for e in entries] == ["line 1\n", "line 2\n", "line 3\n", "partial-end"]
+    assert {e["stream"] for e in entries} == {"stdout"}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:]{8}\.\d{9}Z", e["time"]) for e in entries)
