@@ -59,6 +59,9 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
         who = container_user(lookup(spec.user, [Path(f"/proc/{pid}/root")]))
     except DfcError as exc:
         raise ContainerError(exc.message, exit_code=EXEC_FAILED) from None
+    if workdir and not _is_dir(pid, workdir):  # docker exec does not create it
+        raise ContainerError(f'exec failed: chdir to cwd ("{workdir}") set in config.json '
+                             "failed: no such file or directory", exit_code=EXEC_FAILED)
     try:
         ns = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
               for name in NAMESPACES]
@@ -86,6 +89,14 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
     if detach:
         return 0
     return _relay(child, ours, interactive, tty)
+
+
+def _is_dir(pid: int, path: str) -> bool:
+    """Whether `path` is a folder in the running container (symlinks resolved in it)."""
+    from dfc.runtime.fs.rootview import RootView
+
+    top = Path(f"/proc/{pid}/root")
+    return (top / RootView([top]).resolve(path)).is_dir()
 
 
 def _streams(detach: bool, interactive: bool, tty: bool

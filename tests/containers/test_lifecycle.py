@@ -106,6 +106,10 @@ def test_detached_lifecycle(dfc: Any, images: Any) -> None:
     assert dfc("exec", "-e", "X=1", "-w", "/tmp", "-u", "nobody", "life", "sh", "-c",
                "echo $X $(pwd) $(id -u)").out == "1 /tmp 65534\n"
     assert dfc("exec", "-i", "life", "cat", stdin=b"through stdin\n").out == "through stdin\n"
+    missing = dfc("exec", "-w", "/not/here", "life", "pwd")
+    assert (missing.code, missing.err) == (126, 'error: exec failed: chdir to cwd '
+                                           '("/not/here") set in config.json failed: no such '
+                                           "file or directory\n")
     assert dfc("stop", "life") == (0, "life\n", "")
     assert dfc("wait", cid[:8]).out == "9\n"
     assert dfc("logs", "life").out == "ready\ngot-term\n"
