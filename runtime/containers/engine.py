@@ -14,7 +14,7 @@ from pathlib import Path
 import msgspec
 
 from dfc.cache.oci import Manifest
-from dfc.cache.store import ImageNotFound, Store
+from dfc.cache.store import Store
 from dfc.errors import DfcError
 from dfc.runtime.containers import names, options
 from dfc.runtime.containers import state as st
@@ -67,7 +67,7 @@ class RunOptions(msgspec.Struct, frozen=True):
 def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
     try:
         record = store.resolve(ref)
-    except (ImageNotFound, DfcError):
+    except DfcError:  # not in the store (ImageNotFound), or not a valid reference
         shown = ref if ":" in ref.rpartition("/")[2] or "@" in ref else f"{ref}:latest"
         raise ContainerError(
             f"Unable to find image '{shown}' locally (dfc run does not pull: get it with "

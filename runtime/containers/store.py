@@ -118,7 +118,7 @@ class ContainerStore:
 
     def find(self, ref: str) -> Container:
         """By full ID, then name, then unique ID prefix: Docker's order."""
-        ref = ref.removeprefix("/") if ref.startswith("/") else ref
+        ref = ref.removeprefix("/")
         if _ID.fullmatch(ref) and (found := self.load(ref)):
             return found
         everything = self.all()

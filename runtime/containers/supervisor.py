@@ -17,6 +17,7 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import termios
 from typing import NoReturn
 
@@ -49,8 +50,6 @@ def exec_failure(argv0: str, exc: ExecFailed) -> tuple[int, str]:
 
 
 def set_window(fd: int, rows: int, columns: int) -> None:
-    import struct
-
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
 
