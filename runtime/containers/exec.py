@@ -72,10 +72,12 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
     report_r, report_w = os.pipe()
     child = os.fork()
     if child == 0:
-        for fd in ours:  # (a copy of the stdin writer here would keep stdin from ending)
-            if fd is not None:
+        try:  # (a copy of the stdin writer here would keep stdin from ending)
+            for fd in {fd for fd in ours if fd is not None}:
                 os.close(fd)
-        _joiner(ns, theirs, report_w, spec, who, syscall_filter, detach)
+            _joiner(ns, theirs, report_w, spec, who, syscall_filter, detach)
+        finally:
+            os._exit(SETUP_FAILED)  # never back into the CLI's code
     for fd in (*ns, report_w, *set(theirs)):
         os.close(fd)
     failure = _read_all(report_r)
