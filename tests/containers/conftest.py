@@ -98,6 +98,9 @@ def images(tmp_path_factory: pytest.TempPathFactory, docker_ready: None,
         subprocess.run([DOCKER, "rmi", "-f", *names.values()], capture_output=True)
 
 
+_FLAKES = ("failed to create shim task", "unable to find user")
+
+
 class Dfc:
     """Runs the dfc CLI on one store."""
 
@@ -120,11 +123,12 @@ class Docker:
     def __call__(self, *args: str, stdin: bytes | None = None,
                  env: dict[str, str] | None = None, timeout: float = 60) -> Result:
         """dockerd on these shared machines now and then fails to find a file of an image
-        it has (`failed to create shim task: ... stat /bin/sh: no such file`) while other
-        sessions use it: such a start is tried again (a real failure repeats itself)."""
+        it has (`failed to create shim task: ... stat /bin/sh: no such file`, or `unable to
+        find user` for a user its /etc/passwd has) while other sessions use it: such a
+        start is tried again (a real failure repeats itself, and the last answer counts)."""
         for _ in range(3):
             result = _run([DOCKER, *args], {**os.environ, **(env or {})}, stdin, timeout)
-            if "failed to create shim task" not in result.err:
+            if not any(flake in result.err for flake in _FLAKES):
                 break
             if "--name" in args:  # the failed start left the container: make way for it
                 _run([DOCKER, "rm", "-f", args[args.index("--name") + 1]])
