@@ -26,7 +26,7 @@ echo "== dfc history dfc-demo"
 $dfc history dfc-demo
 
 if [ "$(id -u)" = 0 ]; then
-  echo "== running /usr/local/bin/app from the image's root filesystem"
-  chroot "$work/out" /usr/local/bin/app
+  echo "== dfc run --rm dfc-demo"
+  $dfc run --rm dfc-demo
 fi
 echo "== store: $DFC_ROOT (an OCI image layout: skopeo inspect oci:$DFC_ROOT:docker.io/library/dfc-demo:latest)"

@@ -144,7 +144,10 @@ def test_inspect_is_a_docker_style_array(fresh_store: Store, dfc_cmd: list[str])
     assert image["Comment"].startswith("Imported from")
     assert run(dfc_cmd, fresh_store, "inspect", "--format", "{{.Id}} {{.Os}}", "busybox") == \
         f"{image['Id']} linux\n"
+    # `inspect` looks for containers too: docker then says "object", `image inspect` "image"
     assert run(dfc_cmd, fresh_store, "inspect", "nope", code=1) == \
+        "error: No such object: nope\n"
+    assert run(dfc_cmd, fresh_store, "image", "inspect", "nope", code=1) == \
         "error: No such image: nope\n"
 
 

@@ -53,6 +53,15 @@ def _link_name(number: int) -> str:
     return name
 
 
+def _link_all(folder: Path, paths: Sequence[Path]) -> list[str]:
+    links = []
+    for number, path in enumerate(paths):
+        link = folder / _link_name(number)
+        link.symlink_to(Path(path).resolve())
+        links.append(overlay_path(link))
+    return links
+
+
 @contextlib.contextmanager
 def short_paths(paths: Sequence[Path]) -> Iterator[list[str]]:
     """Short symlinks to `paths`, in order, for the options of one overlay mount; they are
@@ -60,14 +69,26 @@ def short_paths(paths: Sequence[Path]) -> Iterator[list[str]]:
     LINK_ROOT.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(dir=LINK_ROOT))
     try:
-        links = []
-        for number, path in enumerate(paths):
-            link = folder / _link_name(number)
-            link.symlink_to(Path(path).resolve())
-            links.append(overlay_path(link))
-        yield links
+        yield _link_all(folder, paths)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def kept_short_paths(name: str, paths: Sequence[Path]) -> list[str]:
+    """Short symlinks under a fixed `name`, kept until `drop_short_paths(name)`: for a
+    container, whose overlay its supervisor mounts later, in another process, and again on
+    every start (the links are made anew each time: /run does not outlive a reboot)."""
+    LINK_ROOT.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=LINK_ROOT))
+    links = _link_all(fresh, paths)
+    drop_short_paths(name)
+    fresh.rename(LINK_ROOT / name)
+    return [link.replace(overlay_path(fresh), overlay_path(LINK_ROOT / name), 1)
+            for link in links]
+
+
+def drop_short_paths(name: str) -> None:
+    shutil.rmtree(LINK_ROOT / name, ignore_errors=True)
 
 
 @contextlib.contextmanager

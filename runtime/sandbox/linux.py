@@ -72,10 +72,6 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(flags), "unshare")
 
 
-def setns(fd: int, nstype: int) -> None:
-    _check(_libc.setns(fd, nstype), "setns")
-
-
 def pivot_root(new_root: str, put_old: str) -> None:
     _check(_libc.syscall(_SYS_PIVOT_ROOT, _b(new_root), _b(put_old)), "pivot_root")
 
@@ -129,3 +125,11 @@ def loopback_up() -> None:
         ifreq = fcntl.ioctl(sock, _SIOCGIFFLAGS, struct.pack("16sH14x", b"lo", 0))
         flags = struct.unpack("16sH14x", ifreq)[1]
         fcntl.ioctl(sock, _SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | _IFF_UP))
+
+
+_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+
+
+def setns(fd: int, nstype: int = 0) -> None:
+    """Join the namespace open at `fd` (Python 3.11's os has no setns)."""
+    _check(_libc.setns(fd, nstype), "setns")

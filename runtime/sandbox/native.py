@@ -9,9 +9,12 @@ in it, disappears with its last process: no mount is ever visible on the host.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import stat
+import termios
+from collections.abc import Callable
 from typing import NoReturn
 
 from dfc.runtime.fs.rootview import RootView
@@ -19,7 +22,6 @@ from dfc.runtime.sandbox import linux as sys_
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (
-    CAP_MASK,
     CLONE_NEWIPC,
     CLONE_NEWNET,
     CLONE_NEWNS,
@@ -36,6 +38,11 @@ from dfc.runtime.sandbox.spec import Mount, RunSpec
 from dfc.runtime.sandbox.users import ExecUser
 
 _HARDENED = sys_.MS_NOSUID | sys_.MS_NODEV | sys_.MS_NOEXEC
+
+
+class ExecFailed(OSError):
+    """The command itself could not be executed (not found, not executable): Docker
+    answers 127 or 126 for these, 125 for any other setup failure."""
 
 
 def _mount_dev(dev: str) -> None:
@@ -109,12 +116,15 @@ def _apply(mount: Mount, top: str) -> None:
 def _build_root(root: Rootfs, spec: RunSpec) -> None:
     """Mount the container's file systems under the merged dir and pivot into it."""
     top = str(root.merged)
-    sys_.mount("overlay", top, "overlay", sys_.MS_NODEV, root.overlay_options())
+    read_only = sys_.MS_RDONLY if spec.read_only else 0
+    sys_.mount("overlay", top, "overlay", sys_.MS_NODEV | read_only, root.overlay_options())
     sys_.mount("proc", f"{top}/proc", "proc", _HARDENED)
     _mount_dev(f"{top}/dev")
     sys_.mount("sysfs", f"{top}/sys", "sysfs", sys_.MS_RDONLY | _HARDENED)
     _bind_readonly(str(root.hosts), f"{top}/etc/hosts")
     _bind_readonly(str(root.resolv_conf), f"{top}/etc/resolv.conf")
+    if root.hostname is not None:
+        _bind_readonly(str(root.hostname), f"{top}/etc/hostname")
     files = file_mounts(spec.files, str(root.state / "files"))
     for mount in ordered([*spec.mounts, *files]):
         _apply(mount, top)
@@ -140,11 +150,17 @@ def _exec(spec: RunSpec, user: ExecUser, syscall_filter: seccomp.LoadableFilter)
     """Last steps as root, then Docker's confinement, then the command."""
     os.makedirs(spec.cwd, 0o755, exist_ok=True)
     os.chdir(spec.cwd)
-    sys_.drop_bounding_set(CAP_MASK)
-    sys_.set_capabilities(CAP_MASK)
+    sys_.drop_bounding_set(spec.capabilities)
+    # The user changes while this process still has every capability (a set without
+    # CAP_SETUID could not change it afterwards); leaving uid 0 clears them all, as
+    # Docker's non-root users have none.
     os.setgroups(list(user.groups))
     os.setgid(user.gid)
     os.setuid(user.uid)
+    if user.uid == 0:
+        sys_.set_capabilities(spec.capabilities)
+    else:
+        sys_.prctl(sys_.PR_CAP_AMBIENT, sys_.PR_CAP_AMBIENT_CLEAR_ALL)
     sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change cleared it
     sys_.prctl(sys_.PR_SET_NO_NEW_PRIVS, 1)
     seccomp.load(syscall_filter)
@@ -152,7 +168,14 @@ def _exec(spec: RunSpec, user: ExecUser, syscall_filter: seccomp.LoadableFilter)
     try:
         os.execvpe(spec.argv[0], list(spec.argv), env)
     except OSError as exc:
-        raise OSError(exc.errno, f"exec {spec.argv[0]}: {exc.strerror}") from None
+        raise ExecFailed(exc.errno, f"exec {spec.argv[0]}: {exc.strerror}") from None
+
+
+def exec_confined(spec: RunSpec, user: ExecUser, syscall_filter: seccomp.LoadableFilter
+                  ) -> NoReturn:
+    """Confine this process as a container's pid 1 is and exec `spec.argv`: what `dfc exec`
+    does once it has joined a running container's namespaces."""
+    _exec(spec, user, syscall_filter)
 
 
 def _container(spec: RunSpec, root: Rootfs, user: ExecUser,
@@ -160,6 +183,9 @@ def _container(spec: RunSpec, root: Rootfs, user: ExecUser,
     """pid 1 of the new pid namespace: build the root, then become the command, as under
     Docker, where the RUN command is pid 1 and its exit tears the namespace down."""
     sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
+    if spec.tty:  # the terminal on fd 0 becomes the command's controlling terminal
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
     _build_root(root, spec)
     _exec(spec, user, syscall_filter)
 
@@ -181,7 +207,9 @@ class NativeBackend:
         self._seccomp = seccomp.LoadableFilter(seccomp.bpf_program())
 
     def start(self, spec: RunSpec, root: Rootfs, user: ExecUser,
-              netns: str | None = None) -> NoReturn:
+              netns: str | None = None,
+              on_init: Callable[[int], None] | None = None) -> NoReturn:
+        """`on_init` gets the host pid of the container's pid 1 once it is forked."""
         if netns is not None:
             _join_network(netns)
         net = CLONE_NEWNET if netns is None and spec.network != "host" else 0
@@ -193,6 +221,8 @@ class NativeBackend:
         init = os.fork()
         if init == 0:
             _container(spec, root, user, self._seccomp)
+        if on_init is not None:
+            on_init(init)
         os._exit(exit_code(os.waitpid(init, 0)[1]))
 
     def abort(self, root: Rootfs) -> None:

@@ -36,7 +36,7 @@ def _describe(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(exc)).strip()
 
 
-def _reset_signals() -> None:
+def reset_signals() -> None:
     """Undo what Python set up (SIGINT handler, SIGPIPE/SIGXFSZ ignored): exec keeps ignored
     signals ignored, and a RUN must start with default dispositions like under Docker."""
     for sig in signal.valid_signals():
@@ -56,7 +56,7 @@ def _child_main(body: Callable[[], NoReturn], parent: int, out_w: int, err_w: in
         sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:
             os._exit(SETUP_FAILED)
-        _reset_signals()
+        reset_signals()
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_w, 1)

@@ -39,6 +39,8 @@ class Rootfs(msgspec.Struct, frozen=True):
     resolv_conf: Path
     lower_links: tuple[str, ...]
     """`lowerdirs` as short links (runtime/fs/views.py), valid while the Rootfs is."""
+    hostname: Path | None = None
+    """A container's /etc/hostname (a RUN step has none, as under BuildKit)."""
 
     def overlay_options(self) -> str:
         """Options that keep the upper dir a plain change set a tar layer can express."""
@@ -89,6 +91,33 @@ def _host_resolv_conf() -> bytes:
         return b""
 
 
+def lay_out(state: Path, lowerdirs: Sequence[Path], upperdir: Path, hosts: str,
+            stubs: Sequence[tuple[str, int]] = (), private_network: bool = False) -> Rootfs:
+    """Create the init layer, the overlay work dir, the mount point and the hosts files in
+    the empty dir `state` (on the file system of `upperdir`: overlay needs that). The
+    Rootfs has no short links yet: its user makes them for the time of its mount."""
+    init = state / "init"
+    for rel in _INIT_DIRS:
+        (init / rel).mkdir(parents=True)
+    for rel in _INIT_FILES:
+        (init / rel).touch(0o644)
+    layers = tuple(Path(p).resolve() for p in lowerdirs)
+    view = RootView(layers)
+    for rel in _INIT_DIRS:
+        _mirror_dir(view, rel, init / rel)
+    for target, mode in stubs:
+        _add_stub(init, view, target, mode)
+    (state / "work").mkdir()
+    (state / "root").mkdir()
+    hosts_path, resolv = state / "hosts", state / "resolv.conf"
+    hosts_path.write_text(hosts)
+    host_resolv = _host_resolv_conf()
+    resolv.write_bytes(private_resolv_conf(host_resolv) if private_network else host_resolv)
+    return Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir.resolve(),
+                  workdir=state / "work", merged=state / "root", hosts=hosts_path,
+                  resolv_conf=resolv, lower_links=())
+
+
 @contextlib.contextmanager
 def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
              stubs: Sequence[tuple[str, int]] = (),
@@ -101,26 +130,9 @@ def prepared(lowerdirs: Sequence[Path], upperdir: Path, hostname: str,
     upperdir = upperdir.resolve()
     state = Path(tempfile.mkdtemp(prefix=".dfc-sandbox-", dir=upperdir.parent))
     try:
-        init = state / "init"
-        for rel in _INIT_DIRS:
-            (init / rel).mkdir(parents=True)
-        for rel in _INIT_FILES:
-            (init / rel).touch(0o644)
-        layers = tuple(Path(p).resolve() for p in lowerdirs)
-        view = RootView(layers)
-        for rel in _INIT_DIRS:
-            _mirror_dir(view, rel, init / rel)
-        for target, mode in stubs:
-            _add_stub(init, view, target, mode)
-        (state / "work").mkdir()
-        (state / "root").mkdir()
-        hosts, resolv = state / "hosts", state / "resolv.conf"
-        hosts.write_text(hosts_file(hostname, extra_hosts))
-        host_resolv = _host_resolv_conf()
-        resolv.write_bytes(private_resolv_conf(host_resolv) if private_network else host_resolv)
-        with short_paths((init, *layers)) as links:
-            yield Rootfs(state=state, lowerdirs=(init, *layers), upperdir=upperdir,
-                         workdir=state / "work", merged=state / "root", hosts=hosts,
-                         resolv_conf=resolv, lower_links=tuple(links))
+        layout = lay_out(state, lowerdirs, upperdir, hosts_file(hostname, extra_hosts), stubs,
+                         private_network)
+        with short_paths(layout.lowerdirs) as links:
+            yield msgspec.structs.replace(layout, lower_links=tuple(links))
     finally:
         shutil.rmtree(state, ignore_errors=True)

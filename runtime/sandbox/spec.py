@@ -8,7 +8,7 @@ from typing import Literal
 import msgspec
 
 from dfc.runtime.network.ports import PortMapping
-from dfc.runtime.sandbox.policy import HOSTNAME
+from dfc.runtime.sandbox.policy import CAP_MASK, HOSTNAME
 
 
 class Mount(msgspec.Struct, frozen=True):
@@ -60,3 +60,9 @@ class RunSpec(msgspec.Struct, frozen=True):
     files: tuple[InlineFile, ...] = ()
     ports: tuple[PortMapping, ...] = ()
     """Published ports (`private` network only), forwarded from the host into the step."""
+    read_only: bool = False
+    """`docker run --read-only`: the root file system is mounted read-only."""
+    capabilities: int = CAP_MASK
+    """The bounding, permitted and effective set (`--cap-add`/`--cap-drop` change it)."""
+    tty: bool = False
+    """stdin is a terminal the command gets as its controlling terminal (`-t`)."""

@@ -62,9 +62,21 @@ class Runner:
 
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
-    from dfc.commands import build, builder, daemon, images, lint, plan, registry, system, transfer
+    from dfc.commands import (
+        build,
+        builder,
+        containers,
+        daemon,
+        images,
+        lint,
+        plan,
+        registry,
+        system,
+        transfer,
+    )
 
-    for module in (plan, build, lint, builder, images, transfer, registry, system):
+    for module in (plan, build, lint, builder, images, containers, transfer, registry,
+                   system):
         module.register(app)
     daemon.register(app, Runner())
 

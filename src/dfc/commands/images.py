@@ -4,13 +4,18 @@ output over the store, also under `dfc image ls|history|inspect|tag|rm|prune`.""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dfc.commands.formatting import Template, ellipsis, human_size, since
-from dfc.commands.options import FormatOpt, RootOpt, open_store
+from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
+
+if TYPE_CHECKING:
+    from dfc.cache.store import Store
 
 IMAGE_HEADERS = {
     "ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
@@ -39,7 +44,7 @@ def register(app: typer.Typer) -> None:
     app.command("rmi")(rmi_command)
     image_app.command("ls")(images_command)
     image_app.command("history")(history_command)
-    image_app.command("inspect")(inspect_command)
+    image_app.command("inspect")(image_inspect_command)
     image_app.command("tag")(tag_command)
     image_app.command("rm")(rmi_command)
     image_app.command("prune")(prune_command)
@@ -116,20 +121,30 @@ def _rfc3339(when: object) -> str:
 
 
 def inspect_command(
-    images: Annotated[list[str], typer.Argument(help="Images.")],
-    fmt: FormatOpt = None,
+    images: Annotated[list[str], typer.Argument(help="Images or containers.")],
+    fmt: InspectFormatOpt = None,
     root: RootOpt = None,
 ) -> None:
-    """Show images as `docker image inspect` does (a JSON array)."""
+    """Show images and containers as `docker inspect` does (a JSON array); a container
+    is found first, as docker does."""
+    _inspect(images, fmt, root, objects=True)
+
+
+def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: bool) -> None:
     from dfc.runtime.images.describe import inspect, view
 
     store = open_store(root)
+    containers = _container_finder(store) if objects else None
     found, missing = [], []
     for ref in images:
         try:
+            if containers is not None and (container := containers(ref)) is not None:
+                found.append(container)
+                continue
             found.append(inspect(view(store, store.resolve(ref))))
         except DfcError as exc:
-            missing.append(exc.message)
+            missing.append(f"No such object: {ref}" if containers is not None
+                           else exc.message)
     if fmt:
         for data in found:
             typer.echo(Template(fmt, list(data)).render_one(data))
@@ -137,6 +152,34 @@ def inspect_command(
         typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
     if missing:
         raise DfcError("\n".join(missing))
+
+
+def image_inspect_command(
+    images: Annotated[list[str], typer.Argument(help="Images.")],
+    fmt: InspectFormatOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Show images as `docker image inspect` does (a JSON array)."""
+    _inspect(images, fmt, root, objects=False)
+
+
+def _container_finder(store: Store) -> Callable[[str], dict[str, object] | None]:
+    """ref -> the container's inspect data, or None when no container answers to it."""
+    from dfc.runtime.containers.describe import inspect
+    from dfc.runtime.containers.errors import NoSuchContainer
+    from dfc.runtime.containers.store import ContainerStore
+
+    if not (store.root / "containers").is_dir():
+        return lambda ref: None
+    cstore = ContainerStore(store.root)
+
+    def find(ref: str) -> dict[str, object] | None:
+        try:
+            return inspect(cstore.find(ref))
+        except NoSuchContainer:
+            return None
+
+    return find
 
 
 def tag_command(

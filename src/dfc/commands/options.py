@@ -18,6 +18,9 @@ RootOpt = Annotated[Path | None, typer.Option("--root", envvar="DFC_ROOT", help=
 FormatOpt = Annotated[str | None, typer.Option("--format", help="Go-template output format "
                                                "({{.Field}}, {{json .}}, table ...).")]
 
+InspectFormatOpt = Annotated[str | None, typer.Option("-f", "--format", help="Go-template "
+                                                      "output format ({{.Field}}, {{json .}}).")]
+
 
 def open_store(root: Path | None) -> Store:
     from dfc.cache.store import Store

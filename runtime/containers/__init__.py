@@ -1,0 +1,1 @@
+"""Containers: images run by a per-container supervisor, with their state in the store."""

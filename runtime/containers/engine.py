@@ -1,0 +1,301 @@
+"""The container lifecycle over a store: create, start, stop, kill, remove, wait. The CLI
+(src/dfc/commands/containers.py) parses flags into RunOptions and renders the results."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import stat
+import time
+from pathlib import Path
+
+import msgspec
+
+from dfc.cache.oci import Manifest
+from dfc.cache.store import Store
+from dfc.errors import DfcError
+from dfc.runtime.containers import names, options
+from dfc.runtime.containers import state as st
+from dfc.runtime.containers.errors import ContainerError, not_supported
+from dfc.runtime.containers.ids import new_id, short_id
+from dfc.runtime.containers.store import Container, ContainerStore
+from dfc.runtime.images.config import ImageConfig
+from dfc.runtime.sandbox.rootfs import Rootfs, lay_out
+from dfc.runtime.sandbox.spec import RunSpec
+from dfc.runtime.sandbox.users import ExecUser
+
+NETWORK_MODES = ("host", "none")
+DEFAULT_NETWORK = "host"
+"""Until containers get a network namespace of their own with a user-mode stack, the
+default is the host's network (Docker's default is its bridge)."""
+
+LOCAL_HOSTS = ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+               "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+               "ff02::2\tip6-allrouters\n")
+"""The head of the /etc/hosts Docker writes for a container with a network of its own."""
+
+
+class RunOptions(msgspec.Struct, frozen=True):
+    """The `docker run`/`create` flags dfc implements."""
+
+    image: str
+    args: tuple[str, ...] = ()
+    name: str | None = None
+    entrypoint: str | None = None
+    env: tuple[str, ...] = ()
+    env_files: tuple[str, ...] = ()
+    user: str | None = None
+    workdir: str | None = None
+    hostname: str | None = None
+    add_hosts: tuple[str, ...] = ()
+    network: str | None = None
+    read_only: bool = False
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    stop_signal: str | None = None
+    stop_timeout: int | None = None
+    auto_remove: bool = False
+    interactive: bool = False
+    tty: bool = False
+    attach: bool = True
+    """False for `run -d` and `create`."""
+
+
+def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
+    try:
+        record = store.resolve(ref)
+    except DfcError:  # not in the store (ImageNotFound), or not a valid reference
+        shown = ref if ":" in ref.rpartition("/")[2] or "@" in ref else f"{ref}:latest"
+        raise ContainerError(
+            f"Unable to find image '{shown}' locally (dfc run does not pull: get it with "
+            f"'dfc pull {shown}' or 'dfc load -i FILE')") from None
+    manifest = store.read_json(record.manifest.digest, Manifest)
+    return record.manifest.digest, manifest, store.read_json(manifest.config.digest, ImageConfig)
+
+
+def _extra_hosts(items: tuple[str, ...]) -> list[tuple[str, str]]:
+    """`--add-host name:ip` (the ip may be IPv6, so split at the first `:`) or `name=ip`."""
+    pairs = []
+    for item in items:
+        host, sep, ip = item.partition("=") if "=" in item else item.partition(":")
+        if not sep or not host or not ip:
+            raise ContainerError(f'invalid argument "{item}" for "--add-host" flag: '
+                                 f'bad format for add-host: "{item}"')
+        pairs.append((host, ip))
+    return pairs
+
+
+def _labels(items: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        found[key] = value
+    return found
+
+
+def _hosts_text(network: str, extra: list[tuple[str, str]]) -> str:
+    if network == "host":
+        try:
+            head = Path("/etc/hosts").read_text()
+        except OSError:
+            head = LOCAL_HOSTS
+        head = head if head.endswith("\n") or not head else head + "\n"
+    else:
+        head = LOCAL_HOSTS
+    return head + "".join(f"{ip}\t{host}\n" for host, ip in extra)
+
+
+def check_network(network: str | None) -> str:
+    mode = network or DEFAULT_NETWORK
+    if mode in ("bridge", "default", "private") or mode.startswith("container:"):
+        raise not_supported(f"--network {mode}")
+    if mode not in NETWORK_MODES:
+        raise ContainerError(f"network {mode} not found")
+    return mode
+
+
+def create(store: Store, opts: RunOptions) -> Container:
+    """A new container in the `created` state, its folder complete (or none at all)."""
+    from dfc.runtime.fs.snapshots import snapshot_dirs
+
+    network = check_network(opts.network)
+    if opts.name is not None:
+        names.check_name(opts.name)
+    extra = _extra_hosts(opts.add_hosts)
+    options.capabilities(opts.cap_add, opts.cap_drop)  # refuse unknown names now
+    if opts.stop_signal is not None:
+        options.signal_number(opts.stop_signal)
+    manifest_digest, manifest, image = _image(store, opts.image)
+    base = image.config
+    entrypoint, cmd = options.command(base.entrypoint, base.cmd, opts.args, opts.entrypoint)
+    argv = options.argv(entrypoint, cmd)
+    container_id = new_id()
+    hostname = opts.hostname or (os.uname().nodename if network == "host"
+                                 else short_id(container_id))
+    env = options.environment(base.env or (), opts.env_files, opts.env)
+    config = st.Config(
+        hostname=hostname, user=opts.user if opts.user is not None else base.user or "",
+        attach_stdin=opts.interactive and opts.attach, attach_stdout=opts.attach,
+        attach_stderr=opts.attach, tty=opts.tty, open_stdin=opts.interactive,
+        stdin_once=opts.interactive and opts.attach, env=env or None, cmd=cmd, image=opts.image,
+        volumes=({k: {} for k in base.volumes} if base.volumes else None),
+        working_dir=opts.workdir if opts.workdir is not None else base.working_dir or "",
+        entrypoint=entrypoint,
+        on_build=list(base.on_build) if base.on_build else None,
+        labels={**(base.labels or {}), **_labels(opts.labels)},
+        stop_signal=opts.stop_signal or base.stop_signal, stop_timeout=opts.stop_timeout,
+        exposed_ports=({k: {} for k in base.exposed_ports} if base.exposed_ports else None))
+    host = st.HostConfig(
+        network_mode=network, auto_remove=opts.auto_remove, readonly_rootfs=opts.read_only,
+        cap_add=list(opts.cap_add) or None, cap_drop=list(opts.cap_drop) or None,
+        extra_hosts=[f"{h}:{ip}" for h, ip in extra] or None)
+    record = st.Record(
+        id=container_id, created=st.now_rfc3339(), path=argv[0], args=argv[1:],
+        image=manifest.config.digest, name="", config=config, host_config=host,
+        manifest=manifest_digest, shell=list(base.shell) if base.shell else None)
+    lowerdirs = list(reversed(snapshot_dirs(store, manifest.layers, image.rootfs.diff_ids)))
+
+    def make(folder: Path) -> None:
+        (folder / "upper").mkdir()
+        lay_out(folder, lowerdirs, folder / "upper", _hosts_text(network, extra),
+                stubs=[("/etc/hostname", stat.S_IFREG | 0o644)])
+        (folder / "hostname").write_text(hostname + "\n")
+        (folder / f"{container_id}-json.log").touch(0o640)
+
+    return ContainerStore(store.root).create(record, make, opts.name, names.generate)
+
+
+def rootfs(store: Store, container: Container) -> Rootfs:
+    """The container's overlay: its init layer over the image's snapshots."""
+    from dfc.runtime.fs.snapshots import snapshot_dirs
+    from dfc.runtime.fs.views import kept_short_paths
+
+    manifest = store.read_json(container.record.manifest, Manifest)
+    image = store.read_json(manifest.config.digest, ImageConfig)
+    layers = list(reversed(snapshot_dirs(store, manifest.layers, image.rootfs.diff_ids)))
+    folder = container.folder
+    lowerdirs = (folder / "init", *layers)
+    links = kept_short_paths(container.link_name, lowerdirs)
+    return Rootfs(state=folder, lowerdirs=lowerdirs, upperdir=folder / "upper",
+                  workdir=folder / "work", merged=folder / "root", hosts=folder / "hosts",
+                  resolv_conf=folder / "resolv.conf", hostname=folder / "hostname",
+                  lower_links=tuple(links))
+
+
+
+def run_spec(container: Container, argv: list[str] | None = None) -> RunSpec:
+    record = container.record
+    config = record.config
+    host = record.host_config
+    return RunSpec(
+        argv=tuple(argv or [record.path, *record.args]),
+        env=options.process_env(config.env or (), config.hostname),
+        cwd=config.working_dir or "/", user=config.user,
+        network=host.network_mode,  # type: ignore[arg-type]
+        hostname=config.hostname, read_only=host.readonly_rootfs,
+        capabilities=options.capabilities(host.cap_add or (), host.cap_drop or ()),
+        tty=config.tty)
+
+
+def start(store: Store, container: Container, size: tuple[int, int] | None = None
+          ) -> socket.socket:
+    """Start the supervisor; the returned socket first carries STARTED or FAILED."""
+    from dfc.runtime.containers.supervisor import spawn
+    from dfc.runtime.sandbox.users import lookup
+
+    root = rootfs(store, container)
+    spec = run_spec(container)
+    try:
+        user = container_user(lookup(spec.user, root.lowerdirs))
+    except DfcError as exc:
+        raise ContainerError(exc.message) from None
+    return spawn(ContainerStore(store.root), container, spec, root, user, size)
+
+
+def container_user(user: ExecUser) -> ExecUser:
+    """Docker's containers always have supplementary groups: the primary group when the
+    image's /etc/group lists the user in none (`id` shows `groups=`)."""
+    if user.groups:
+        return user
+    return msgspec.structs.replace(user, groups=(user.gid,))
+
+
+def wait_supervisor(container: Container, timeout: float | None = None) -> bool:
+    """Wait until the container's supervisor is gone; False on timeout."""
+    pid = container.state.supervisor
+    if not pid or not container.supervisor_alive():
+        return True
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        if not container.supervisor_alive():  # (the pid may have been reused meanwhile)
+            return True
+        ready, _, _ = select.select([fd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(fd)
+
+
+def send_signal(container: Container, signum: int) -> None:
+    if container.state.status != "running" or not container.supervisor_alive():
+        raise ContainerError(f"Container {container.id} is not running", exit_code=1)
+    try:
+        os.kill(container.state.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def stop(container: Container, timeout: int | None = None, signame: str | None = None) -> None:
+    """The stop signal, then SIGKILL after `timeout` seconds (the container's own
+    `--stop-timeout`, else 10)."""
+    if container.state.status != "running" or not container.supervisor_alive():
+        return
+    config = container.record.config
+    signum = options.signal_number(signame or config.stop_signal or "SIGTERM")
+    if timeout is None:
+        timeout = config.stop_timeout if config.stop_timeout is not None \
+            else options.DEFAULT_STOP_TIMEOUT
+    try:
+        os.kill(container.state.pid, signum)
+    except ProcessLookupError:
+        pass
+    if timeout >= 0 and wait_supervisor(container, timeout):
+        return
+    try:
+        os.kill(container.state.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    wait_supervisor(container)
+
+
+def remove(store: Store, container: Container, force: bool = False) -> None:
+    cstore = ContainerStore(store.root)
+    if container.state.status in ("running", "paused", "restarting") \
+            and container.supervisor_alive():
+        if not force:
+            raise ContainerError(
+                f"You cannot remove a running container {container.id}. Stop the container "
+                "before attempting removal or force remove", exit_code=1)
+        stop(container, timeout=-1, signame="SIGKILL")
+        wait_supervisor(container)
+    cstore.remove(container)
+
+
+def wait_exit(cstore: ContainerStore, container: Container) -> int:
+    """Block until the container is not running (started or not), then its exit code."""
+    while True:
+        if container.state.status == "running":
+            wait_supervisor(container)
+        loaded = cstore.load(container.id)
+        if loaded is None:
+            return container.state.exit_code
+        container = loaded
+        if container.state.status in ("exited", "dead"):
+            return container.state.exit_code
+        if container.state.status == "created":
+            time.sleep(0.1)

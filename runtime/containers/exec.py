@@ -1,0 +1,219 @@
+"""`dfc exec`: a new process in a running container. It joins the namespaces of the
+container's pid 1, then is confined exactly as pid 1 was (capabilities, no_new_privs,
+seccomp, user) before it executes the command. Its streams are relayed by the CLI through
+pipes or a pty, never handed over as the CLI's own descriptors (a host terminal inside a
+container could have input injected into it)."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+from pathlib import Path
+from typing import NoReturn
+
+from dfc.errors import DfcError
+from dfc.runtime.containers import options
+from dfc.runtime.containers.engine import container_user
+from dfc.runtime.containers.errors import ContainerError
+from dfc.runtime.containers.store import Container
+from dfc.runtime.containers.supervisor import SETUP_FAILED, exec_failure, set_window
+from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime.sandbox import seccomp
+from dfc.runtime.sandbox.native import ExecFailed, exec_confined
+from dfc.runtime.sandbox.proc import exit_code, reset_signals
+from dfc.runtime.sandbox.spec import RunSpec
+from dfc.runtime.sandbox.users import ExecUser, lookup
+
+EXEC_FAILED = 126
+"""`docker exec` answers 126 to any failure to start the command (not found included)."""
+NAMESPACES = ("ipc", "uts", "net", "pid", "mnt")
+"""Joined in this order: the mount namespace last, since /proc/PID/ns is read through
+the host's /proc."""
+
+
+def _spec(container: Container, argv: list[str], env: list[str], user: str | None,
+          workdir: str | None, tty: bool) -> RunSpec:
+    from dfc.runtime.containers.engine import run_spec  # (engine imports this module late)
+
+    config = container.record.config
+    merged = options.environment(config.env or (), (), env)
+    base = run_spec(container, argv)
+    return RunSpec(argv=tuple(argv), env=options.process_env(merged, config.hostname),
+                   cwd=workdir or config.working_dir or "/",
+                   user=config.user if user is None else user,
+                   network=base.network, hostname=base.hostname,
+                   capabilities=base.capabilities, tty=tty)
+
+
+def run(container: Container, argv: list[str], *, env: list[str], user: str | None,
+        workdir: str | None, detach: bool, interactive: bool, tty: bool) -> int:
+    """Run `argv` in the container; its exit code (0 at once with `detach`)."""
+    if container.state.status != "running" or not container.supervisor_alive():
+        raise ContainerError(f"Container {container.id} is not running", exit_code=1)
+    if not argv:
+        raise ContainerError("exec needs a command", exit_code=1)
+    pid = container.state.pid
+    spec = _spec(container, argv, env, user, workdir, tty)
+    try:
+        who = container_user(lookup(spec.user, [Path(f"/proc/{pid}/root")]))
+    except DfcError as exc:
+        raise ContainerError(exc.message, exit_code=EXEC_FAILED) from None
+    if workdir and not _is_dir(pid, workdir):  # docker exec does not create it
+        raise ContainerError(f'exec failed: chdir to cwd ("{workdir}") set in config.json '
+                             "failed: no such file or directory", exit_code=EXEC_FAILED)
+    try:
+        ns = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
+              for name in NAMESPACES]
+    except OSError:
+        raise ContainerError(f"Container {container.id} is not running", exit_code=1) from None
+    syscall_filter = seccomp.LoadableFilter(seccomp.bpf_program())
+    theirs, ours = _streams(detach, interactive, tty)
+    report_r, report_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:  # (a copy of the stdin writer here would keep stdin from ending)
+            for fd in {fd for fd in ours if fd is not None}:
+                os.close(fd)
+            _joiner(ns, theirs, report_w, spec, who, syscall_filter, detach)
+        finally:
+            os._exit(SETUP_FAILED)  # never back into the CLI's code
+    for fd in (*ns, report_w, *set(theirs)):
+        os.close(fd)
+    failure = _read_all(report_r)
+    if detach:
+        os.waitpid(child, 0)
+    if failure:
+        if not detach:
+            os.waitpid(child, 0)
+        message = failure.decode(errors="replace")[1:].partition(" ")[2]
+        raise ContainerError(f"exec failed: {message}", exit_code=EXEC_FAILED)
+    if detach:
+        return 0
+    return _relay(child, ours, interactive, tty)
+
+
+def _is_dir(pid: int, path: str) -> bool:
+    """Whether `path` is a folder in the running container (symlinks resolved in it)."""
+    from dfc.runtime.fs.rootview import RootView
+
+    top = Path(f"/proc/{pid}/root")
+    return (top / RootView([top]).resolve(path)).is_dir()
+
+
+def _streams(detach: bool, interactive: bool, tty: bool
+             ) -> tuple[tuple[int, int, int], tuple[int | None, int | None, int | None]]:
+    """(the process's stdin, stdout, stderr), (ours: stdin writer, stdout, stderr readers)."""
+    if detach:
+        null = os.open("/dev/null", os.O_RDWR)
+        return (null, null, null), (None, None, None)
+    if tty:
+        master, slave = os.openpty()
+        size = os.get_terminal_size(0) if os.isatty(0) else None
+        if size:
+            set_window(slave, size.lines, size.columns)
+        return (slave, slave, slave), (master if interactive else None, master, None)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    if interactive:
+        in_r, in_w = os.pipe()
+    else:
+        in_r, in_w = os.open("/dev/null", os.O_RDONLY), None
+    return (in_r, out_w, err_w), (in_w, out_r, err_r)
+
+
+def _joiner(ns: list[int], stdio: tuple[int, int, int], report: int, spec: RunSpec,
+            user: ExecUser, syscall_filter: seccomp.LoadableFilter, detach: bool) -> NoReturn:
+    """Join the namespaces, fork (a pid namespace applies to children), and exec."""
+    try:
+        os.setsid()
+        if detach and os.fork() != 0:
+            os._exit(0)  # the process lives on without the CLI
+        if not detach:
+            sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
+        reset_signals()
+        for fd in ns:
+            sys_.setns(fd)
+        os.chdir("/")
+        inner = os.fork()
+        if inner == 0:
+            _inner(stdio, report, spec, user, syscall_filter)
+        os.close(report)
+        os._exit(exit_code(os.waitpid(inner, 0)[1]))
+    except BaseException as exc:
+        os.write(report, f"E{SETUP_FAILED} {exc}".encode()[:4000])
+    os._exit(SETUP_FAILED)
+
+
+def _inner(stdio: tuple[int, int, int], report: int, spec: RunSpec, user: ExecUser,
+           syscall_filter: seccomp.LoadableFilter) -> NoReturn:
+    try:
+        sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
+        copies = [os.dup(fd) for fd in stdio]
+        for target, fd in enumerate(copies):
+            os.dup2(fd, target)
+        keep = os.dup2(report, 1023, inheritable=False)
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+        report = keep
+        if spec.tty:
+            import fcntl
+            import termios
+
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        exec_confined(spec, user, syscall_filter)
+    except ExecFailed as exc:
+        code, message = exec_failure(spec.argv[0], exc)
+        os.write(report, f"E{code} {message}".encode()[:4000])
+    except BaseException as exc:
+        os.write(report, f"E{SETUP_FAILED} {exc}".encode()[:4000])
+    os._exit(SETUP_FAILED)
+
+
+def _read_all(fd: int) -> bytes:
+    data = b""
+    while chunk := os.read(fd, 4096):
+        data += chunk
+    os.close(fd)
+    return data
+
+
+def _relay(child: int, ours: tuple[int | None, int | None, int | None], interactive: bool,
+           tty: bool) -> int:
+    from dfc.runtime.containers.session import raw_terminal
+
+    stdin_w, out_r, err_r = ours
+    sel = selectors.DefaultSelector()
+    outputs = {fd: target for fd, target in ((out_r, 1), (err_r, 2)) if fd is not None}
+    for fd in outputs:
+        sel.register(fd, selectors.EVENT_READ, "out")
+    if interactive and stdin_w is not None:
+        sel.register(0, selectors.EVENT_READ, "in")
+    with raw_terminal(0, tty and interactive):
+        while outputs:
+            for key, _ in sel.select():
+                if key.data == "out":
+                    try:
+                        data = os.read(key.fd, 65536)
+                    except OSError:  # EIO from a pty whose last slave closed
+                        data = b""
+                    if data:
+                        os.write(outputs[key.fd], data)
+                        continue
+                    sel.unregister(key.fd)
+                    del outputs[key.fd]
+                else:
+                    data = os.read(0, 65536)
+                    if data:
+                        assert stdin_w is not None
+                        try:
+                            os.write(stdin_w, data)
+                        except OSError:
+                            sel.unregister(0)
+                    else:
+                        sel.unregister(0)
+                        if not tty and stdin_w is not None:
+                            os.close(stdin_w)
+                            stdin_w = None
+    return exit_code(os.waitpid(child, 0)[1])

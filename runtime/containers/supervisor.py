@@ -1,0 +1,324 @@
+"""The supervisor: one small process per running container, the role conmon plays for
+podman. It is double-forked from the CLI into a session of its own, so the CLI may exit
+(or be killed) while the container runs. It is the parent of the container: it holds the
+terminal of `-t`, writes the json-file log, relays streams to attached CLIs, records the
+start, the exit code and the times, and removes a `--rm` container when it ends.
+
+The container's first process has a parent-death signal bound to the supervisor: if the
+supervisor dies (kill -9), the container dies with it and the next command that reads it
+records it as exited (see ContainerStore.load).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import selectors
+import signal
+import socket
+import struct
+import termios
+from typing import NoReturn
+
+import msgspec
+
+from dfc.runtime.containers import attach
+from dfc.runtime.containers.logs import LogWriter
+from dfc.runtime.containers.state import now_rfc3339
+from dfc.runtime.containers.store import Container, ContainerStore, process_start
+from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime.sandbox.native import ExecFailed, NativeBackend
+from dfc.runtime.sandbox.proc import exit_code, reset_signals
+from dfc.runtime.sandbox.rootfs import Rootfs
+from dfc.runtime.sandbox.spec import RunSpec
+from dfc.runtime.sandbox.users import ExecUser
+
+NOT_FOUND, NOT_EXECUTABLE, SETUP_FAILED = 127, 126, 125
+
+
+def exec_failure(argv0: str, exc: ExecFailed) -> tuple[int, str]:
+    """Docker's code and runc's words for a command that cannot be executed."""
+    if exc.errno == errno.ENOENT:
+        if "/" in argv0:
+            return NOT_FOUND, f'exec: "{argv0}": stat {argv0}: no such file or directory'
+        return NOT_FOUND, f'exec: "{argv0}": executable file not found in $PATH'
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.ENOEXEC, errno.EISDIR):
+        reason = "exec format error" if exc.errno == errno.ENOEXEC else "permission denied"
+        return NOT_EXECUTABLE, f'exec: "{argv0}": {reason}'
+    return SETUP_FAILED, str(exc.strerror or exc)
+
+
+def set_window(fd: int, rows: int, columns: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+def spawn(store: ContainerStore, container: Container, spec: RunSpec, root: Rootfs,
+          user: ExecUser, size: tuple[int, int] | None = None) -> socket.socket:
+    """Start the supervisor of `container`; returns the CLI's end of its first attached
+    connection, on which a STARTED or FAILED frame comes first."""
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ours.close()
+            os.setsid()
+            if os.fork() == 0:
+                _supervisor_main(store, container, spec, root, user, theirs, size)
+        finally:
+            os._exit(0)
+    theirs.close()
+    os.waitpid(pid, 0)
+    return ours
+
+
+def _detach(keep: int) -> None:
+    """No stdio of the CLI (its terminal, its pipes) stays open in the supervisor."""
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _supervisor_main(store: ContainerStore, container: Container, spec: RunSpec,
+                     root: Rootfs, user: ExecUser, client: socket.socket,
+                     size: tuple[int, int] | None) -> NoReturn:
+    try:
+        _detach(client.fileno())
+        Supervisor(store, container, spec, root, user, size).run(client)
+    except BaseException as exc:
+        try:
+            state = container.reload().state
+            if state.status == "running":
+                container.save_state(state.exited(SETUP_FAILED, f"supervisor: {exc!r}"))
+        except BaseException:
+            pass
+    os._exit(0)
+
+
+def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, root: Rootfs,
+                     user: ExecUser) -> NoReturn:
+    """The container's first process (see NativeBackend): `report` gets the pid of the
+    container's pid 1, then a failure, if any, as `E<code> <message>`."""
+    try:
+        os.setsid()
+        sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
+        reset_signals()
+        copies = [os.dup(fd) for fd in stdio]
+        for target, fd in enumerate(copies):
+            os.dup2(fd, target)
+        keep = os.dup2(report, 1023, inheritable=False)
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+
+        def announce(init: int) -> None:
+            os.write(keep, b"P%d\n" % init)
+            os.close(keep)
+
+        report = keep
+        NativeBackend().start(spec, root, user, on_init=announce)
+    except ExecFailed as exc:
+        code, message = exec_failure(spec.argv[0], exc)
+        os.write(report, f"E{code} {message}".encode()[:4000])
+    except BaseException as exc:
+        os.write(report, f"E{SETUP_FAILED} {exc}".encode()[:4000])
+    finally:
+        os._exit(SETUP_FAILED)
+
+
+def _read_all(fd: int) -> bytes:
+    data = b""
+    while chunk := os.read(fd, 4096):
+        data += chunk
+    os.close(fd)
+    return data
+
+
+class Supervisor:
+    def __init__(self, store: ContainerStore, container: Container, spec: RunSpec,
+                 root: Rootfs, user: ExecUser, size: tuple[int, int] | None) -> None:
+        self.store = store
+        self.container = container
+        self.spec = spec
+        self.root = root
+        self.user = user
+        self.size = size
+        self.clients: dict[int, tuple[socket.socket, attach.FrameReader]] = {}
+        self.stdin_w: int | None = None
+        self.stdin_pending = bytearray()
+        self.sel = selectors.DefaultSelector()
+        self.init = 0
+        self.master: int | None = None
+
+    def run(self, client: socket.socket) -> None:
+        config = self.container.record.config
+        tty = config.tty
+        opened: list[int] = []
+        if tty:
+            master, slave = os.openpty()
+            self.master = master
+            if self.size:
+                set_window(slave, *self.size)
+            stdio = (slave, slave, slave)
+            outputs = {master: "stdout"}
+            if config.open_stdin:
+                self.stdin_w = master
+            opened.append(slave)
+        else:
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            if config.open_stdin:
+                in_r, self.stdin_w = os.pipe()
+            else:
+                in_r = os.open("/dev/null", os.O_RDONLY)
+            stdio = (in_r, out_w, err_w)
+            outputs = {out_r: "stdout", err_r: "stderr"}
+            opened += [in_r, out_w, err_w]
+        report_r, report_w = os.pipe()
+        child = os.fork()
+        if child == 0:
+            _container_child(stdio, report_w, self.spec, self.root, self.user)
+        os.close(report_w)
+        for fd in opened:
+            os.close(fd)
+        report = _read_all(report_r).decode(errors="replace")
+        pid_line, _, failure = report.partition("\n") if report.startswith("P") \
+            else ("", "", report)
+        if failure.startswith("E"):
+            for fd in outputs:
+                os.close(fd)
+            os.waitpid(child, 0)
+            self._failed(client, failure)
+            return
+        self.init = int(pid_line[1:])
+        me = os.getpid()
+        self.container.save_state(msgspec.structs.replace(
+            self.container.state, status="running", running=True, pid=self.init, exit_code=0,
+            error="", started_at=now_rfc3339(), finished_at=self.container.state.finished_at,
+            supervisor=me, supervisor_start=process_start(me) or 0))
+        attach.send(client, attach.STARTED)
+        self._add_client(client)
+        if self.stdin_w is not None and self.stdin_w not in outputs:
+            os.set_blocking(self.stdin_w, False)
+        log = LogWriter(self.container.log_path)
+        for fd in outputs:
+            self.sel.register(fd, selectors.EVENT_READ, "output")
+        while outputs:
+            for key, _ in self.sel.select():
+                if key.data == "output":
+                    self._output(key.fd, outputs, log)
+                elif key.data == "stdin":
+                    self._flush_stdin()
+                else:
+                    self._client_input(key.fd)
+        log.close()
+        code = exit_code(os.waitpid(child, 0)[1])
+        self._finish(code)
+
+    def _failed(self, client: socket.socket, failure: str) -> None:
+        head, _, message = failure[1:].partition(" ")
+        code = int(head) if head.isdigit() else SETUP_FAILED
+        state = self.container.state
+        if self.container.record.host_config.auto_remove:
+            self.store.remove(self.container)
+        else:
+            self.container.save_state(msgspec.structs.replace(
+                state, exit_code=code, error=message))
+        attach.send(client, attach.FAILED, attach.failure(code, message))
+
+    def _add_client(self, sock: socket.socket) -> None:
+        self.clients[sock.fileno()] = (sock, attach.FrameReader())
+        self.sel.register(sock, selectors.EVENT_READ, "client")
+
+    def _drop_client(self, fd: int) -> None:
+        sock, _ = self.clients.pop(fd)
+        self.sel.unregister(sock)
+        sock.close()
+        if self.container.record.config.stdin_once and not self.clients:
+            self._close_stdin()
+
+    def _broadcast(self, kind: int, data: bytes) -> None:
+        for fd, (sock, _) in list(self.clients.items()):
+            if not attach.send(sock, kind, data):
+                self._drop_client(fd)
+
+    def _output(self, fd: int, outputs: dict[int, str], log: LogWriter) -> None:
+        try:
+            data = os.read(fd, 65536)
+        except OSError as exc:  # a pty master reads EIO once the last slave is closed
+            if exc.errno != errno.EIO:
+                raise
+            data = b""
+        stream = outputs[fd]
+        if not data:
+            self.sel.unregister(fd)
+            del outputs[fd]
+            if fd != self.stdin_w:
+                os.close(fd)
+            return
+        log.write(stream, data)
+        self._broadcast(attach.STDOUT if stream == "stdout" else attach.STDERR, data)
+
+    def _client_input(self, fd: int) -> None:
+        sock, reader = self.clients[fd]
+        frames = attach.recv_frames(sock, reader)
+        if frames is None:
+            self._drop_client(fd)
+            return
+        for kind, data in frames:
+            if kind == attach.STDIN and self.stdin_w is not None:
+                self.stdin_pending += data
+                self._flush_stdin()
+            elif kind == attach.STDIN_EOF:
+                if self.container.record.config.tty:
+                    continue  # a terminal ends input with ^D, sent as a byte
+                self._close_stdin()
+            elif kind == attach.RESIZE and self.master is not None:
+                set_window(self.master, *attach.unpack_size(data))
+            elif kind == attach.SIGNAL:
+                try:
+                    os.kill(self.init, int(data))
+                except (ProcessLookupError, ValueError):
+                    pass
+
+    def _flush_stdin(self) -> None:
+        fd = self.stdin_w
+        if fd is None:
+            return
+        try:
+            while self.stdin_pending:
+                written = os.write(fd, self.stdin_pending)
+                del self.stdin_pending[:written]
+        except BlockingIOError:
+            pass
+        except OSError:  # the container closed its stdin
+            self.stdin_pending.clear()
+        tty = self.container.record.config.tty
+        if not tty:
+            wanted = selectors.EVENT_WRITE if self.stdin_pending else 0
+            registered = fd in self.sel.get_map()
+            if wanted and not registered:
+                self.sel.register(fd, wanted, "stdin")
+            elif not wanted and registered:
+                self.sel.unregister(fd)
+
+    def _close_stdin(self) -> None:
+        if self.stdin_w is None or self.container.record.config.tty:
+            return
+        if self.stdin_w in self.sel.get_map():
+            self.sel.unregister(self.stdin_w)
+        os.close(self.stdin_w)
+        self.stdin_w = None
+
+    def _finish(self, code: int) -> None:
+        state = self.container.state.exited(code)
+        if self.container.record.host_config.auto_remove:
+            self.store.remove(self.container)
+        else:
+            self.container.save_state(state)
+        self._broadcast(attach.EXITED, str(code).encode())
+        for fd in list(self.clients):
+            self._drop_client(fd)

@@ -1,0 +1,558 @@
+"""`dfc run`, `create`, `start`, `stop`, `kill`, `restart`, `rm`, `wait`, `logs`, `ps`,
+`exec`, `port` and the `container` group: Docker's commands, flags and output shapes over
+the containers of the store (dfc.runtime.containers)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from dfc.commands.formatting import Template, ellipsis, go_time, human_duration, since
+from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
+from dfc.errors import DfcError
+
+if TYPE_CHECKING:
+    from dfc.runtime.containers.store import Container
+
+PS_HEADERS = {
+    "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT",
+    "RunningFor": "CREATED", "Ports": "PORTS", "State": "STATE", "Status": "STATUS",
+    "Size": "SIZE", "Names": "NAMES", "Labels": "LABELS", "Mounts": "MOUNTS",
+    "Networks": "NETWORKS",
+}
+_PS_TABLE = ("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}"
+             "\t{{.Ports}}\t{{.Names}}")
+_RUN_SETTINGS = {"allow_interspersed_args": False}
+
+container_app = typer.Typer(help="Manage containers.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    for name, command in _COMMANDS.items():
+        settings = _RUN_SETTINGS if name in ("run", "create", "exec") else {}
+        app.command(name, context_settings=settings)(command)
+        container_app.command(name, context_settings=settings)(command)
+    container_app.command("ls")(ps_command)
+    container_app.command("list", hidden=True)(ps_command)
+    container_app.command("remove", hidden=True)(rm_command)
+    container_app.command("inspect")(container_inspect_command)
+    app.add_typer(container_app, name="container")
+
+
+def _not_supported(what: str) -> DfcError:
+    from dfc.runtime.containers.errors import not_supported
+
+    return not_supported(what)
+
+
+def _cstore(root: Any) -> Any:
+    from dfc.runtime.containers.store import ContainerStore
+
+    return ContainerStore(open_store(root).root)
+
+
+ListOpt = list[str] | None
+
+
+def _create_or_run(run: bool) -> Callable[..., None]:
+    def command(
+        image: Annotated[str, typer.Argument(help="Image.")],
+        args: Annotated[list[str] | None, typer.Argument(help="Command and arguments.")]
+        = None,
+        detach: Annotated[bool, typer.Option("-d", "--detach", help="Run in the background "
+                                             "and print the container ID.")] = False,
+        rm: Annotated[bool, typer.Option("--rm", help="Remove the container when it "
+                                         "exits.")] = False,
+        interactive: Annotated[bool, typer.Option("-i", "--interactive",
+                                                  help="Keep stdin open.")] = False,
+        tty: Annotated[bool, typer.Option("-t", "--tty", help="Allocate a terminal.")]
+        = False,
+        name: Annotated[str | None, typer.Option("--name", help="Container name.")] = None,
+        env: Annotated[ListOpt, typer.Option("-e", "--env", help="KEY=VALUE, or KEY to "
+                                             "copy it from this environment.")] = None,
+        env_file: Annotated[ListOpt, typer.Option("--env-file", help="File of KEY=VALUE "
+                                                  "lines.")] = None,
+        workdir: Annotated[str | None, typer.Option("-w", "--workdir", help="Working "
+                                                    "folder (created if missing).")] = None,
+        user: Annotated[str | None, typer.Option("-u", "--user", help="name|uid[:group|gid]"
+                                                 )] = None,
+        entrypoint: Annotated[str | None, typer.Option("--entrypoint", help="Replace the "
+                                                       "image's ENTRYPOINT.")] = None,
+        hostname: Annotated[str | None, typer.Option("-h", "--hostname", help="Host name."
+                                                     )] = None,
+        add_host: Annotated[ListOpt, typer.Option("--add-host", help="HOST:IP line for "
+                                                  "/etc/hosts.")] = None,
+        network: Annotated[str | None, typer.Option("--network", "--net", help="host or "
+                                                    "none.")] = None,
+        publish: Annotated[ListOpt, typer.Option("-p", "--publish", help="Not supported "
+                                                 "yet.")] = None,
+        publish_all: Annotated[bool, typer.Option("-P", "--publish-all", help="Not "
+                                                  "supported yet.")] = False,
+        read_only: Annotated[bool, typer.Option("--read-only", help="Mount the root file "
+                                                "system read-only.")] = False,
+        cap_add: Annotated[ListOpt, typer.Option("--cap-add", help="Add a capability.")]
+        = None,
+        cap_drop: Annotated[ListOpt, typer.Option("--cap-drop", help="Drop a capability.")]
+        = None,
+        label: Annotated[ListOpt, typer.Option("-l", "--label", help="KEY=VALUE label.")]
+        = None,
+        stop_signal: Annotated[str | None, typer.Option("--stop-signal", help="Signal "
+                                                        "that stops it.")] = None,
+        stop_timeout: Annotated[int | None, typer.Option("--stop-timeout", help="Seconds "
+                                                         "before SIGKILL.")] = None,
+        pull: Annotated[str, typer.Option("--pull", help="missing|never (dfc run never "
+                                          "pulls).")] = "missing",
+        platform: Annotated[str | None, typer.Option("--platform", help="Only the host's "
+                                                     "platform.")] = None,
+        root: RootOpt = None,
+    ) -> None:
+        from dfc.runtime.containers import engine
+
+        if publish or publish_all:
+            raise _not_supported("publishing ports (-p, -P)")
+        if pull not in ("missing", "never"):
+            raise _not_supported(f"--pull {pull}")
+        if platform is not None:
+            from dfc.platform import host_platform, parse_platform
+
+            if parse_platform(platform) != host_platform():
+                raise _not_supported(f"--platform {platform}")
+        opts = engine.RunOptions(
+            image=image, args=tuple(args or ()), name=name, entrypoint=entrypoint,
+            env=tuple(env or ()), env_files=tuple(env_file or ()), user=user, workdir=workdir,
+            hostname=hostname, add_hosts=tuple(add_host or ()), network=network,
+            read_only=read_only, cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
+            labels=tuple(label or ()), stop_signal=stop_signal, stop_timeout=stop_timeout,
+            auto_remove=rm, interactive=interactive, tty=tty, attach=not detach)
+        store = open_store(root)
+        container = engine.create(store, opts)
+        if not run:
+            typer.echo(container.id)
+            return
+        _start_and_attach(store, container, attach=not detach, stdin=interactive)
+        if detach:
+            typer.echo(container.id)
+
+    command.__doc__ = ("Create and run a new container from an image." if run
+                       else "Create a new container (not started).")
+    return command
+
+
+def _start_and_attach(store: Any, container: Container, attach: bool, stdin: bool) -> None:
+    """Start the container; attached, relay its streams and exit with its code."""
+    from dfc.runtime.containers import attach as frames
+    from dfc.runtime.containers import engine, session
+
+    tty = container.record.config.tty
+    size = (frames.window_size(0) or frames.window_size(1)) if tty else None
+    try:
+        sock = engine.start(store, container, size)
+    except DfcError:
+        if container.record.host_config.auto_remove:
+            engine.remove(store, container, force=True)
+        raise
+    with sock:
+        reader = frames.FrameReader()
+        pending = session.wait_started(sock, reader)
+        if attach:
+            sys.stdout.flush()
+            code = session.relay(sock, stdin=stdin, tty=tty, reader=reader, pending=pending)
+            raise SystemExit(code)
+
+
+def start_command(
+    containers: Annotated[list[str], typer.Argument(help="Containers.")],
+    attach: Annotated[bool, typer.Option("-a", "--attach", help="Attach stdout/stderr "
+                                         "and forward signals.")] = False,
+    interactive: Annotated[bool, typer.Option("-i", "--interactive", help="Attach stdin."
+                                              )] = False,
+    root: RootOpt = None,
+) -> None:
+    """Start one or more stopped containers."""
+    store = open_store(root)
+    cstore = _cstore(root)
+    if (attach or interactive) and len(containers) > 1:
+        raise DfcError("you cannot start and attach multiple containers at once")
+    failed = []
+    for ref in containers:
+        try:
+            container = cstore.find(ref)
+            if container.state.status == "running":
+                if not attach:
+                    typer.echo(ref)
+                continue
+            _start_and_attach(store, container, attach=attach or interactive,
+                              stdin=interactive and container.record.config.open_stdin)
+            typer.echo(ref)
+        except DfcError as exc:
+            if len(containers) == 1:
+                raise
+            failed.append(exc.message)
+    if failed:
+        raise DfcError("\n".join(failed))
+
+
+def _each(refs: list[str], root: Any, action: Callable[[Container], None]) -> None:
+    """Docker's loop: act on each container, print what was asked, report every failure
+    (exit 1) at the end."""
+    cstore = _cstore(root)
+    errors = []
+    for ref in refs:
+        try:
+            action(cstore.find(ref))
+            typer.echo(ref)
+        except DfcError as exc:
+            errors.append(exc.message)
+    if errors:
+        from dfc.runtime.containers.errors import ContainerError
+
+        raise ContainerError("\n".join(errors), exit_code=1)
+
+
+def stop_command(
+    containers: Annotated[list[str], typer.Argument(help="Containers.")],
+    time_: Annotated[int | None, typer.Option("-t", "--time", help="Seconds to wait before "
+                                              "killing it.")] = None,
+    signal_: Annotated[str | None, typer.Option("-s", "--signal", help="Signal to send.")]
+    = None,
+    root: RootOpt = None,
+) -> None:
+    """Stop running containers: the stop signal, then SIGKILL after the timeout."""
+    from dfc.runtime.containers import engine
+
+    _each(containers, root, lambda c: engine.stop(c, time_, signal_))
+
+
+def kill_command(
+    containers: Annotated[list[str], typer.Argument(help="Containers.")],
+    signal_: Annotated[str, typer.Option("-s", "--signal", help="Signal to send.")]
+    = "KILL",
+    root: RootOpt = None,
+) -> None:
+    """Send a signal (SIGKILL by default) to running containers."""
+    from dfc.runtime.containers import engine, options
+
+    signum = options.signal_number(signal_)
+
+    def kill(container: Container) -> None:
+        try:
+            engine.send_signal(container, signum)
+        except DfcError as exc:
+            raise DfcError(f"Cannot kill container: {container.name}: {exc.message}") from None
+
+    _each(containers, root, kill)
+
+
+def restart_command(
+    containers: Annotated[list[str], typer.Argument(help="Containers.")],
+    time_: Annotated[int | None, typer.Option("-t", "--time", help="Seconds to wait before "
+                                              "killing it.")] = None,
+    root: RootOpt = None,
+) -> None:
+    """Stop, then start containers."""
+    from dfc.runtime.containers import engine
+
+    store = open_store(root)
+    cstore = _cstore(root)
+
+    def restart(container: Container) -> None:
+        engine.stop(container, time_)
+        fresh = cstore.load(container.id)
+        if fresh is None:
+            raise DfcError(f"No such container: {container.id}")
+        _start_and_attach(store, fresh, attach=False, stdin=False)
+
+    _each(containers, root, restart)
+
+
+def rm_command(
+    containers: Annotated[list[str], typer.Argument(help="Containers.")],
+    force: Annotated[bool, typer.Option("-f", "--force", help="Kill a running one first.")]
+    = False,
+    volumes: Annotated[bool, typer.Option("-v", "--volumes", help="(dfc has no volumes "
+                                          "yet: nothing more to remove.)")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Remove containers."""
+    from dfc.runtime.containers import engine
+
+    store = open_store(root)
+    _each(containers, root, lambda c: engine.remove(store, c, force))
+
+
+def wait_command(
+    containers: Annotated[list[str], typer.Argument(help="Containers.")],
+    root: RootOpt = None,
+) -> None:
+    """Block until containers stop, then print their exit codes."""
+    from dfc.runtime.containers import engine
+
+    cstore = _cstore(root)
+    errors = []
+    for ref in containers:
+        try:
+            typer.echo(engine.wait_exit(cstore, cstore.find(ref)))
+        except DfcError as exc:
+            errors.append(exc.message)
+    if errors:
+        raise DfcError("\n".join(errors))
+
+
+def logs_command(
+    container: Annotated[str, typer.Argument(help="Container.")],
+    follow: Annotated[bool, typer.Option("-f", "--follow", help="Follow until it stops.")]
+    = False,
+    tail: Annotated[str, typer.Option("-n", "--tail", help="Lines from the end (or all)."
+                                      )] = "all",
+    timestamps: Annotated[bool, typer.Option("-t", "--timestamps", help="Show times.")]
+    = False,
+    since_: Annotated[str | None, typer.Option("--since", help="RFC 3339 time, Unix time "
+                                               "or a duration like 10m.")] = None,
+    root: RootOpt = None,
+) -> None:
+    """Show a container's output (its json-file log)."""
+    import time
+
+    from dfc.runtime.containers.logs import read_entries
+
+    cstore = _cstore(root)
+    found = cstore.find(container)
+    after = _since(since_) if since_ else None
+    entries, offset = read_entries(found.log_path)
+    if after is not None:
+        entries = [e for e in entries if e.time >= after]
+    if tail != "all":
+        if not tail.lstrip("-").isdigit():
+            raise DfcError(f"invalid value for --tail: {tail}")
+        count = int(tail)
+        entries = entries[len(entries) - count:] if 0 <= count < len(entries) else entries
+    _print_entries(entries, timestamps)
+    while follow:
+        fresh = cstore.load(found.id)
+        running = fresh is not None and fresh.state.status == "running"
+        more, offset = read_entries(found.log_path, offset)
+        _print_entries(more, timestamps)
+        if not running:
+            break
+        time.sleep(0.1)
+
+
+def _since(text: str) -> str:
+    """--since as a log time string to compare with (both RFC 3339 in UTC)."""
+    import re
+
+    if m := re.fullmatch(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", text):
+        scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+        when = datetime.now(UTC).timestamp() - float(m.group(1)) * scale
+    elif re.fullmatch(r"\d+(\.\d+)?", text):
+        when = float(text)
+    else:
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise DfcError(f"invalid value for --since: {text}") from None
+    stamp = datetime.fromtimestamp(when, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond:06d}000Z"
+
+
+def _print_entries(entries: list[Any], timestamps: bool) -> None:
+    for entry in entries:
+        text = entry.log
+        if timestamps:
+            text = f"{entry.time} {text}"
+        stream = sys.stdout if entry.stream == "stdout" else sys.stderr
+        stream.write(text)
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def status_text(container: Container, now: datetime) -> str:
+    """`Created`, `Up 5 seconds`, `Exited (0) 4 seconds ago`."""
+    from dfc.runtime.containers.state import parse_time
+
+    state = container.state
+    if state.status == "running":
+        started = parse_time(state.started_at) or now
+        return "Up " + human_duration((now - started).total_seconds())
+    if state.status == "exited":
+        finished = parse_time(state.finished_at) or now
+        return f"Exited ({state.exit_code}) {since(finished, now)}"
+    return state.status.capitalize()
+
+
+def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, object]:
+    from dfc.runtime.containers.describe import command_text
+    from dfc.runtime.containers.state import parse_time
+
+    record = container.record
+    command = command_text(container)
+    labels = ",".join(f"{k}={v}" for k, v in record.config.labels.items())
+    created = parse_time(record.created)
+    return {
+        "ID": record.id if no_trunc else record.id[:12],
+        "Image": record.config.image,
+        "Command": f'"{command if no_trunc else ellipsis(command, 20)}"',
+        "CreatedAt": go_time(created),
+        "RunningFor": since(created, now),
+        "Ports": "",
+        "State": container.state.status,
+        "Status": status_text(container, now),
+        "Size": "",
+        "Names": container.name,
+        "Labels": labels,
+        "Mounts": "",
+        "Networks": record.host_config.network_mode,
+    }
+
+
+def _matches(container: Container, filters: list[str], store: Any) -> bool:
+    import re
+
+    for item in filters:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise DfcError(f"bad format of filter (expected name=value): {item}")
+        record = container.record
+        if key == "status":
+            if value not in ("created", "restarting", "running", "removing", "paused",
+                             "exited", "dead"):
+                raise DfcError(f"invalid filter 'status={value}'")
+            ok = container.state.status == value
+        elif key == "name":
+            ok = re.search(value, container.name) is not None
+        elif key == "id":
+            ok = record.id.startswith(value)
+        elif key == "label":
+            k, has_value, v = value.partition("=")
+            labels = record.config.labels
+            ok = k in labels and (not has_value or labels[k] == v)
+        elif key == "exited":
+            ok = container.state.status == "exited" and str(container.state.exit_code) == value
+        elif key == "ancestor":
+            try:
+                image_id = store.resolve(value).config
+            except DfcError:
+                image_id = None
+            ok = record.config.image == value or record.image == image_id
+        else:
+            raise DfcError(f"invalid filter '{key}'")
+        if not ok:
+            return False
+    return True
+
+
+def ps_command(
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Show all containers (default "
+                                       "shows just running).")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only show IDs.")] = False,
+    latest: Annotated[bool, typer.Option("-l", "--latest", help="Show the latest created "
+                                         "container.")] = False,
+    last: Annotated[int, typer.Option("-n", "--last", help="Show the N last created.")]
+    = -1,
+    no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Don't truncate output.")]
+    = False,
+    size: Annotated[bool, typer.Option("-s", "--size", help="Not supported yet.")] = False,
+    filter_: Annotated[list[str] | None, typer.Option(
+        "-f", "--filter", help="status=, name=, id=, label=, exited=, ancestor=")] = None,
+    fmt: FormatOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """List containers."""
+    if size:
+        raise _not_supported("ps --size")
+    store = open_store(root)
+    containers = _cstore(root).all()
+    if latest:
+        last = 1
+    if last >= 0:
+        containers = containers[:last]
+    elif not all_:
+        containers = [c for c in containers if c.state.status == "running"]
+    containers = [c for c in containers if _matches(c, list(filter_ or []), store)]
+    now = datetime.now(UTC)
+    rows = [_ps_row(c, no_trunc, now) for c in containers]
+    template = "{{.ID}}" if quiet else fmt or _PS_TABLE
+    typer.echo(Template(template, list(PS_HEADERS)).render(rows, PS_HEADERS), nl=False)
+
+
+def exec_command(
+    container: Annotated[str, typer.Argument(help="Container.")],
+    args: Annotated[list[str], typer.Argument(help="Command and arguments.")],
+    detach: Annotated[bool, typer.Option("-d", "--detach", help="Run in the background.")]
+    = False,
+    interactive: Annotated[bool, typer.Option("-i", "--interactive", help="Keep stdin "
+                                              "open.")] = False,
+    tty: Annotated[bool, typer.Option("-t", "--tty", help="Allocate a terminal.")] = False,
+    env: Annotated[ListOpt, typer.Option("-e", "--env", help="KEY=VALUE.")] = None,
+    user: Annotated[str | None, typer.Option("-u", "--user", help="name|uid[:group|gid]")]
+    = None,
+    workdir: Annotated[str | None, typer.Option("-w", "--workdir", help="Working folder."
+                                                )] = None,
+    root: RootOpt = None,
+) -> None:
+    """Run a command in a running container."""
+    from dfc.runtime.containers import exec as exec_
+
+    found = _cstore(root).find(container)
+    code = exec_.run(found, list(args), env=list(env or ()), user=user, workdir=workdir,
+                     detach=detach, interactive=interactive, tty=tty)
+    if code:
+        raise SystemExit(code)
+
+
+def port_command(
+    container: Annotated[str, typer.Argument(help="Container.")],
+    port: Annotated[str | None, typer.Argument(help="PORT[/PROTO]")] = None,
+    root: RootOpt = None,
+) -> None:
+    """List a container's port mappings."""
+    raise _not_supported("port mappings (dfc port)")
+
+
+def container_inspect_command(
+    containers: Annotated[list[str], typer.Argument(help="Containers.")],
+    fmt: InspectFormatOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Show containers as `docker container inspect` does (a JSON array)."""
+    cstore = _cstore(root)
+    found, missing = [], []
+    for ref in containers:
+        try:
+            found.append(inspect_data(cstore.find(ref)))
+        except DfcError as exc:
+            missing.append(exc.message)
+    print_inspected(found, fmt)
+    if missing:
+        raise DfcError("\n".join(missing))
+
+
+def inspect_data(container: Container) -> dict[str, object]:
+    from dfc.runtime.containers.describe import inspect
+
+    return inspect(container)
+
+
+def print_inspected(found: list[dict[str, object]], fmt: str | None) -> None:
+    import json
+
+    if fmt:
+        for data in found:
+            typer.echo(Template(fmt, list(data)).render_one(data))
+    else:
+        typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
+
+
+run_command = _create_or_run(True)
+create_command = _create_or_run(False)
+
+_COMMANDS: dict[str, Callable[..., None]] = {
+    "run": run_command, "create": create_command, "start": start_command,
+    "stop": stop_command, "kill": kill_command, "restart": restart_command,
+    "rm": rm_command, "wait": wait_command, "logs": logs_command, "ps": ps_command,
+    "exec": exec_command, "port": port_command,
+}
