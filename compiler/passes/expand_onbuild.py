@@ -34,10 +34,13 @@ def parse_trigger(text: str, span: Span) -> ast.AnyInstruction:
 
     try:
         parsed = parse_dockerfile(f"FROM scratch\nONBUILD {text}\n", "ONBUILD")
+        onbuild = parsed.instructions[1]
+        assert isinstance(onbuild, ast.Onbuild)
+        if onbuild.trigger is None:  # stored unchecked; as an instruction it is invalid
+            parse_dockerfile(f"FROM scratch\n{text}\n", "ONBUILD")
+            raise CompileError(f"invalid ONBUILD trigger: {text}", span)
     except DfcError as exc:
         raise CompileError(exc.message, span) from None
-    onbuild = parsed.instructions[1]
-    assert isinstance(onbuild, ast.Onbuild)
     return msgspec.structs.replace(onbuild.trigger, span=span)
 
 
