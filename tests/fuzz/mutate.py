@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dfc import compile_dockerfile
+from dfc.compiler.context import CompileContext
 from dfc.compiler.ir import ImageConfig, ImageRef
 from dfc.compiler.lint import engine
 from dfc.compiler.lint.config import LintConfig, Overrides, options
 from dfc.compiler.lint.rule import Surroundings
+from dfc.compiler.pipeline import compile_ast
 from dfc.errors import DfcError
 from dfc.grammar.parser import parse_dockerfile
 
@@ -158,8 +160,8 @@ def _token_op(rng: random.Random, lines: list[str], corpus: list[str]) -> None:
         tokens = _tokens(line[:-1] if line.endswith(("\\", "`")) else line + " \\")
     elif op == 6:
         stripped = lines[i].lstrip()
-        rest = stripped.split(None, 1)[1] if " " in stripped else ""
-        tokens = [rng.choice(KEYWORDS), " ", rest]
+        parts = stripped.split(None, 1)
+        tokens = [rng.choice(KEYWORDS), " ", parts[1] if len(parts) > 1 else ""]
     else:
         other = _tokens(rng.choice(rng.choice(corpus).split("\n")))
         if other:
@@ -221,16 +223,21 @@ LINT_OPTIONS = options(LintConfig(), Overrides(select=("ALL",)))
 
 
 def run_one(text: str, variation_list: list[Variation]) -> None:
-    """Everything dfc does to a Dockerfile without building it; raises on a crash."""
+    """Everything dfc does to a Dockerfile without building it (compiling parses it
+    first); raises on a crash."""
     try:
-        parse_dockerfile(text)
+        tree = parse_dockerfile(text)
     except DfcError:
-        pass
-    for v in variation_list:
+        tree = None
+    for n, v in enumerate(variation_list):
+        ctx = CompileContext(build_args=v.build_args, target=v.target, platform=v.platform,
+                             resolver=_resolver(v.triggers) if v.triggers else None)
         try:
-            compile_dockerfile(text, build_args=v.build_args, target=v.target,
-                               platform=v.platform,
-                               resolver=_resolver(v.triggers) if v.triggers else None)
+            if n == 0 or tree is None:  # the public entry point, once
+                compile_dockerfile(text, build_args=ctx.build_args, target=ctx.target,
+                                   platform=ctx.platform, resolver=ctx.resolver)
+            else:  # the same passes over the same tree: parsing again finds nothing new
+                compile_ast(tree, ctx)
         except DfcError:
             pass
     item = engine.FileInput("Dockerfile", text, LINT_OPTIONS, Surroundings())
@@ -295,6 +302,8 @@ def fuzz(count: int, seed: int, out: Path | None = None, minimized: bool = True,
     corpus = load_corpus()
     crashes: dict[str, tuple[str, str]] = {}
     for n in range(count):
+        if report and n and n % 5000 == 0:
+            report(f"{n} inputs, {len(crashes)} distinct crashes")
         text = mutate(rng, corpus)
         variation_list = variations(rng, text)
         exc = crash_of(text, variation_list)
