@@ -177,7 +177,13 @@ class _Scanner:
                 continue
             piece, done = self.trim_continuation(line)
             end = (number, len(line) + 1)
-            if piece:
+            if piece and not text.strip():
+                # Only blanks so far (the instruction began with a lone escape token):
+                # it starts on this line; BuildKit trims the joined line before reading
+                # its keyword, so leading blanks are not part of it.
+                kept = piece.lstrip()
+                text, starts, places = kept, [0], [(number, len(piece) - len(kept) + 1)]
+            elif piece:
                 starts.append(len(text))
                 places.append((number, 1))
                 text += piece
