@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime import linux as sys_
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.run import RunSpec, run
 

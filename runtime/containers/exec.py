@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from dfc.errors import DfcError
+from dfc.runtime import linux as sys_
 from dfc.runtime.containers import options
 from dfc.runtime.containers.engine import container_user
 from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.store import Container
 from dfc.runtime.containers.supervisor import SETUP_FAILED, exec_failure, set_window
-from dfc.runtime.sandbox import linux as sys_
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.native import ExecFailed, exec_confined
 from dfc.runtime.sandbox.proc import exit_code, reset_signals

@@ -23,11 +23,11 @@ from typing import NoReturn
 
 import msgspec
 
+from dfc.runtime import linux as sys_
 from dfc.runtime.containers import attach
 from dfc.runtime.containers.logs import LogWriter
 from dfc.runtime.containers.state import now_rfc3339
 from dfc.runtime.containers.store import Container, ContainerStore, process_start
-from dfc.runtime.sandbox import linux as sys_
 from dfc.runtime.sandbox.native import ExecFailed, NativeBackend
 from dfc.runtime.sandbox.proc import exit_code, reset_signals
 from dfc.runtime.sandbox.rootfs import Rootfs

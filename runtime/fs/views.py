@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dfc.cache.inputs import Origin
 from dfc.errors import DfcError
-from dfc.runtime.sandbox.linux import MS_RDONLY, mount, umount
+from dfc.runtime.linux import MS_RDONLY, mount, umount
 
 
 def overlay_path(path: Path) -> str:

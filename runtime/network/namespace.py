@@ -13,7 +13,7 @@ import os
 import threading
 
 from dfc.errors import DfcError
-from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime import linux as sys_
 from dfc.runtime.sandbox.policy import CLONE_NEWNET
 
 

@@ -9,7 +9,7 @@ import posixpath
 import stat
 from collections.abc import Sequence
 
-from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime import linux as sys_
 from dfc.runtime.sandbox.spec import InlineFile, Mount, RunSpec
 
 KERNEL_DIRS = ("/proc", "/sys", "/dev")

@@ -17,8 +17,8 @@ import termios
 from collections.abc import Callable
 from typing import NoReturn
 
+from dfc.runtime import linux as sys_
 from dfc.runtime.fs.rootview import RootView
-from dfc.runtime.sandbox import linux as sys_
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (

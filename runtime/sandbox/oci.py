@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from dfc.errors import DfcError
-from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime import linux as sys_
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (
     CAPABILITIES,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import BinaryIO, NoReturn
 
 from dfc.errors import DfcError
-from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime import linux as sys_
 
 Sink = BinaryIO | Callable[[bytes], None]
 SETUP_FAILED = 125
@@ -30,7 +30,7 @@ def exit_code(status: int) -> int:
 
 
 def _describe(exc: BaseException) -> str:
-    """sandbox.linux raises OSError(errno, "what: why"); anything else shows its type too."""
+    """linux raises OSError(errno, "what: why"); anything else shows its type too."""
     if isinstance(exc, OSError) and exc.strerror and exc.filename is None:
         return exc.strerror
     return "".join(traceback.format_exception_only(exc)).strip()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyseccomp
 
-from dfc.runtime.sandbox import linux as sys_
+from dfc.runtime import linux as sys_
 from dfc.runtime.sandbox import seccomp_enosys
 from dfc.runtime.sandbox.seccomp_delta import todays_profile
 from dfc.runtime.sandbox.seccomp_profile import (

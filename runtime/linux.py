@@ -1,4 +1,5 @@
-"""The Linux syscalls the native sandbox needs and Python 3.11's os module lacks, via ctypes.
+"""The Linux syscalls dfc needs and Python 3.11's os module lacks (mounts, namespaces,
+capabilities, prctl), via ctypes: shared by the sandbox, containers, networks and overlay views.
 
 Every wrapper raises OSError with the call and the path it was given, because after fork the
 message is all the parent gets to explain a failed setup.
