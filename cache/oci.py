@@ -7,6 +7,8 @@ one canonical byte form (sorted keys, no spaces) so equal objects hash equal.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -76,3 +78,13 @@ _ENCODER = msgspec.json.Encoder(order="sorted")
 def encode(obj: object) -> bytes:
     """Canonical JSON: sorted keys, no whitespace. Hash these bytes, never re-encode."""
     return _ENCODER.encode(obj)
+
+
+def chain_ids(diff_ids: Sequence[str]) -> list[str]:
+    """ChainID(1) = diff_id(1); ChainID(n) = sha256(ChainID(n-1) + " " + diff_id(n))."""
+    out: list[str] = []
+    for diff_id in diff_ids:
+        if out:
+            diff_id = "sha256:" + hashlib.sha256(f"{out[-1]} {diff_id}".encode()).hexdigest()
+        out.append(diff_id)
+    return out

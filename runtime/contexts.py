@@ -76,7 +76,7 @@ def open_context(location: str, dockerfile: str | None, stdin: BinaryIO | None =
                 yield Context(temp, data, "Dockerfile", IgnoreMatcher(), temporary=True)
                 return
         elif is_git_url(location):
-            from dfc.runtime.steps.fetch import clone
+            from dfc.runtime.fetch import clone
 
             temp = tempfile.mkdtemp(prefix="dfc-context-")
             root = os.path.join(temp, clone(location, temp, "", False))

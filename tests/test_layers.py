@@ -84,3 +84,54 @@ def test_lint_analysis_does_no_io() -> None:
                     node.func.id in IO_BUILTINS:
                 wrong.append(f"{where}:{node.lineno} calls {node.func.id}()")
     assert not wrong, "\n".join(wrong)
+
+
+# Inside runtime/: what each sub-package or top module may import (the map in
+# docs/design-notes.md). Everything not listed (executor, contexts, explain) may use all.
+RUNTIME_MAY_IMPORT: dict[str, set[str]] = {
+    "linux": set(),
+    "fetch": set(),
+    "events": set(),
+    "secrets": set(),
+    "fs": {"linux"},
+    "network": {"linux"},
+    "images": {"fs", "fetch", "linux"},
+    "registry": {"images", "fs", "fetch", "linux", "events"},
+    "sandbox": {"fs", "network", "linux"},
+    "steps": {"sandbox", "network", "fs", "images", "fetch", "secrets", "linux"},
+    "containers": {"sandbox", "network", "images", "registry", "fs", "linux", "events"},
+}
+
+
+def _runtime_part(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[:2] != ["dfc", "runtime"] or len(parts) < 3:
+        return None
+    return parts[2]
+
+
+def test_runtime_rooms_import_downwards_only() -> None:
+    wrong: list[str] = []
+    runtime = ROOT / "runtime"
+    for path in runtime.rglob("*.py"):
+        rel = path.relative_to(runtime)
+        own = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+        allowed = RUNTIME_MAY_IMPORT.get(own)
+        if allowed is None:
+            continue
+        for line, module in imports_of(path):
+            target = _runtime_part(module)
+            if target is not None and target != own and target not in allowed \
+                    and ((runtime / target).exists() or (runtime / f"{target}.py").exists()):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} ({own}) imports {module}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_runtime_map_names_every_room() -> None:
+    """A new sub-package must get a line in the map (and in the design notes)."""
+    rooms = {p.name for p in (ROOT / "runtime").iterdir()
+             if p.is_dir() and (p / "__init__.py").exists()}
+    top = {p.stem for p in (ROOT / "runtime").glob("*.py")} - {"__init__"}
+    unlisted = rooms - set(RUNTIME_MAY_IMPORT)
+    assert not unlisted, f"runtime sub-packages missing from RUNTIME_MAY_IMPORT: {unlisted}"
+    assert len(top) <= 10, f"runtime/ has {len(top)} top-level modules: {sorted(top)}"

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, BinaryIO, Literal, Protocol
 
-from dfc.cache.oci import Descriptor
+from dfc.cache.oci import Descriptor, chain_ids
 from dfc.cache.store import Store
 from dfc.errors import DfcError
 from dfc.runtime.fs.layer import (
@@ -32,7 +32,6 @@ from dfc.runtime.fs.layer import (
     prepare,
     tarinfo,
 )
-from dfc.runtime.images.config import chain_ids
 
 Mode = Literal["overlay", "apply"]
 _CHUNK = 1 << 20

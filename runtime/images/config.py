@@ -8,7 +8,6 @@ which is what `docker inspect` and every runtime read.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -32,7 +31,7 @@ from dfc.platform import Platform
 __all__ = [
     "MEDIA_CONFIG", "MEDIA_INDEX", "MEDIA_LAYER", "MEDIA_LAYER_GZIP", "MEDIA_MANIFEST",
     "ContainerConfig", "Descriptor", "Empty", "Healthcheck", "History", "ImageConfig", "Index",
-    "Manifest", "RootFS", "StoredImage", "chain_ids", "encode", "rfc3339", "write_image",
+    "Manifest", "RootFS", "StoredImage", "encode", "rfc3339", "write_image",
 ]
 
 
@@ -111,16 +110,6 @@ class ImageConfig(msgspec.Struct, frozen=True, omit_defaults=True):
 def rfc3339(timestamp: float) -> str:
     """`created` fields: UTC, `Z` suffix, as Docker writes them."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
-
-
-def chain_ids(diff_ids: Sequence[str]) -> list[str]:
-    """ChainID(1) = diff_id(1); ChainID(n) = sha256(ChainID(n-1) + " " + diff_id(n))."""
-    out: list[str] = []
-    for diff_id in diff_ids:
-        if out:
-            diff_id = "sha256:" + hashlib.sha256(f"{out[-1]} {diff_id}".encode()).hexdigest()
-        out.append(diff_id)
-    return out
 
 
 class StoredImage(msgspec.Struct, frozen=True):

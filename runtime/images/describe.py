@@ -15,13 +15,13 @@ from typing import BinaryIO
 
 import msgspec
 
-from dfc.cache.oci import INDEX_TYPES, Descriptor, Index, Manifest
+from dfc.cache.oci import INDEX_TYPES, Descriptor, Index, Manifest, chain_ids
 from dfc.cache.store import ImageRecord, Store
 from dfc.errors import DfcError
 from dfc.platform import best_match, host_platform
 from dfc.reference import familiar, split_name
 from dfc.runtime.fs.layer import decompressed
-from dfc.runtime.images.config import ImageConfig, chain_ids
+from dfc.runtime.images.config import ImageConfig
 
 
 class ImageView(msgspec.Struct, frozen=True):

@@ -31,13 +31,13 @@ from dfc.cache.oci import (
     Descriptor,
     ImageLayout,
     Index,
+    chain_ids,
     encode,
 )
 from dfc.cache.store import ImageRecord, Store
 from dfc.errors import DfcError
 from dfc.reference import familiar, split_name, tag_name
 from dfc.runtime.fs.snapshots import flatten
-from dfc.runtime.images.config import chain_ids
 from dfc.runtime.images.describe import platform_manifest, read
 
 OutputType = Literal["oci", "docker", "local", "tar"]

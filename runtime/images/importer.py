@@ -32,6 +32,7 @@ from dfc.errors import DfcError
 from dfc.grammar import ast
 from dfc.grammar.parser import parse_dockerfile
 from dfc.platform import host_platform
+from dfc.runtime.fetch import download
 from dfc.runtime.fs.layer import write_tree
 from dfc.runtime.fs.snapshots import extract_layer
 from dfc.runtime.images.config import (
@@ -43,7 +44,6 @@ from dfc.runtime.images.config import (
     write_image,
 )
 from dfc.runtime.images.convert import to_image
-from dfc.runtime.steps.fetch import download
 
 CHANGE_INSTRUCTIONS: tuple[type[ast.Instruction], ...] = (
     ast.Cmd, ast.Entrypoint, ast.Env, ast.Expose, ast.Healthcheck, ast.Label, ast.Onbuild,

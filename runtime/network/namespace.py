@@ -14,7 +14,7 @@ import threading
 
 from dfc.errors import DfcError
 from dfc.runtime import linux as sys_
-from dfc.runtime.sandbox.policy import CLONE_NEWNET
+from dfc.runtime.linux import CLONE_NEWNET
 
 
 class NetworkNamespace:

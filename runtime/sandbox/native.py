@@ -19,14 +19,10 @@ from typing import NoReturn
 
 from dfc.runtime import linux as sys_
 from dfc.runtime.fs.rootview import RootView
+from dfc.runtime.linux import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (
-    CLONE_NEWIPC,
-    CLONE_NEWNET,
-    CLONE_NEWNS,
-    CLONE_NEWPID,
-    CLONE_NEWUTS,
     DEV_SYMLINKS,
     DEVICES,
     MASKED_PATHS,

@@ -19,10 +19,10 @@ from typing import Any, NoReturn
 
 from dfc.errors import DfcError
 from dfc.runtime import linux as sys_
+from dfc.runtime.linux import CLONE_NEWNS
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (
     CAPABILITIES,
-    CLONE_NEWNS,
     DEVICES,
     MASKED_PATHS,
     READONLY_PATHS,

@@ -73,7 +73,7 @@ class StepRunner:
                 scratch: Path, output: Output) -> Iterator[Entry]:
         """COPY/ADD and WORKDIR (a RUN needs more: see `run`)."""
         if isinstance(step, ir.Copy):
-            from dfc.runtime.steps.fetch import fetch_remote
+            from dfc.runtime.fetch import fetch_remote
 
             return copy_entries(step, origin, RootView(lowerdirs), str(scratch),
                                 fetch=fetch_remote, epoch=self.epoch)

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from dfc.cache.oci import MEDIA_LAYER_GZIP, Descriptor
+from dfc.cache.oci import MEDIA_LAYER_GZIP, Descriptor, chain_ids
 from dfc.cache.store import Store
 from dfc.errors import DfcError
 from dfc.runtime.fs.layer import Entry, LayerResult, write_layer
 from dfc.runtime.fs.snapshots import flatten, snapshot_dirs
-from dfc.runtime.images.config import chain_ids
 
 EPOCH = 1_700_000_000
 
