@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import selectors
 import signal
+import socket
 from pathlib import Path
 from typing import NoReturn
 
@@ -18,8 +19,9 @@ from dfc.runtime.containers import options
 from dfc.runtime.containers.engine import container_user
 from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.store import Container
-from dfc.runtime.containers.supervisor import SETUP_FAILED, exec_failure, set_window
+from dfc.runtime.containers.supervisor import SETUP_FAILED, exec_failure
 from dfc.runtime.sandbox import seccomp
+from dfc.runtime.sandbox.console import ConsoleSocket, open_console, receive_console
 from dfc.runtime.sandbox.native import ExecFailed, exec_confined
 from dfc.runtime.sandbox.proc import exit_code, reset_signals
 from dfc.runtime.sandbox.spec import RunSpec
@@ -69,17 +71,24 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
         raise ContainerError(f"Container {container.id} is not running", exit_code=1) from None
     syscall_filter = seccomp.LoadableFilter(seccomp.bpf_program())
     theirs, ours = _streams(detach, interactive, tty)
+    console, console_child = socket.socketpair() if tty and not detach else (None, None)
     report_r, report_w = os.pipe()
     child = os.fork()
     if child == 0:
         try:  # (a copy of the stdin writer here would keep stdin from ending)
             for fd in {fd for fd in ours if fd is not None}:
                 os.close(fd)
-            _joiner(ns, theirs, report_w, spec, who, syscall_filter, detach)
+            if console is not None:
+                console.close()
+            _joiner(ns, theirs, report_w, spec, who, syscall_filter, detach,
+                    ConsoleSocket(console_child.detach(), _window())
+                    if console_child is not None else None)
         finally:
             os._exit(SETUP_FAILED)  # never back into the CLI's code
     for fd in (*ns, report_w, *set(theirs)):
         os.close(fd)
+    if console_child is not None:
+        console_child.close()
     failure = _read_all(report_r)
     if detach:
         os.waitpid(child, 0)
@@ -90,7 +99,19 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
         raise ContainerError(f"exec failed: {message}", exit_code=EXEC_FAILED)
     if detach:
         return 0
+    if console is not None:
+        with console:
+            master = receive_console(console)
+        ours = (master if interactive else None, master, None)
     return _relay(child, ours, interactive, tty)
+
+
+def _window() -> tuple[int, int] | None:
+    """The caller's terminal size (rows, columns), if stdin is a terminal."""
+    if not os.isatty(0):
+        return None
+    size = os.get_terminal_size(0)
+    return size.lines, size.columns
 
 
 def _is_dir(pid: int, path: str) -> bool:
@@ -107,12 +128,9 @@ def _streams(detach: bool, interactive: bool, tty: bool
     if detach:
         null = os.open("/dev/null", os.O_RDWR)
         return (null, null, null), (None, None, None)
-    if tty:
-        master, slave = os.openpty()
-        size = os.get_terminal_size(0) if os.isatty(0) else None
-        if size:
-            set_window(slave, size.lines, size.columns)
-        return (slave, slave, slave), (master if interactive else None, master, None)
+    if tty:  # the terminal is made in the container (console.py); fds 0-2 until then
+        null = os.open("/dev/null", os.O_RDWR)
+        return (null, null, null), (None, None, None)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     if interactive:
@@ -123,7 +141,8 @@ def _streams(detach: bool, interactive: bool, tty: bool
 
 
 def _joiner(ns: list[int], stdio: tuple[int, int, int], report: int, spec: RunSpec,
-            user: ExecUser, syscall_filter: seccomp.LoadableFilter, detach: bool) -> NoReturn:
+            user: ExecUser, syscall_filter: seccomp.LoadableFilter, detach: bool,
+            console: ConsoleSocket | None) -> NoReturn:
     """Join the namespaces, fork (a pid namespace applies to children), and exec."""
     try:
         os.setsid()
@@ -137,7 +156,7 @@ def _joiner(ns: list[int], stdio: tuple[int, int, int], report: int, spec: RunSp
         os.chdir("/")
         inner = os.fork()
         if inner == 0:
-            _inner(stdio, report, spec, user, syscall_filter)
+            _inner(stdio, report, spec, user, syscall_filter, console)
         os.close(report)
         os._exit(exit_code(os.waitpid(inner, 0)[1]))
     except BaseException as exc:
@@ -146,22 +165,20 @@ def _joiner(ns: list[int], stdio: tuple[int, int, int], report: int, spec: RunSp
 
 
 def _inner(stdio: tuple[int, int, int], report: int, spec: RunSpec, user: ExecUser,
-           syscall_filter: seccomp.LoadableFilter) -> NoReturn:
+           syscall_filter: seccomp.LoadableFilter, console: ConsoleSocket | None) -> NoReturn:
     try:
         sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
         copies = [os.dup(fd) for fd in stdio]
         for target, fd in enumerate(copies):
             os.dup2(fd, target)
         keep = os.dup2(report, 1023, inheritable=False)
-        os.closerange(3, keep)
+        if console is not None:
+            console = ConsoleSocket(os.dup2(console.fd, 1022, inheritable=False), console.size)
+        os.closerange(3, 1022 if console is not None else keep)
         os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
         report = keep
-        if spec.tty:
-            import fcntl
-            import termios
-
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        if console is not None:  # the mount namespace is the container's: its /dev/pts
+            open_console(console)
         exec_confined(spec, user, syscall_filter)
     except ExecFailed as exc:
         code, message = exec_failure(spec.argv[0], exc)

@@ -12,13 +12,10 @@ records it as exited (see ContainerStore.load).
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import selectors
 import signal
 import socket
-import struct
-import termios
 from typing import NoReturn
 
 import msgspec
@@ -28,6 +25,7 @@ from dfc.runtime.containers import attach
 from dfc.runtime.containers.logs import LogWriter
 from dfc.runtime.containers.state import now_rfc3339
 from dfc.runtime.containers.store import Container, ContainerStore, process_start
+from dfc.runtime.sandbox.console import ConsoleSocket, receive_console, set_window
 from dfc.runtime.sandbox.native import ExecFailed, NativeBackend
 from dfc.runtime.sandbox.proc import exit_code, reset_signals
 from dfc.runtime.sandbox.rootfs import Rootfs
@@ -47,10 +45,6 @@ def exec_failure(argv0: str, exc: ExecFailed) -> tuple[int, str]:
         reason = "exec format error" if exc.errno == errno.ENOEXEC else "permission denied"
         return NOT_EXECUTABLE, f'exec: "{argv0}": {reason}'
     return SETUP_FAILED, str(exc.strerror or exc)
-
-
-def set_window(fd: int, rows: int, columns: int) -> None:
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
 
 def spawn(store: ContainerStore, container: Container, spec: RunSpec, root: Rootfs,
@@ -100,7 +94,7 @@ def _supervisor_main(store: ContainerStore, container: Container, spec: RunSpec,
 
 
 def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, root: Rootfs,
-                     user: ExecUser) -> NoReturn:
+                     user: ExecUser, console: ConsoleSocket | None = None) -> NoReturn:
     """The container's first process (see NativeBackend): `report` gets the pid of the
     container's pid 1, then a failure, if any, as `E<code> <message>`."""
     try:
@@ -111,7 +105,9 @@ def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, ro
         for target, fd in enumerate(copies):
             os.dup2(fd, target)
         keep = os.dup2(report, 1023, inheritable=False)
-        os.closerange(3, keep)
+        if console is not None:
+            console = ConsoleSocket(os.dup2(console.fd, 1022, inheritable=False), console.size)
+        os.closerange(3, 1022 if console is not None else keep)
         os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
 
         def announce(init: int) -> None:
@@ -119,7 +115,7 @@ def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, ro
             os.close(keep)
 
         report = keep
-        NativeBackend().start(spec, root, user, on_init=announce)
+        NativeBackend().start(spec, root, user, on_init=announce, console=console)
     except ExecFailed as exc:
         code, message = exec_failure(spec.argv[0], exc)
         os.write(report, f"E{code} {message}".encode()[:4000])
@@ -157,16 +153,15 @@ class Supervisor:
         config = self.container.record.config
         tty = config.tty
         opened: list[int] = []
-        if tty:
-            master, slave = os.openpty()
-            self.master = master
-            if self.size:
-                set_window(slave, *self.size)
-            stdio = (slave, slave, slave)
-            outputs = {master: "stdout"}
-            if config.open_stdin:
-                self.stdin_w = master
-            opened.append(slave)
+        console: socket.socket | None = None
+        console_child: int | None = None
+        if tty:  # the pty is made inside the container and its master sent back here
+            console, theirs = socket.socketpair()
+            console_child = theirs.detach()
+            null = os.open("/dev/null", os.O_RDWR)
+            stdio = (null, null, null)
+            outputs = {}
+            opened += [null, console_child]
         else:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
@@ -180,7 +175,9 @@ class Supervisor:
         report_r, report_w = os.pipe()
         child = os.fork()
         if child == 0:
-            _container_child(stdio, report_w, self.spec, self.root, self.user)
+            _container_child(stdio, report_w, self.spec, self.root, self.user,
+                             ConsoleSocket(console_child, self.size)
+                             if console_child is not None else None)
         os.close(report_w)
         for fd in opened:
             os.close(fd)
@@ -190,9 +187,17 @@ class Supervisor:
         if failure.startswith("E"):
             for fd in outputs:
                 os.close(fd)
+            if console is not None:
+                console.close()
             os.waitpid(child, 0)
             self._failed(client, failure)
             return
+        if console is not None:
+            with console:
+                self.master = receive_console(console)
+            outputs = {self.master: "stdout"}
+            if config.open_stdin:
+                self.stdin_w = self.master
         self.init = int(pid_line[1:])
         me = os.getpid()
         self.container.save_state(msgspec.structs.replace(

@@ -21,6 +21,7 @@ from dfc.runtime import linux as sys_
 from dfc.runtime.fs.rootview import RootView
 from dfc.runtime.linux import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
 from dfc.runtime.sandbox import seccomp
+from dfc.runtime.sandbox.console import ConsoleSocket, open_console
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (
     DEV_SYMLINKS,
@@ -175,14 +176,17 @@ def exec_confined(spec: RunSpec, user: ExecUser, syscall_filter: seccomp.Loadabl
 
 
 def _container(spec: RunSpec, root: Rootfs, user: ExecUser,
-               syscall_filter: seccomp.LoadableFilter) -> NoReturn:
+               syscall_filter: seccomp.LoadableFilter, console: ConsoleSocket | None) -> NoReturn:
     """pid 1 of the new pid namespace: build the root, then become the command, as under
-    Docker, where the RUN command is pid 1 and its exit tears the namespace down."""
+    Docker, where the RUN command is pid 1 and its exit tears the namespace down. With a
+    `console` socket, the command's terminal is made inside the container (console.py)."""
     sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
-    if spec.tty:  # the terminal on fd 0 becomes the command's controlling terminal
+    if spec.tty and console is None:  # a terminal on fd 0 becomes the controlling one
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
     _build_root(root, spec)
+    if spec.tty and console is not None:
+        open_console(console)
     _exec(spec, user, syscall_filter)
 
 
@@ -204,8 +208,10 @@ class NativeBackend:
 
     def start(self, spec: RunSpec, root: Rootfs, user: ExecUser,
               netns: str | None = None,
-              on_init: Callable[[int], None] | None = None) -> NoReturn:
-        """`on_init` gets the host pid of the container's pid 1 once it is forked."""
+              on_init: Callable[[int], None] | None = None,
+              console: ConsoleSocket | None = None) -> NoReturn:
+        """`on_init` gets the host pid of the container's pid 1 once it is forked;
+        `console` is the socket a `tty` container's terminal master is sent through."""
         if netns is not None:
             _join_network(netns)
         net = CLONE_NEWNET if netns is None and spec.network != "host" else 0
@@ -216,7 +222,7 @@ class NativeBackend:
             sys_.loopback_up()
         init = os.fork()
         if init == 0:
-            _container(spec, root, user, self._seccomp)
+            _container(spec, root, user, self._seccomp, console)
         if on_init is not None:
             on_init(init)
         os._exit(exit_code(os.waitpid(init, 0)[1]))
