@@ -31,6 +31,8 @@ MTU = 65520
 READY_TIMEOUT = 10.0
 """Seconds to wait for the stack to configure the namespace."""
 GUEST_ADDRESS = "10.0.2.100"
+GUEST_PREFIX = 24
+GATEWAY_ADDRESS = "10.0.2.2"
 
 
 class MissingStack(DfcError):
