@@ -137,6 +137,13 @@ class Slirp4netns:
                 process.wait()
         self._remove_folder()
 
+    def close_api(self) -> None:
+        """No more forwards: remove the API socket's folder now, so that nothing of the
+        stack stays on disk even if its owner is killed before `stop` (the stack keeps
+        serving; it needs the path only to accept new connections)."""
+        self._remove_folder()
+        self.api_socket = None
+
     def _remove_folder(self) -> None:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)

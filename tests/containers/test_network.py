@@ -58,10 +58,10 @@ def _fetch(url: str, deadline: float = 10.0) -> str:
             time.sleep(0.2)
 
 
-@pytest.fixture
-def host_server() -> Iterator[int]:
-    """An HTTP server on the host's 127.0.0.1 only."""
-    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+@pytest.fixture(params=["127.0.0.1"])
+def host_server(request: pytest.FixtureRequest) -> Iterator[int]:
+    """An HTTP server on a host address (the loopback one unless a test says otherwise)."""
+    server = http.server.HTTPServer((request.param, 0), http.server.SimpleHTTPRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield int(server.server_address[1])
@@ -92,11 +92,20 @@ def test_published_port_serves_the_host_and_rm_leaves_nothing(dfc: Any, images: 
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
 
 
+def _slirp_folders() -> set[str]:
+    import tempfile
+
+    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("dfc-slirp-")}
+
+
 def test_supervisor_killed_takes_the_stack_with_it(dfc: Any, images: Any) -> None:
+    before = _slirp_folders()
     assert dfc("run", "-d", "--name", "web2", "-P", images.names["web"]).code == 0
     container = ContainerStore(images.store.root).find("web2")
     stacks = _children_named(container.state.supervisor, "slirp4netns")
     assert len(stacks) == 1
+    host_port = dfc("port", "web2", "80").out.strip().rpartition(":")[2]
+    assert _fetch(f"http://127.0.0.1:{host_port}/") == "hello-from-the-container\n"
     os.kill(container.state.supervisor, 9)
     end = time.monotonic() + 10
     while any(_alive(pid) for pid in stacks) and time.monotonic() < end:
@@ -104,6 +113,7 @@ def test_supervisor_killed_takes_the_stack_with_it(dfc: Any, images: Any) -> Non
     assert not any(_alive(pid) for pid in stacks)
     state = dfc("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "web2")
     assert state.out == "exited 137\n"
+    assert _slirp_folders() <= before  # (the forwards' API socket is gone once they are set)
 
 
 def test_publish_all_and_port(dfc: Any, images: Any) -> None:
@@ -169,6 +179,32 @@ def test_no_host_loopback_inside_but_host_network_has_it(dfc: Any, images: Any,
     host = dfc("run", "--rm", "--network", "host", box, "sh", "-c",
                get.format("127.0.0.1", host_server))
     assert host.out.startswith("HTTP/1.0 200"), (host.out, host.err)
+
+
+def _outward_address() -> str:
+    """An address of this host on its way out (no packet is sent: a UDP connect only
+    chooses the route)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))
+        return str(probe.getsockname()[0])
+
+
+@pytest.mark.parametrize("host_server", ["0.0.0.0"], indirect=True)
+def test_outbound_reaches_the_host_by_its_outward_address(dfc: Any, images: Any,
+                                                         host_server: int) -> None:
+    """Outbound connections leave through the stack's NAT (what reaching the Internet
+    needs; the host's own outward address stands in for a remote server here)."""
+    get = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {} {} | head -1"
+    result = dfc("run", "--rm", images.names["busybox"], "sh", "-c",
+                 get.format(_outward_address(), host_server))
+    assert result.out.startswith("HTTP/1.0 200"), (result.out, result.err)
+
+
+def test_resolv_conf_is_the_private_networks(dfc: Any, images: Any) -> None:
+    from dfc.runtime.network.dns import private_resolv_conf
+
+    shown = dfc("run", "--rm", images.names["busybox"], "cat", "/etc/resolv.conf").out
+    assert shown.encode() == private_resolv_conf(Path("/etc/resolv.conf").read_bytes())
 
 
 def test_interfaces_by_mode(dfc: Any, images: Any) -> None:
