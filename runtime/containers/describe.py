@@ -7,6 +7,7 @@ import shlex
 import msgspec
 
 from dfc.runtime.containers import ports
+from dfc.runtime.containers.networks import is_private, network_name
 from dfc.runtime.containers.store import Container
 from dfc.runtime.network.slirp import GATEWAY_ADDRESS, GUEST_ADDRESS, GUEST_PREFIX
 from dfc.runtime.sandbox.policy import MASKED_PATHS, READONLY_PATHS
@@ -57,18 +58,12 @@ def inspect(container: Container) -> dict[str, object]:
     }
 
 
-def network_name(mode: str) -> str:
-    """The network a mode attaches to, as `ps` and `inspect` name it (`default` is the
-    bridge)."""
-    return "bridge" if mode == "default" else mode
-
-
 def network_settings(container: Container) -> dict[str, object]:
     """`.NetworkSettings`: the published ports and the address while it runs (docker
     empties both when a container stops)."""
     running = container.state.running
     mode = container.record.host_config.network_mode
-    private = network_name(mode) == "bridge"
+    private = is_private(mode)
     address = GUEST_ADDRESS if running and private else ""
     gateway = GATEWAY_ADDRESS if running and private else ""
     prefix = GUEST_PREFIX if running and private else 0
@@ -81,8 +76,7 @@ def network_settings(container: Container) -> dict[str, object]:
 
 def ports_column(container: Container) -> str:
     """`docker ps`'s PORTS (empty unless it runs on a network of its own)."""
-    if not container.state.running or network_name(container.record.host_config.network_mode) \
-            != "bridge":
+    if not container.state.running or not is_private(container.record.host_config.network_mode):
         return ""
     column: str = ports.ps_column(container.record.config.exposed_ports or {},
                                   container.state.ports)

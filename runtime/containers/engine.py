@@ -21,9 +21,10 @@ from dfc.runtime.containers import names, options, ports
 from dfc.runtime.containers import state as st
 from dfc.runtime.containers.errors import ContainerError, not_supported
 from dfc.runtime.containers.ids import new_id, short_id
+from dfc.runtime.containers.networks import is_private
 from dfc.runtime.containers.store import Container, ContainerStore
 from dfc.runtime.images.config import ImageConfig
-from dfc.runtime.network.ports import PortMapping, parse_publish
+from dfc.runtime.network.ports import parse_publish
 from dfc.runtime.network.slirp import GUEST_ADDRESS
 from dfc.runtime.sandbox.rootfs import Rootfs, lay_out
 from dfc.runtime.sandbox.spec import RunSpec
@@ -33,7 +34,6 @@ NETWORK_MODES = ("default", "bridge", "host", "none")
 DEFAULT_NETWORK = "default"
 """Docker's default: a network of the container's own (its bridge; here a private
 namespace with a user-mode stack, see runtime/network/). `bridge` names the same mode."""
-PRIVATE_MODES = ("default", "bridge")
 
 LOCAL_HOSTS = ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
@@ -102,11 +102,6 @@ def _labels(items: tuple[str, ...]) -> dict[str, str]:
         key, _, value = item.partition("=")
         found[key] = value
     return found
-
-
-def is_private(network: str) -> bool:
-    """Whether the mode is a network namespace of the container's own with outbound access."""
-    return network in PRIVATE_MODES
 
 
 def _hosts_text(network: str, extra: list[tuple[str, str]], hostname: str) -> str:
@@ -207,18 +202,6 @@ def rootfs(store: Store, container: Container) -> Rootfs:
                   workdir=folder / "work", merged=folder / "root", hosts=folder / "hosts",
                   resolv_conf=folder / "resolv.conf", hostname=folder / "hostname",
                   lower_links=tuple(links))
-
-
-def published(container: Container) -> tuple[PortMapping, ...]:
-    """The ports the supervisor publishes when the container starts (none off a private
-    network: docker discards them on the host's)."""
-    record = container.record
-    host = record.host_config
-    if not is_private(host.network_mode):
-        return ()
-    wanted: tuple[PortMapping, ...] = ports.requested(
-        host.port_bindings, record.config.exposed_ports or {}, host.publish_all_ports)
-    return wanted
 
 
 def run_spec(container: Container, argv: list[str] | None = None) -> RunSpec:

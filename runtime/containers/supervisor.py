@@ -32,6 +32,7 @@ from dfc.errors import DfcError
 from dfc.runtime import linux as sys_
 from dfc.runtime.containers import attach
 from dfc.runtime.containers.logs import LogWriter
+from dfc.runtime.containers.networks import is_private, published
 from dfc.runtime.containers.state import now_rfc3339
 from dfc.runtime.containers.store import Container, ContainerStore, process_start
 from dfc.runtime.network.private import PrivateNetwork
@@ -164,12 +165,10 @@ class Supervisor:
         self.master: int | None = None
 
     def run(self, client: socket.socket) -> None:
-        from dfc.runtime.containers.engine import is_private, published
-
         network: PrivateNetwork | None = None
         if is_private(self.container.record.host_config.network_mode):
             try:
-                network = PrivateNetwork(published(self.container))
+                network = PrivateNetwork(published(self.container.record))
             except DfcError as exc:
                 message = (f"driver failed programming external connectivity on endpoint "
                            f"{self.container.name}: {exc.message}")

@@ -389,7 +389,8 @@ def status_text(container: Container, now: datetime) -> str:
 
 
 def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, object]:
-    from dfc.runtime.containers.describe import command_text, network_name, ports_column
+    from dfc.runtime.containers.describe import command_text, ports_column
+    from dfc.runtime.containers.networks import network_name
     from dfc.runtime.containers.state import parse_time
 
     record = container.record
