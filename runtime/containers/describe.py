@@ -6,7 +6,10 @@ import shlex
 
 import msgspec
 
+from dfc.runtime.containers import ports
+from dfc.runtime.containers.networks import is_private, network_name
 from dfc.runtime.containers.store import Container
+from dfc.runtime.network.slirp import GATEWAY_ADDRESS, GUEST_ADDRESS, GUEST_PREFIX
 from dfc.runtime.sandbox.policy import MASKED_PATHS, READONLY_PATHS
 
 _OMITTED_WHEN_UNSET = ("StopSignal", "StopTimeout", "ExposedPorts")
@@ -51,8 +54,33 @@ def inspect(container: Container) -> dict[str, object]:
             "MergedDir": f"{folder}/root"}},
         "Mounts": [],
         "Config": config,
-        "NetworkSettings": {"Ports": {}, "Networks": {record.host_config.network_mode: {}}},
+        "NetworkSettings": network_settings(container),
     }
+
+
+def network_settings(container: Container) -> dict[str, object]:
+    """`.NetworkSettings`: the published ports and the address while it runs (docker
+    empties both when a container stops)."""
+    running = container.state.running
+    mode = container.record.host_config.network_mode
+    private = is_private(mode)
+    address = GUEST_ADDRESS if running and private else ""
+    gateway = GATEWAY_ADDRESS if running and private else ""
+    prefix = GUEST_PREFIX if running and private else 0
+    shown = ports.network_ports(container.record.config.exposed_ports or {},
+                                container.state.ports) if running and private else {}
+    endpoint = {"Gateway": gateway, "IPAddress": address, "IPPrefixLen": prefix,
+                "MacAddress": ""}
+    return {"Ports": shown, **endpoint, "Networks": {network_name(mode): endpoint}}
+
+
+def ports_column(container: Container) -> str:
+    """`docker ps`'s PORTS (empty unless it runs on a network of its own)."""
+    if not container.state.running or not is_private(container.record.host_config.network_mode):
+        return ""
+    column: str = ports.ps_column(container.record.config.exposed_ports or {},
+                                  container.state.ports)
+    return column
 
 
 def command_text(container: Container) -> str:

@@ -8,6 +8,7 @@ import select
 import signal
 import socket
 import stat
+import sys
 import time
 from pathlib import Path
 
@@ -16,20 +17,23 @@ import msgspec
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.runtime.containers import names, options
+from dfc.runtime.containers import names, options, ports
 from dfc.runtime.containers import state as st
 from dfc.runtime.containers.errors import ContainerError, not_supported
 from dfc.runtime.containers.ids import new_id, short_id
+from dfc.runtime.containers.networks import is_private
 from dfc.runtime.containers.store import Container, ContainerStore
 from dfc.runtime.images.config import ImageConfig
+from dfc.runtime.network.ports import parse_publish
+from dfc.runtime.network.slirp import GUEST_ADDRESS
 from dfc.runtime.sandbox.rootfs import Rootfs, lay_out
 from dfc.runtime.sandbox.spec import RunSpec
 from dfc.runtime.sandbox.users import ExecUser
 
-NETWORK_MODES = ("host", "none")
-DEFAULT_NETWORK = "host"
-"""Until containers get a network namespace of their own with a user-mode stack, the
-default is the host's network (Docker's default is its bridge)."""
+NETWORK_MODES = ("default", "bridge", "host", "none")
+DEFAULT_NETWORK = "default"
+"""Docker's default: a network of the container's own (its bridge; here a private
+namespace with a user-mode stack, see runtime/network/). `bridge` names the same mode."""
 
 LOCAL_HOSTS = ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
@@ -51,6 +55,10 @@ class RunOptions(msgspec.Struct, frozen=True):
     hostname: str | None = None
     add_hosts: tuple[str, ...] = ()
     network: str | None = None
+    publish: tuple[str, ...] = ()
+    """`-p` values."""
+    publish_all: bool = False
+    expose: tuple[str, ...] = ()
     read_only: bool = False
     cap_add: tuple[str, ...] = ()
     cap_drop: tuple[str, ...] = ()
@@ -96,7 +104,9 @@ def _labels(items: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-def _hosts_text(network: str, extra: list[tuple[str, str]]) -> str:
+def _hosts_text(network: str, extra: list[tuple[str, str]], hostname: str) -> str:
+    """The host's /etc/hosts for `host`; else docker's local lines, the `--add-host`
+    lines, and on a private network the container's own address under its host name."""
     if network == "host":
         try:
             head = Path("/etc/hosts").read_text()
@@ -105,12 +115,13 @@ def _hosts_text(network: str, extra: list[tuple[str, str]]) -> str:
         head = head if head.endswith("\n") or not head else head + "\n"
     else:
         head = LOCAL_HOSTS
-    return head + "".join(f"{ip}\t{host}\n" for host, ip in extra)
+    own = f"{GUEST_ADDRESS}\t{hostname}\n" if is_private(network) else ""
+    return head + "".join(f"{ip}\t{host}\n" for host, ip in extra) + own
 
 
 def check_network(network: str | None) -> str:
     mode = network or DEFAULT_NETWORK
-    if mode in ("bridge", "default", "private") or mode.startswith("container:"):
+    if mode.startswith("container:"):
         raise not_supported(f"--network {mode}")
     if mode not in NETWORK_MODES:
         raise ContainerError(f"network {mode} not found")
@@ -125,6 +136,11 @@ def create(store: Store, opts: RunOptions) -> Container:
     if opts.name is not None:
         names.check_name(opts.name)
     extra = _extra_hosts(opts.add_hosts)
+    published = [m for item in opts.publish for m in parse_publish(item)]
+    expose_flags = ports.exposed(opts.expose)
+    if published and network == "host":
+        print("WARNING: Published ports are discarded when using host network mode",
+              file=sys.stderr)
     options.capabilities(opts.cap_add, opts.cap_drop)  # refuse unknown names now
     if opts.stop_signal is not None:
         options.signal_number(opts.stop_signal)
@@ -147,11 +163,13 @@ def create(store: Store, opts: RunOptions) -> Container:
         on_build=list(base.on_build) if base.on_build else None,
         labels={**(base.labels or {}), **_labels(opts.labels)},
         stop_signal=opts.stop_signal or base.stop_signal, stop_timeout=opts.stop_timeout,
-        exposed_ports=({k: {} for k in base.exposed_ports} if base.exposed_ports else None))
+        exposed_ports={k: {} for k in [*(base.exposed_ports or ()), *expose_flags,
+                                       *(m.container for m in published)]} or None)
     host = st.HostConfig(
         network_mode=network, auto_remove=opts.auto_remove, readonly_rootfs=opts.read_only,
         cap_add=list(opts.cap_add) or None, cap_drop=list(opts.cap_drop) or None,
-        extra_hosts=[f"{h}:{ip}" for h, ip in extra] or None)
+        extra_hosts=[f"{h}:{ip}" for h, ip in extra] or None,
+        port_bindings=ports.port_bindings(published), publish_all_ports=opts.publish_all)
     record = st.Record(
         id=container_id, created=st.now_rfc3339(), path=argv[0], args=argv[1:],
         image=manifest.config.digest, name="", config=config, host_config=host,
@@ -160,8 +178,9 @@ def create(store: Store, opts: RunOptions) -> Container:
 
     def make(folder: Path) -> None:
         (folder / "upper").mkdir()
-        lay_out(folder, lowerdirs, folder / "upper", _hosts_text(network, extra),
-                stubs=[("/etc/hostname", stat.S_IFREG | 0o644)])
+        lay_out(folder, lowerdirs, folder / "upper", _hosts_text(network, extra, hostname),
+                stubs=[("/etc/hostname", stat.S_IFREG | 0o644)],
+                private_network=is_private(network))
         (folder / "hostname").write_text(hostname + "\n")
         (folder / f"{container_id}-json.log").touch(0o640)
 
@@ -185,7 +204,6 @@ def rootfs(store: Store, container: Container) -> Rootfs:
                   lower_links=tuple(links))
 
 
-
 def run_spec(container: Container, argv: list[str] | None = None) -> RunSpec:
     record = container.record
     config = record.config
@@ -194,7 +212,8 @@ def run_spec(container: Container, argv: list[str] | None = None) -> RunSpec:
         argv=tuple(argv or [record.path, *record.args]),
         env=options.process_env(config.env or (), config.hostname),
         cwd=config.working_dir or "/", user=config.user,
-        network=host.network_mode,  # type: ignore[arg-type]
+        network="private" if is_private(host.network_mode)
+        else host.network_mode,  # type: ignore[arg-type]
         hostname=config.hostname, read_only=host.readonly_rootfs,
         capabilities=options.capabilities(host.cap_add or (), host.cap_drop or ()),
         tty=config.tty)

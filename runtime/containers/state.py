@@ -15,6 +15,7 @@ from typing import Literal
 import msgspec
 
 from dfc.cache.fsutil import atomic_write
+from dfc.runtime.network.ports import PortMapping
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 Status = Literal["created", "running", "paused", "restarting", "removing", "exited", "dead"]
@@ -63,7 +64,8 @@ class Config(msgspec.Struct, rename="pascal"):
 class HostConfig(msgspec.Struct, rename="pascal"):
     """`.HostConfig`: how the host runs it."""
 
-    network_mode: str = "host"
+    network_mode: str = "default"
+    """`default` and `bridge` are a private network (docker's bridge), `host`, `none`."""
     auto_remove: bool = False
     readonly_rootfs: bool = False
     cap_add: list[str] | None = None
@@ -110,16 +112,18 @@ class State(msgspec.Struct, rename="pascal"):
     supervisor_start: int = 0
     """The supervisor's start time in clock ticks (/proc/PID/stat field 22): a pid alone
     could have been reused by another process."""
+    ports: list[PortMapping] = []
+    """The ports published while it runs, with the host ports actually bound."""
 
     def exited(self, code: int, error: str = "") -> State:
         return msgspec.structs.replace(
             self, status="exited", running=False, pid=0, exit_code=code, error=error,
-            finished_at=now_rfc3339(), supervisor=0, supervisor_start=0)
+            finished_at=now_rfc3339(), supervisor=0, supervisor_start=0, ports=[])
 
     def public(self) -> dict[str, object]:
         """`.State` as `docker inspect` shows it (no supervisor fields)."""
         data: dict[str, object] = msgspec.to_builtins(self)
-        for key in ("Supervisor", "SupervisorStart"):
+        for key in ("Supervisor", "SupervisorStart", "Ports"):
             data.pop(key)
         return data
 

@@ -7,6 +7,11 @@ start, the exit code and the times, and removes a `--rm` container when it ends.
 The container's first process has a parent-death signal bound to the supervisor: if the
 supervisor dies (kill -9), the container dies with it and the next command that reads it
 records it as exited (see ContainerStore.load).
+
+On a private network (docker's default) the supervisor makes the network, with the
+published ports, before the container's first process joins it, and closes it when the
+container ends. It holds the only descriptor of the namespace and the exit pipe of the
+user-mode stack, so its own death (kill -9) ends the stack and frees the namespace too.
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ from typing import NoReturn
 
 import msgspec
 
+from dfc.errors import DfcError
 from dfc.runtime import linux as sys_
 from dfc.runtime.containers import attach
 from dfc.runtime.containers.logs import LogWriter
+from dfc.runtime.containers.networks import is_private, published
 from dfc.runtime.containers.state import now_rfc3339
 from dfc.runtime.containers.store import Container, ContainerStore, process_start
+from dfc.runtime.network.private import PrivateNetwork
 from dfc.runtime.sandbox.console import ConsoleSocket, receive_console, set_window
 from dfc.runtime.sandbox.native import ExecFailed, NativeBackend
 from dfc.runtime.sandbox.proc import exit_code, reset_signals
@@ -33,6 +41,9 @@ from dfc.runtime.sandbox.spec import RunSpec
 from dfc.runtime.sandbox.users import ExecUser
 
 NOT_FOUND, NOT_EXECUTABLE, SETUP_FAILED = 127, 126, 125
+NETWORK_FAILED = 128
+"""The exit code docker records for a container whose network could not be set up (a
+published port already taken); `run` itself exits 125 and the container stays `Created`."""
 
 
 def exec_failure(argv0: str, exc: ExecFailed) -> tuple[int, str]:
@@ -94,7 +105,8 @@ def _supervisor_main(store: ContainerStore, container: Container, spec: RunSpec,
 
 
 def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, root: Rootfs,
-                     user: ExecUser, console: ConsoleSocket | None = None) -> NoReturn:
+                     user: ExecUser, netns: str | None,
+                     console: ConsoleSocket | None = None) -> NoReturn:
     """The container's first process (see NativeBackend): `report` gets the pid of the
     container's pid 1, then a failure, if any, as `E<code> <message>`."""
     try:
@@ -115,7 +127,7 @@ def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, ro
             os.close(keep)
 
         report = keep
-        NativeBackend().start(spec, root, user, on_init=announce, console=console)
+        NativeBackend().start(spec, root, user, netns=netns, on_init=announce, console=console)
     except ExecFailed as exc:
         code, message = exec_failure(spec.argv[0], exc)
         os.write(report, f"E{code} {message}".encode()[:4000])
@@ -150,6 +162,22 @@ class Supervisor:
         self.master: int | None = None
 
     def run(self, client: socket.socket) -> None:
+        network: PrivateNetwork | None = None
+        if is_private(self.container.record.host_config.network_mode):
+            try:
+                network = PrivateNetwork(published(self.container.record))
+            except DfcError as exc:
+                message = (f"driver failed programming external connectivity on endpoint "
+                           f"{self.container.name}: {exc.message}")
+                self._failed(client, f"E{SETUP_FAILED} {message}", recorded=NETWORK_FAILED)
+                return
+        try:
+            self._run(client, network)
+        finally:
+            if network is not None:
+                network.close()
+
+    def _run(self, client: socket.socket, network: PrivateNetwork | None) -> None:
         config = self.container.record.config
         tty = config.tty
         opened: list[int] = []
@@ -173,9 +201,10 @@ class Supervisor:
             outputs = {out_r: "stdout", err_r: "stderr"}
             opened += [in_r, out_w, err_w]
         report_r, report_w = os.pipe()
+        netns = network.path if network is not None else None  # (the path names this pid)
         child = os.fork()
         if child == 0:
-            _container_child(stdio, report_w, self.spec, self.root, self.user,
+            _container_child(stdio, report_w, self.spec, self.root, self.user, netns,
                              ConsoleSocket(console_child, self.size)
                              if console_child is not None else None)
         os.close(report_w)
@@ -203,7 +232,8 @@ class Supervisor:
         self.container.save_state(msgspec.structs.replace(
             self.container.state, status="running", running=True, pid=self.init, exit_code=0,
             error="", started_at=now_rfc3339(), finished_at=self.container.state.finished_at,
-            supervisor=me, supervisor_start=process_start(me) or 0))
+            supervisor=me, supervisor_start=process_start(me) or 0,
+            ports=list(network.ports) if network is not None else []))
         attach.send(client, attach.STARTED)
         self._add_client(client)
         if self.stdin_w is not None and self.stdin_w not in outputs:
@@ -223,7 +253,10 @@ class Supervisor:
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
 
-    def _failed(self, client: socket.socket, failure: str) -> None:
+    def _failed(self, client: socket.socket, failure: str, recorded: int | None = None
+                ) -> None:
+        """Report `E<code> <message>` to the CLI; the state records `recorded` (else the
+        same code) and the message, and stays `created` as docker leaves it."""
         head, _, message = failure[1:].partition(" ")
         code = int(head) if head.isdigit() else SETUP_FAILED
         state = self.container.state
@@ -231,7 +264,7 @@ class Supervisor:
             self.store.remove(self.container)
         else:
             self.container.save_state(msgspec.structs.replace(
-                state, exit_code=code, error=message))
+                state, exit_code=code if recorded is None else recorded, error=message))
         attach.send(client, attach.FAILED, attach.failure(code, message))
 
     def _add_client(self, sock: socket.socket) -> None:

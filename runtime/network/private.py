@@ -24,6 +24,7 @@ class PrivateNetwork:
             self.stack = Slirp4netns(self.namespace, api=bool(self.ports))
             for mapping in self.ports:
                 self.stack.add_hostfwd(mapping)
+            self.stack.close_api()
         except BaseException:
             self.close()
             raise

@@ -31,6 +31,8 @@ MTU = 65520
 READY_TIMEOUT = 10.0
 """Seconds to wait for the stack to configure the namespace."""
 GUEST_ADDRESS = "10.0.2.100"
+GUEST_PREFIX = 24
+GATEWAY_ADDRESS = "10.0.2.2"
 
 
 class MissingStack(DfcError):
@@ -134,6 +136,13 @@ class Slirp4netns:
                 process.kill()
                 process.wait()
         self._remove_folder()
+
+    def close_api(self) -> None:
+        """No more forwards: remove the API socket's folder now, so that nothing of the
+        stack stays on disk even if its owner is killed before `stop` (the stack keeps
+        serving; it needs the path only to accept new connections)."""
+        self._remove_folder()
+        self.api_socket = None
 
     def _remove_folder(self) -> None:
         if self.folder is not None:

@@ -201,10 +201,11 @@ def test_bad_input(dfc: Any, docker: Any, images: Any) -> None:
     for args in (["rm", "nope"], ["stop", "nope"], ["logs", "nope"], ["start", "nope"]):
         result = dfc(*args)
         assert (result.code, result.err) == (1, "error: No such container: nope\n"), args
-    for args in (["-p", "80:80"], ["-P"], ["--network", "bridge"]):
-        result = dfc("run", "--rm", *args, box, "true")
-        assert result.code == 125 and len(result.err.splitlines()) == 1
-        assert "not supported yet" in result.err
+    shared = dfc("run", "--rm", "--network", "container:other", box, "true")
+    assert shared.code == 125 and len(shared.err.splitlines()) == 1
+    assert "not supported yet" in shared.err
+    unknown = dfc("run", "--rm", "--network", "nosuch", box, "true")
+    assert (unknown.code, unknown.err) == (125, "error: network nosuch not found\n")
     no_cmd = dfc("run", "--rm", "--entrypoint", "", box)
     assert (no_cmd.code, no_cmd.err) == (125, "error: No command specified\n")
     bad_user = dfc("run", "--rm", "-u", "ghost", box, "true")

@@ -95,12 +95,29 @@ def test_env_file_then_flags(dfc: Any, docker: Any, images: Any, tmp_path: Any) 
     assert ours.out == "from-file 2 flag indented copied\n"
 
 
-def test_default_hostname_is_the_short_id(dfc: Any, docker: Any, images: Any) -> None:
-    """With a network of its own the host name is the ID's first 12 hex (dfc's default
-    network is still the host's, so this compares with --network none)."""
+@pytest.mark.parametrize("network", [[], ["--network", "none"]], ids=["default", "none"])
+def test_default_hostname_is_the_short_id(dfc: Any, docker: Any, images: Any,
+                                          network: list[str]) -> None:
+    """With a network of its own (the default one, or none) the host name is the ID's
+    first 12 hex."""
     for run, name in ((dfc, "dfc-ctest-hostname"), (docker, docker.name())):
-        result = run("run", "--network", "none", "--name", name, images.names["busybox"],
+        result = run("run", *network, "--name", name, images.names["busybox"],
                      "sh", "-c", "hostname; cat /etc/hostname; echo $HOSTNAME")
         full_id = run("inspect", "--format", "{{.Id}}", name).out.strip()
         assert result.out == f"{full_id[:12]}\n" * 3
         run("rm", name)
+
+
+def test_default_network_hosts_file(dfc: Any, docker: Any, images: Any) -> None:
+    """Default against default: docker's local lines, the `--add-host` lines, then the
+    container's own address under its host name (docker's bridge address, the user-mode
+    stack's 10.0.2.100 here: see docs/differences.md)."""
+    import re
+
+    args = ["--add-host", "db:10.1.2.3", "-h", "myhost", images.names["busybox"],
+            "cat", "/etc/hosts"]
+    ours, theirs = dfc("run", "--rm", *args), docker("run", "--rm", *args)
+    assert (ours.code, theirs.code) == (0, 0)
+    assert ours.out.endswith("10.0.2.100\tmyhost\n")
+    own_line = re.compile(r"^\d+\.\d+\.\d+\.\d+\tmyhost$", re.M)
+    assert own_line.sub("ADDRESS\tmyhost", ours.out) == own_line.sub("ADDRESS\tmyhost", theirs.out)

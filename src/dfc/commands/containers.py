@@ -86,12 +86,17 @@ def _create_or_run(run: bool) -> Callable[..., None]:
                                                      )] = None,
         add_host: Annotated[ListOpt, typer.Option("--add-host", help="HOST:IP line for "
                                                   "/etc/hosts.")] = None,
-        network: Annotated[str | None, typer.Option("--network", "--net", help="host or "
-                                                    "none.")] = None,
-        publish: Annotated[ListOpt, typer.Option("-p", "--publish", help="Not supported "
-                                                 "yet.")] = None,
-        publish_all: Annotated[bool, typer.Option("-P", "--publish-all", help="Not "
-                                                  "supported yet.")] = False,
+        network: Annotated[str | None, typer.Option("--network", "--net", help="bridge "
+                                                    "(default: a network of its own), host "
+                                                    "or none.")] = None,
+        publish: Annotated[ListOpt, typer.Option("-p", "--publish", help="[IP:][HOST_PORT:]"
+                                                 "CONTAINER_PORT[/PROTO] to publish.")]
+        = None,
+        publish_all: Annotated[bool, typer.Option("-P", "--publish-all", help="Publish "
+                                                  "every exposed port to a free port.")]
+        = False,
+        expose: Annotated[ListOpt, typer.Option("--expose", help="Expose a port or a range "
+                                                "of ports.")] = None,
         read_only: Annotated[bool, typer.Option("--read-only", help="Mount the root file "
                                                 "system read-only.")] = False,
         cap_add: Annotated[ListOpt, typer.Option("--cap-add", help="Add a capability.")]
@@ -112,8 +117,6 @@ def _create_or_run(run: bool) -> Callable[..., None]:
     ) -> None:
         from dfc.runtime.containers import engine
 
-        if publish or publish_all:
-            raise _not_supported("publishing ports (-p, -P)")
         if pull not in ("missing", "never"):
             raise _not_supported(f"--pull {pull}")
         if platform is not None:
@@ -125,6 +128,7 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             image=image, args=tuple(args or ()), name=name, entrypoint=entrypoint,
             env=tuple(env or ()), env_files=tuple(env_file or ()), user=user, workdir=workdir,
             hostname=hostname, add_hosts=tuple(add_host or ()), network=network,
+            publish=tuple(publish or ()), publish_all=publish_all, expose=tuple(expose or ()),
             read_only=read_only, cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
             labels=tuple(label or ()), stop_signal=stop_signal, stop_timeout=stop_timeout,
             auto_remove=rm, interactive=interactive, tty=tty, attach=not detach)
@@ -385,7 +389,8 @@ def status_text(container: Container, now: datetime) -> str:
 
 
 def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, object]:
-    from dfc.runtime.containers.describe import command_text
+    from dfc.runtime.containers.describe import command_text, ports_column
+    from dfc.runtime.containers.networks import network_name
     from dfc.runtime.containers.state import parse_time
 
     record = container.record
@@ -398,14 +403,14 @@ def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, ob
         "Command": f'"{command if no_trunc else ellipsis(command, 20)}"',
         "CreatedAt": go_time(created),
         "RunningFor": since(created, now),
-        "Ports": "",
+        "Ports": ports_column(container),
         "State": container.state.status,
         "Status": status_text(container, now),
         "Size": "",
         "Names": container.name,
         "Labels": labels,
         "Mounts": "",
-        "Networks": record.host_config.network_mode,
+        "Networks": network_name(record.host_config.network_mode),
     }
 
 
@@ -509,8 +514,23 @@ def port_command(
     port: Annotated[str | None, typer.Argument(help="PORT[/PROTO]")] = None,
     root: RootOpt = None,
 ) -> None:
-    """List a container's port mappings."""
-    raise _not_supported("port mappings (dfc port)")
+    """List a container's port mappings, or the host addresses of one private port."""
+    from dfc.runtime.containers.ports import port_lines
+
+    found = _cstore(root).find(container)
+    bound = found.state.ports if found.state.running else []
+    if port is None:
+        for line in port_lines(bound):
+            typer.echo(line)
+        return
+    number, _, protocol = port.partition("/")
+    wanted = f"{number}/{protocol or 'tcp'}"
+    lines = [line.partition(" -> ")[2] for line in port_lines(bound)
+             if line.startswith(f"{wanted} -> ")]
+    if not lines:
+        raise DfcError(f"No public port '{port}' published for {found.id}")
+    for line in lines:
+        typer.echo(line)
 
 
 def container_inspect_command(
