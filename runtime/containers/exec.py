@@ -19,10 +19,15 @@ from dfc.runtime.containers import options
 from dfc.runtime.containers.engine import container_user
 from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.store import Container
-from dfc.runtime.containers.supervisor import SETUP_FAILED, exec_failure
+from dfc.runtime.containers.supervisor import (
+    SETUP_FAILED,
+    drain,
+    only_descriptors,
+    report_failure,
+)
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.console import ConsoleSocket, open_console, receive_console
-from dfc.runtime.sandbox.native import ExecFailed, exec_confined
+from dfc.runtime.sandbox.native import exec_confined
 from dfc.runtime.sandbox.proc import exit_code, reset_signals
 from dfc.runtime.sandbox.spec import RunSpec
 from dfc.runtime.sandbox.users import ExecUser, lookup
@@ -89,7 +94,7 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
         os.close(fd)
     if console_child is not None:
         console_child.close()
-    failure = _read_all(report_r)
+    failure = drain(report_r)
     if detach:
         os.waitpid(child, 0)
     if failure:
@@ -168,32 +173,13 @@ def _inner(stdio: tuple[int, int, int], report: int, spec: RunSpec, user: ExecUs
            syscall_filter: seccomp.LoadableFilter, console: ConsoleSocket | None) -> NoReturn:
     try:
         sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
-        copies = [os.dup(fd) for fd in stdio]
-        for target, fd in enumerate(copies):
-            os.dup2(fd, target)
-        keep = os.dup2(report, 1023, inheritable=False)
-        if console is not None:
-            console = ConsoleSocket(os.dup2(console.fd, 1022, inheritable=False), console.size)
-        os.closerange(3, 1022 if console is not None else keep)
-        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
-        report = keep
+        report, console = only_descriptors(stdio, report, console)
         if console is not None:  # the mount namespace is the container's: its /dev/pts
             open_console(console)
         exec_confined(spec, user, syscall_filter)
-    except ExecFailed as exc:
-        code, message = exec_failure(spec.argv[0], exc)
-        os.write(report, f"E{code} {message}".encode()[:4000])
     except BaseException as exc:
-        os.write(report, f"E{SETUP_FAILED} {exc}".encode()[:4000])
+        report_failure(report, spec.argv[0], exc)
     os._exit(SETUP_FAILED)
-
-
-def _read_all(fd: int) -> bytes:
-    data = b""
-    while chunk := os.read(fd, 4096):
-        data += chunk
-    os.close(fd)
-    return data
 
 
 def _relay(child: int, ours: tuple[int | None, int | None, int | None], interactive: bool,

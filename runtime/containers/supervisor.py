@@ -35,7 +35,7 @@ from dfc.runtime.containers.store import Container, ContainerStore, process_star
 from dfc.runtime.network.private import PrivateNetwork
 from dfc.runtime.sandbox.console import ConsoleSocket, receive_console, set_window
 from dfc.runtime.sandbox.native import ExecFailed, NativeBackend
-from dfc.runtime.sandbox.proc import exit_code, reset_signals
+from dfc.runtime.sandbox.proc import exit_code, read_all, reset_signals
 from dfc.runtime.sandbox.rootfs import Rootfs
 from dfc.runtime.sandbox.spec import RunSpec
 from dfc.runtime.sandbox.users import ExecUser
@@ -44,6 +44,38 @@ NOT_FOUND, NOT_EXECUTABLE, SETUP_FAILED = 127, 126, 125
 NETWORK_FAILED = 128
 """The exit code docker records for a container whose network could not be set up (a
 published port already taken); `run` itself exits 125 and the container stays `Created`."""
+
+
+def drain(fd: int) -> bytes:
+    """A report pipe's whole content; the pipe is closed."""
+    try:
+        return read_all(fd)
+    finally:
+        os.close(fd)
+
+
+def report_failure(report: int, argv0: str, exc: BaseException) -> None:
+    """Tell the waiting side, as `E<code> <message>`, why the process did not start."""
+    if isinstance(exc, ExecFailed):
+        code, message = exec_failure(argv0, exc)
+    else:
+        code, message = SETUP_FAILED, str(exc)
+    os.write(report, f"E{code} {message}".encode()[:4000])
+
+
+def only_descriptors(stdio: tuple[int, int, int], report: int, console: ConsoleSocket | None
+                     ) -> tuple[int, ConsoleSocket | None]:
+    """In a process about to become a container's: `stdio` on 0-2, the report pipe on 1023
+    and the console socket on 1022, every other descriptor closed; (report, console)."""
+    copies = [os.dup(fd) for fd in stdio]
+    for target, fd in enumerate(copies):
+        os.dup2(fd, target)
+    keep = os.dup2(report, 1023, inheritable=False)
+    if console is not None:
+        console = ConsoleSocket(os.dup2(console.fd, 1022, inheritable=False), console.size)
+    os.closerange(3, 1022 if console is not None else keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+    return keep, console
 
 
 def exec_failure(argv0: str, exc: ExecFailed) -> tuple[int, str]:
@@ -113,14 +145,7 @@ def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, ro
         os.setsid()
         sys_.prctl(sys_.PR_SET_PDEATHSIG, signal.SIGKILL)
         reset_signals()
-        copies = [os.dup(fd) for fd in stdio]
-        for target, fd in enumerate(copies):
-            os.dup2(fd, target)
-        keep = os.dup2(report, 1023, inheritable=False)
-        if console is not None:
-            console = ConsoleSocket(os.dup2(console.fd, 1022, inheritable=False), console.size)
-        os.closerange(3, 1022 if console is not None else keep)
-        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+        keep, console = only_descriptors(stdio, report, console)
 
         def announce(init: int) -> None:
             os.write(keep, b"P%d\n" % init)
@@ -128,21 +153,10 @@ def _container_child(stdio: tuple[int, int, int], report: int, spec: RunSpec, ro
 
         report = keep
         NativeBackend().start(spec, root, user, netns=netns, on_init=announce, console=console)
-    except ExecFailed as exc:
-        code, message = exec_failure(spec.argv[0], exc)
-        os.write(report, f"E{code} {message}".encode()[:4000])
     except BaseException as exc:
-        os.write(report, f"E{SETUP_FAILED} {exc}".encode()[:4000])
+        report_failure(report, spec.argv[0], exc)
     finally:
         os._exit(SETUP_FAILED)
-
-
-def _read_all(fd: int) -> bytes:
-    data = b""
-    while chunk := os.read(fd, 4096):
-        data += chunk
-    os.close(fd)
-    return data
 
 
 class Supervisor:
@@ -210,7 +224,7 @@ class Supervisor:
         os.close(report_w)
         for fd in opened:
             os.close(fd)
-        report = _read_all(report_r).decode(errors="replace")
+        report = drain(report_r).decode(errors="replace")
         pid_line, _, failure = report.partition("\n") if report.startswith("P") \
             else ("", "", report)
         if failure.startswith("E"):

@@ -76,7 +76,8 @@ def _pump(fd: int, sink: Sink) -> None:
         write(chunk)
 
 
-def _read_all(fd: int) -> bytes:
+def read_all(fd: int) -> bytes:
+    """Everything a pipe gives until its writers are gone (the caller closes `fd`)."""
     data = b""
     while chunk := os.read(fd, 4096):
         data += chunk
@@ -153,7 +154,7 @@ def supervise(body: Callable[[], NoReturn], stdout: Sink,
                 _kill(pid)
                 os.waitpid(pid, 0)
             raise
-        message = _read_all(err_r).decode(errors="replace")
+        message = read_all(err_r).decode(errors="replace")
     finally:
         with _ACTIVE_LOCK:
             _ACTIVE.pop(pid, None)
