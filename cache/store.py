@@ -26,7 +26,7 @@ from typing import BinaryIO, TypeVar
 
 import msgspec
 
-from dfc.cache.fsutil import atomic_write, fsync_dir, locked
+from dfc.cache.fsutil import UNWRITABLE, atomic_write, fsync_dir, locked
 from dfc.cache.oci import (
     ANNOTATION_CONTAINERD_NAME,
     ANNOTATION_REF_NAME,
@@ -174,7 +174,8 @@ class Store:
         self.root = Path(root) if root is not None else default_root()
         self._blobs = self.root / "blobs" / "sha256"
         for folder in (self._blobs, self.root / "ingest", self.root / "keys"):
-            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.is_dir():  # a read-only store that exists is still readable
+                folder.mkdir(parents=True, exist_ok=True)
         self._index_path = self.root / "index.json"
         self._lock_path = self.root / "index.json.lock"
         if not (self.root / "oci-layout").exists():
@@ -230,6 +231,15 @@ class Store:
 
     def put_key(self, key: str, data: bytes) -> None:
         atomic_write(self._key_path(key), data)
+
+    def remember(self, key: str, data: bytes) -> None:
+        """`put_key` for a value that can always be computed again: a store that cannot be
+        written (read-only mount, another user's, full) still answers reading commands."""
+        try:
+            self.put_key(key, data)
+        except OSError as exc:
+            if exc.errno not in UNWRITABLE:
+                raise
 
     def get_key(self, key: str) -> bytes | None:
         try:
