@@ -132,9 +132,13 @@ class BlobWriter:
 
     def commit(self) -> str:
         """fsync, verify, rename into `blobs/`, fsync the directory; returns the digest."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+        except BaseException:  # a full disk fails the last flush: no debris in ingest/
+            self.abort()
+            raise
         digest = "sha256:" + self._hash.hexdigest()
         if self._expected and digest != self._expected:
             self._tmp.unlink()
@@ -149,8 +153,12 @@ class BlobWriter:
         return digest
 
     def abort(self) -> None:
-        self._file.close()
-        self._tmp.unlink(missing_ok=True)
+        try:
+            self._file.close()
+        except OSError:
+            pass  # closing flushes, and the disk that failed a write fails that too
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> BlobWriter:
         return self

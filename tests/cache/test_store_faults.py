@@ -16,7 +16,7 @@ import pytest
 
 from dfc.cache.store import Store
 
-from ..conftest import BusyboxImage  # noqa: TID252 - tests/ is no package (importlib mode)
+from ..conftest import BusyboxImage, busybox_store_copy, small_disk  # noqa: TID252 - tests/ is no package (importlib mode)
 
 # slow: each test runs the console script many times
 pytestmark = pytest.mark.slow
@@ -130,3 +130,49 @@ def test_another_users_store_refuses_writes_and_still_reads(
     for args in (("images",), ("inspect", "busybox"), ("history", "child")):
         assert dfc(dfc_cmd, root, *args, user=True).returncode == 0, args
     assert state(root) == before
+
+
+def debris(root: Path) -> list[str]:
+    """Leftovers of an unfinished write that must not outlive the command."""
+    return [f"{name}/{entry}" for name in ("ingest", "tmp") if (root / name).is_dir()
+            for entry in os.listdir(root / name)]
+
+
+def test_a_full_disk_fails_each_write_in_one_line_and_leaves_the_store_clean(
+        busybox_image: BusyboxImage, fresh_store: Store, dfc_cmd: list[str],
+        tmp_path: Path) -> None:
+    """16 MiB for a 3 MiB store: a RUN layer of 8 MiB of random bytes (the step fits, its
+    layer blob does not), a load and an import of 14 MiB each run out of space."""
+    work = tmp_path / "inputs"
+    (work / "ctx").mkdir(parents=True)
+    (work / "ctx" / "Dockerfile").write_text(
+        "FROM busybox\nRUN dd if=/dev/urandom of=/big bs=1M count=8\n")
+    (work / "files").mkdir()
+    (work / "files" / "big").write_bytes(os.urandom(14 << 20))
+    subprocess.run(["tar", "-cf", str(work / "big.tar"), "-C", str(work / "files"), "."],
+                   check=True)
+    ok(dfc_cmd, fresh_store.root, "import", str(work / "big.tar"), "big:1")
+    ok(dfc_cmd, fresh_store.root, "save", "-o", str(work / "bigimg.tar"), "big:1")
+    writes = [("build", "-t", "built:1", str(work / "ctx")),
+              ("load", "-i", str(work / "bigimg.tar")),
+              ("import", str(work / "big.tar"), "imported:1")]
+    with small_disk(tmp_path / "disk", 16) as grow:
+        root = busybox_store_copy(busybox_image, tmp_path / "disk" / "store").root
+        before = state(root)
+        for args in writes:
+            proc = dfc(dfc_cmd, root, *args)
+            assert proc.returncode == 1, (args, proc.stderr)
+            last = proc.stderr.strip().splitlines()[-1]
+            assert last.startswith("error: ") and last.endswith("no space left on device"), \
+                (args, proc.stderr)
+            assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+            assert state(root) == before, args
+            assert debris(root) == [], args
+            assert ok(dfc_cmd, root, "system", "check").startswith("ok: ")
+        grow(128)
+        for args in writes:
+            ok(dfc_cmd, root, *args)
+        names = ok(dfc_cmd, root, "images", "--format", "{{.Repository}}:{{.Tag}}").split()
+        assert sorted(names) == ["big:1", "built:1", "busybox:latest", "imported:1"]
+        assert ok(dfc_cmd, root, "system", "check").startswith("ok: ")
+        assert debris(root) == []
