@@ -185,4 +185,5 @@ def test_eight_builds_beside_rmi_and_builder_prune(fresh_store: Store, dfc_cmd: 
     for name in names:  # the index is consistent: every name resolves, its image runs
         ok(dfc_cmd, root, "inspect", name)
     ids = {k: ok(dfc_cmd, root, "images", "-q", f"crowd:{k}").strip() for k in range(8)}
-    print("crowd image ids:", ids)
+    print("crowd image ids:", ids, "; commands:",
+          sorted((args[0], p.returncode) for args, p in results))
