@@ -154,18 +154,18 @@ def test_eight_builds_beside_rmi_and_builder_prune(fresh_store: Store, dfc_cmd: 
     def record(args: list[str]) -> None:
         results.append((args, dfc(dfc_cmd, root, *args)))
 
-    def beside(make: list[list[str]]) -> None:
+    def beside(make: list[list[str]], until_done: bool) -> None:
         for args in make:
             record(args)
-            if done.is_set():
+            if until_done and done.is_set():
                 return
 
     builds = [threading.Thread(target=record, args=(
         ["build", "-q", "--build-arg", f"N={k % 4}", "-t", f"crowd:{k}", str(ctx)],))
         for k in range(8)]
     others = [
-        threading.Thread(target=beside, args=([["rmi", f"victim:{k}"] for k in range(8)],)),
-        threading.Thread(target=beside, args=([["builder", "prune", "-a", "-f"]] * 6,)),
+        threading.Thread(target=beside, args=([["rmi", f"victim:{k}"] for k in range(8)], False)),
+        threading.Thread(target=beside, args=([["builder", "prune", "-a", "-f"]] * 6, True)),
     ]
     for t in [*builds, *others]:
         t.start()
