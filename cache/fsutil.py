@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import tempfile
@@ -9,6 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT})
+"""The errnos of a disk that refuses a write (not of a bug)."""
 
 
 def fsync_dir(path: str | os.PathLike[str]) -> None:
@@ -52,9 +56,23 @@ def locked(path: str | os.PathLike[str], *, shared: bool = False) -> Iterator[No
     flock locks belong to the open file, so they also exclude other threads that open
     the lock file themselves, and they vanish when a killed process's files close.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = _open_lock(path)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
+
+
+def _open_lock(path: str | os.PathLike[str]) -> int:
+    """The lock file, opened for writing when it can be; flock needs no write access, so a
+    store on a read-only mount (or owned by another user) can still be read under its lock."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE:
+            raise
+        try:
+            return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise exc from None

@@ -26,7 +26,7 @@ from typing import BinaryIO, TypeVar
 
 import msgspec
 
-from dfc.cache.fsutil import atomic_write, fsync_dir, locked
+from dfc.cache.fsutil import UNWRITABLE, atomic_write, fsync_dir, locked
 from dfc.cache.oci import (
     ANNOTATION_CONTAINERD_NAME,
     ANNOTATION_REF_NAME,
@@ -132,9 +132,13 @@ class BlobWriter:
 
     def commit(self) -> str:
         """fsync, verify, rename into `blobs/`, fsync the directory; returns the digest."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+        except BaseException:  # a full disk fails the last flush: no debris in ingest/
+            self.abort()
+            raise
         digest = "sha256:" + self._hash.hexdigest()
         if self._expected and digest != self._expected:
             self._tmp.unlink()
@@ -149,8 +153,12 @@ class BlobWriter:
         return digest
 
     def abort(self) -> None:
-        self._file.close()
-        self._tmp.unlink(missing_ok=True)
+        try:
+            self._file.close()
+        except OSError:
+            pass  # closing flushes, and the disk that failed a write fails that too
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> BlobWriter:
         return self
@@ -174,7 +182,8 @@ class Store:
         self.root = Path(root) if root is not None else default_root()
         self._blobs = self.root / "blobs" / "sha256"
         for folder in (self._blobs, self.root / "ingest", self.root / "keys"):
-            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.is_dir():  # a read-only store that exists is still readable
+                folder.mkdir(parents=True, exist_ok=True)
         self._index_path = self.root / "index.json"
         self._lock_path = self.root / "index.json.lock"
         if not (self.root / "oci-layout").exists():
@@ -230,6 +239,15 @@ class Store:
 
     def put_key(self, key: str, data: bytes) -> None:
         atomic_write(self._key_path(key), data)
+
+    def remember(self, key: str, data: bytes) -> None:
+        """`put_key` for a value that can always be computed again: a store that cannot be
+        written (read-only mount, another user's, full) still answers reading commands."""
+        try:
+            self.put_key(key, data)
+        except OSError as exc:
+            if exc.errno not in UNWRITABLE:
+                raise
 
     def get_key(self, key: str) -> bytes | None:
         try:

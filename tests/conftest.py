@@ -3,6 +3,7 @@ busybox-static, for every test that needs something to build FROM."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -148,3 +149,20 @@ def dfc_daemon(dfc_cmd: list[str]) -> Iterator[DfcDaemon]:
     finally:
         subprocess.run([*dfc_cmd, "daemon", "stop"], env=env, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, mib: int) -> Iterator[Callable[[int], None]]:
+    """A tmpfs of `mib` MiB at `folder` (made), unmounted after; yields `grow(mib)`, which
+    gives the disk more room, as a user who frees space does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={mib}m", "tmpfs", str(folder)],
+                   check=True)
+
+    def grow(more: int) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={more}m", str(folder)], check=True)
+
+    try:
+        yield grow
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import msgspec
 
-from dfc.cache.fsutil import locked
+from dfc.cache.fsutil import UNWRITABLE, locked
 from dfc.runtime.containers import state as st
 from dfc.runtime.containers.errors import ContainerError, NoSuchContainer
 from dfc.runtime.fs.views import drop_short_paths
@@ -87,14 +87,22 @@ class ContainerStore:
 
     def __init__(self, root: Path) -> None:
         self.folder = root / "containers"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.folder.is_dir():
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # listing a read-only store needs no folder
+                if exc.errno not in UNWRITABLE:
+                    raise
 
     @contextmanager
     def names_lock(self) -> Iterator[None]:
+        self._writable_folder()
         with locked(self.folder / ".lock"):
             yield
 
     def ids(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
         return [p for p in os.listdir(self.folder) if _ID.fullmatch(p)]
 
     def load(self, container_id: str) -> Container | None:
@@ -139,6 +147,11 @@ class ContainerStore:
             raise NoSuchContainer(ref)
         return hits[0]
 
+    def _writable_folder(self) -> Path:
+        """The folder, made now if a read-only store skipped it (EROFS names the cause)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self.folder
+
     def names(self) -> dict[str, str]:
         return {c.name: c.id for c in self.all()}
 
@@ -146,7 +159,7 @@ class ContainerStore:
                name: str | None, generate: Callable[[set[str]], str]) -> Container:
         """Lay out a container with `make(folder)` in a temporary folder and move it into
         place under its name (given, or generated among the free ones)."""
-        tmp = self.folder / f".new-{uuid.uuid4().hex}"
+        tmp = self._writable_folder() / f".new-{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
             make(tmp)

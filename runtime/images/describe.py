@@ -92,7 +92,7 @@ def _size_key(layer: Descriptor) -> str:
 
 
 def remember_size(store: Store, layer: Descriptor, size: int) -> None:
-    store.put_key(_size_key(layer), str(size).encode())
+    store.remember(_size_key(layer), str(size).encode())
 
 
 def layer_size(store: Store, layer: Descriptor) -> int:

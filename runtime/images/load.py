@@ -23,6 +23,7 @@ from typing import BinaryIO
 import msgspec
 from isal import igzip
 
+from dfc.cache.fsutil import UNWRITABLE
 from dfc.cache.oci import (
     ANNOTATION_CONTAINERD_NAME,
     ANNOTATION_REF_NAME,
@@ -108,6 +109,8 @@ class _Unpacked:
                         base = posixpath.dirname(name) if m.issym() else ""
                         self._links[name] = clean_path(posixpath.join(base, m.linkname))
         except (tarfile.TarError, EOFError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno in UNWRITABLE:
+                raise  # the scratch disk refused a write: not the archive's fault
             raise DfcError(f"invalid archive: {exc}") from None
 
     def find(self, name: str) -> Path | None:

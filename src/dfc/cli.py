@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from dfc.errors import DfcError
+from dfc.errors import DfcError, StorageError
 
 if TYPE_CHECKING:
     import click
@@ -111,9 +111,14 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         sys.exit(INTERRUPTED)
-    except PermissionError as exc:
+    except OSError as exc:
         if STATE["debug"]:
             raise
+        if storage := StorageError.of(exc):
+            typer.echo(storage.render(), err=True)
+            sys.exit(storage.exit_code)
+        if not isinstance(exc, PermissionError):
+            _internal_error(exc)
         where = f": {exc.filename}" if exc.filename else ""
         typer.echo(f"error: permission denied{where} (dfc builds and unpacks images with "
                    "namespaces, mounts and file owners: run it as root)", err=True)
@@ -126,5 +131,9 @@ def main() -> None:
             sys.exit(2)
         if STATE["debug"]:
             raise
-        typer.echo(f"internal error: {exc!r} (run with --debug for a traceback)", err=True)
-        sys.exit(70)
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    typer.echo(f"internal error: {exc!r} (run with --debug for a traceback)", err=True)
+    sys.exit(70)

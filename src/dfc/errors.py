@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from dfc.source import Source, Span, excerpt
 
 
@@ -51,3 +53,23 @@ class UsageError(DfcError):
     """A command-line or configuration mistake."""
 
     exit_code = 2
+
+
+class StorageError(DfcError):
+    """The disk refused a write: the store (or a work folder) is read-only, full, or owned
+    by someone else. Not a bug, so one line and docker's exit 1 instead of exit 70."""
+
+    REASONS = {errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on device",
+               errno.EDQUOT: "disk quota exceeded"}
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    @classmethod
+    def of(cls, exc: BaseException, exit_code: int = 1) -> StorageError | None:
+        """The storage error an OSError stands for, or None for any other failure."""
+        if not isinstance(exc, OSError) or exc.errno not in cls.REASONS:
+            return None
+        where = f"{exc.filename}: " if exc.filename else ""
+        return cls(f"{where}{cls.REASONS[exc.errno]}", exit_code)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dfc.cache.store import Store
 
+from ..conftest import small_disk  # noqa: TID252 - tests/ is no package (importlib mode)
+
 
 def _blobs(store: Store) -> set[str]:
     return {p.name for p in (store.root / "blobs" / "sha256").iterdir()}
@@ -107,3 +109,27 @@ def test_unreachable_registry(empty_store: Store, run_dfc, docker_config, tmp_pa
     assert done.returncode == 1
     assert f"cannot reach registry 127.0.0.1:{port}" in done.stderr
     assert "Connection refused" in done.stderr or "connection refused" in done.stderr
+
+
+def test_a_pull_onto_a_full_disk(own_registry, image_store: Store, run_dfc, docker_config,
+                                 make_image, tmp_path: Path) -> None:
+    """A 12 MiB layer pulled into an empty store on an 8 MiB disk: one line, exit 1, no
+    debris, nothing named, `system check` clean; once the disk grows the pull succeeds."""
+    make_image(image_store, "busybox", "big:1", {"big": os.urandom(12 << 20)})
+    name = f"{own_registry.host}/full/big:1"
+    image_store.tag(name, image_store.resolve("big:1").manifest)
+    assert run_dfc("push", name, "--root", str(image_store.root)).returncode == 0
+    with small_disk(tmp_path / "disk", 8) as grow:
+        store = Store(tmp_path / "disk" / "store")
+        done = run_dfc("pull", name, "--root", str(store.root))
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.strip().splitlines()[-1].endswith("no space left on device")
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+        assert store.index().manifests == () and store.check().ok
+        assert os.listdir(store.root / "ingest") == []
+        checked = run_dfc("system", "check", "--root", str(store.root))
+        assert checked.returncode == 0, checked.stdout
+        grow(64)
+        retry = run_dfc("pull", name, "--root", str(store.root))
+        assert retry.returncode == 0, retry.stderr
+        assert store.resolve(name) and store.check().ok

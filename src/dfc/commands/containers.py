@@ -13,7 +13,7 @@ import typer
 
 from dfc.commands.formatting import Template, ellipsis, go_time, human_duration, since
 from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
-from dfc.errors import DfcError
+from dfc.errors import DfcError, StorageError
 
 if TYPE_CHECKING:
     from dfc.runtime.containers.store import Container
@@ -132,12 +132,17 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             read_only=read_only, cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
             labels=tuple(label or ()), stop_signal=stop_signal, stop_timeout=stop_timeout,
             auto_remove=rm, interactive=interactive, tty=tty, attach=not detach)
-        store = open_store(root)
-        container = engine.create(store, opts)
-        if not run:
-            typer.echo(container.id)
-            return
-        _start_and_attach(store, container, attach=not detach, stdin=interactive)
+        try:
+            store = open_store(root)
+            container = engine.create(store, opts)
+            if not run:
+                typer.echo(container.id)
+                return
+            _start_and_attach(store, container, attach=not detach, stdin=interactive)
+        except OSError as exc:  # a store that cannot be written: docker run's own 125
+            if storage := StorageError.of(exc, exit_code=125):
+                raise storage from None
+            raise
         if detach:
             typer.echo(container.id)
 
