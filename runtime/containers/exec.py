@@ -28,6 +28,7 @@ from dfc.runtime.containers.supervisor import (
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.console import ConsoleSocket, open_console, receive_console
 from dfc.runtime.sandbox.native import exec_confined
+from dfc.runtime.sandbox.policy import capability_names
 from dfc.runtime.sandbox.proc import exit_code, reset_signals
 from dfc.runtime.sandbox.spec import RunSpec
 from dfc.runtime.sandbox.users import ExecUser, lookup
@@ -74,7 +75,8 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
               for name in NAMESPACES]
     except OSError:
         raise ContainerError(f"Container {container.id} is not running", exit_code=1) from None
-    syscall_filter = seccomp.LoadableFilter(seccomp.bpf_program())
+    syscall_filter = seccomp.LoadableFilter(
+        seccomp.bpf_program(capability_names(spec.capabilities)))
     theirs, ours = _streams(detach, interactive, tty)
     console, console_child = socket.socketpair() if tty and not detach else (None, None)
     report_r, report_w = os.pipe()

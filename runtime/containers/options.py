@@ -9,22 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dfc.runtime.containers.errors import ContainerError
-from dfc.runtime.sandbox.policy import CAP_MASK
+from dfc.runtime.sandbox.policy import ALL_CAPABILITIES, CAP_MASK
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_STOP_TIMEOUT = 10
-
-ALL_CAPABILITIES = (
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-    "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN",
-    "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE",
-    "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME",
-    "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
-    "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
-    "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-)
-"""Linux capabilities by bit number (linux/capability.h)."""
-
 
 def command(entrypoint: Sequence[str] | None, cmd: Sequence[str] | None, args: Sequence[str],
             entrypoint_flag: str | None) -> tuple[list[str] | None, list[str] | None]:

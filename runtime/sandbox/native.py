@@ -24,10 +24,12 @@ from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.console import ConsoleSocket, open_console
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (
+    CAP_MASK,
     DEV_SYMLINKS,
     DEVICES,
     MASKED_PATHS,
     READONLY_PATHS,
+    capability_names,
 )
 from dfc.runtime.sandbox.proc import exit_code
 from dfc.runtime.sandbox.rootfs import Rootfs
@@ -206,6 +208,14 @@ class NativeBackend:
     def __init__(self) -> None:
         self._seccomp = seccomp.LoadableFilter(seccomp.bpf_program())
 
+    def _filter_for(self, spec: RunSpec) -> seccomp.LoadableFilter:
+        """Docker's profile depends on the capabilities (`--cap-add SYS_ADMIN` allows
+        mount, ...): the default set's filter is compiled before fork, another on demand."""
+        if spec.capabilities == CAP_MASK:
+            return self._seccomp
+        return seccomp.LoadableFilter(
+            seccomp.bpf_program(capability_names(spec.capabilities)))
+
     def start(self, spec: RunSpec, root: Rootfs, user: ExecUser,
               netns: str | None = None,
               on_init: Callable[[int], None] | None = None,
@@ -222,7 +232,7 @@ class NativeBackend:
             sys_.loopback_up()
         init = os.fork()
         if init == 0:
-            _container(spec, root, user, self._seccomp, console)
+            _container(spec, root, user, self._filter_for(spec), console)
         if on_init is not None:
             on_init(init)
         os._exit(exit_code(os.waitpid(init, 0)[1]))

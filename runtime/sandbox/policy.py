@@ -89,3 +89,19 @@ DEV_SYMLINKS: tuple[tuple[str, str], ...] = (
     ("core", "/proc/kcore"),
 )
 
+ALL_CAPABILITIES = (
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+    "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN",
+    "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE",
+    "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME",
+    "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+    "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
+    "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+)
+"""Linux capabilities by bit number (linux/capability.h)."""
+
+
+def capability_names(mask: int) -> frozenset[str]:
+    """The `CAP_X` names of the bits set in `mask`, as seccomp profiles name them."""
+    return frozenset(f"CAP_{name}" for bit, name in enumerate(ALL_CAPABILITIES)
+                     if mask >> bit & 1)

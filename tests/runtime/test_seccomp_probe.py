@@ -160,3 +160,22 @@ def test_dockerd_agrees_but_for_its_older_profile(fresh_store: Store, probe: Pat
         else:
             differ.append(name_)
     assert "io_uring_setup" in differ
+
+
+@pytest.mark.parametrize("cap_add", [(), ("SYS_ADMIN",)], ids=["default", "cap-add-SYS_ADMIN"])
+def test_dfc_run_answers_as_dockers_profile_for_its_capabilities(
+        fresh_store: Store, probe: Path, tmp_path: Path, dfc_cmd: list[str],
+        cap_add: tuple[str, ...]) -> None:
+    """Containers get the same profile, resolved for their own capability set: with
+    `--cap-add SYS_ADMIN`, Docker's profile lets mount, unshare and friends reach the
+    kernel, which the default set refuses."""
+    build_probe(fresh_store, probe, tmp_path, "native", "probe-run:1")
+    flags = [f"--cap-add={cap}" for cap in cap_add]
+    ran = subprocess.run([*dfc_cmd, "run", "--rm", "--network", "none", *flags, "probe-run:1",
+                          "/probe"], capture_output=True, text=True,
+                         env={**os.environ, "DFC_ROOT": str(fresh_store.root)})
+    assert ran.returncode == 0, ran.stderr
+    caps = DEFAULT_CAPS | {f"CAP_{cap}" for cap in cap_add}
+    assert_profile_answers(docker_default(frozenset(caps)), ran.stdout)
+    mount = [answer for name, _, _, answer in answers(ran.stdout) if name == "mount"]
+    assert mount and (mount[0] == "EPERM") == (not cap_add), mount
