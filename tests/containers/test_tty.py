@@ -60,20 +60,3 @@ def test_exec_it_takes_typed_input(dfc: Any, images: Any) -> None:
     assert b"33 101" in out
     dfc("rm", "-f", "term")
 
-
-def test_run_t_terminal_is_the_containers_own(dfc: Any, images: Any) -> None:
-    """As under runc: the pty comes from the container's devpts, so `tty` names it and the
-    host's pseudo-terminals are not there."""
-    out, code = _on_terminal([*dfc.cmd, "run", "--rm", "-t", images.names["busybox"], "sh",
-                              "-c", "tty; ls /dev/pts"], dfc.env)
-    assert code == 0
-    lines = out.replace(b"\r", b"").decode().split()
-    assert lines[0] == "/dev/pts/0", out
-    assert sorted(lines[1:]) == ["0", "ptmx"], out
-
-
-def test_exec_t_terminal_is_the_containers_own(dfc: Any, images: Any) -> None:
-    assert dfc("run", "-d", "--name", "tty-exec", images.names["busybox"], "sleep", "30").code == 0
-    out, code = _on_terminal([*dfc.cmd, "exec", "-t", "tty-exec", "tty"], dfc.env)
-    assert code == 0
-    assert out.replace(b"\r", b"").decode().split() == ["/dev/pts/0"], out
