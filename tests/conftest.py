@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -166,3 +167,35 @@ def small_disk(folder: Path, mib: int) -> Iterator[Callable[[int], None]]:
         yield grow
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def killed(dfc_cmd: list[str], environ: dict[str, str], args: list[str], after: float) -> int:
+    """Start `dfc ARGS`, SIGKILL it (only it: its sandboxes must die with it) after
+    `after` seconds; returns its exit status (-9 when the kill landed)."""
+    proc = subprocess.Popen([*dfc_cmd, *args], env=environ, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        proc.wait(after)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    status = proc.wait()
+    # Its sandboxes (parent-death signal) and network stack (its exit pipe) end on their
+    # own, but not in the same instant: a session still there after 3 s is a leak.
+    deadline = time.monotonic() + 3
+    leaked = True
+    while leaked and time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+            time.sleep(0.05)
+        except ProcessLookupError:
+            leaked = False
+    if leaked:  # end it, then fail on it
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not leaked, f"{args} left processes behind"
+    return status
+
+
+def debris(root: Path) -> set[str]:
+    """What killed writers left in a store's scratch folders (reclaimed by builder prune)."""
+    return {f"{name}/{entry}" for name in ("ingest", "tmp") if (root / name).is_dir()
+            for entry in os.listdir(root / name)}

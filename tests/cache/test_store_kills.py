@@ -23,6 +23,8 @@ import pytest
 
 from dfc.cache.store import Store
 
+from ..conftest import debris, killed  # noqa: TID252 - tests/ is no package (importlib mode)
+
 pytestmark = pytest.mark.slow
 
 KILLS = int(os.environ.get("DFC_TEST_KILLS", "100"))
@@ -44,32 +46,6 @@ def ok(dfc_cmd: list[str], root: Path, *args: str) -> str:
     return proc.stdout
 
 
-def killed(dfc_cmd: list[str], root: Path, args: list[str], after: float) -> int:
-    """Start `dfc ARGS`, SIGKILL it (only it: its sandboxes must die with it) after
-    `after` seconds; returns its exit status (-9 when the kill landed)."""
-    proc = subprocess.Popen([*dfc_cmd, *args], env=env(root), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        proc.wait(after)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    status = proc.wait()
-    # Its sandboxes (parent-death signal) and network stack (its exit pipe) end on their
-    # own, but not in the same instant: a session still there after 3 s is a leak.
-    deadline = time.monotonic() + 3
-    leaked = True
-    while leaked and time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-            time.sleep(0.05)
-        except ProcessLookupError:
-            leaked = False
-    if leaked:  # end it, then fail on it
-        os.killpg(proc.pid, signal.SIGKILL)
-    assert not leaked, f"{args} left processes behind"
-    return status
-
-
 def make_inputs(dfc_cmd: list[str], store: Store, tmp_path: Path) -> dict[str, Path]:
     ctx = tmp_path / "ctx"
     ctx.mkdir()
@@ -86,11 +62,6 @@ def make_inputs(dfc_cmd: list[str], store: Store, tmp_path: Path) -> dict[str, P
     ok(dfc_cmd, store.root, "save", "-o", str(archive), "arch:1")
     ok(dfc_cmd, store.root, "rmi", "arch:1")
     return {"ctx": ctx, "rootfs": rootfs, "archive": archive}
-
-
-def debris(root: Path) -> set[str]:
-    return {f"{name}/{entry}" for name in ("ingest", "tmp") if (root / name).is_dir()
-            for entry in os.listdir(root / name)}
 
 
 def test_a_hundred_sigkills_leave_a_sound_store(fresh_store: Store, dfc_cmd: list[str],
@@ -116,7 +87,7 @@ def test_a_hundred_sigkills_leave_a_sound_store(fresh_store: Store, dfc_cmd: lis
         }[op]
         if op == "rmi":
             ok(dfc_cmd, root, "tag", "busybox", f"victim:{i}")
-        status = killed(dfc_cmd, root, args, rng.uniform(0.0, took[op]))
+        status = killed(dfc_cmd, env(root), args, rng.uniform(0.0, took[op]))
         landed += status == -signal.SIGKILL
         assert status in (0, -signal.SIGKILL), (i, args, status)
         checked = dfc(dfc_cmd, root, "system", "check")
