@@ -2,23 +2,37 @@
 
 What can go: cache records (by default only those whose layer no image uses; with
 `all_records` every one), then every blob neither an image nor a remaining record needs,
-the unpacked snapshots, plans and temporary files (all rebuilt on demand), and the
-`RUN --mount=type=cache` folders (as BuildKit's prune drops cache mounts). The store
-lock is held throughout, so no tag or blob write races the sweep.
+the unpacked snapshots no image or container uses, plans and temporary files (all
+rebuilt on demand), and the `RUN --mount=type=cache` folders (as BuildKit's prune drops
+cache mounts). The unpacked layers of images stay, as Docker's image store keeps them: the
+next build on a base need not unpack it again, and a container's lower dirs never vanish
+under it. The store lock is held throughout, so no tag or blob write races the sweep.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 
 from dfc.cache.index import Result
+from dfc.cache.oci import MANIFEST_TYPES, MEDIA_MANIFEST, Descriptor, Manifest, chain_ids
 from dfc.cache.store import Store
 
-REBUILDABLE = ("snapshots", "plans", "explain", "tmp", "ingest", "cachemounts")
+REBUILDABLE = ("plans", "explain", "tmp", "ingest", "cachemounts")
+
+
+class _RootFS(msgspec.Struct, frozen=True):
+    diff_ids: tuple[str, ...] = ()
+
+
+class _LayersOfConfig(msgspec.Struct, frozen=True):
+    """The part of an image config that names its unpacked layers."""
+
+    rootfs: _RootFS = _RootFS()
 
 
 class PruneReport(msgspec.Struct, frozen=True):
@@ -27,11 +41,13 @@ class PruneReport(msgspec.Struct, frozen=True):
 
 
 def prune(store: Store, *, all_records: bool = False, until: float | None = None,
-          keep_storage: int | None = None) -> PruneReport:
+          keep_storage: int | None = None, in_use: Sequence[str] = ()) -> PruneReport:
     """Prune the build cache. `until`: only records unused for that many seconds;
-    `keep_storage`: drop least recently used records until the cache fits in it."""
+    `keep_storage`: drop least recently used records until the cache fits in it;
+    `in_use`: manifest digests containers run from (kept even when no name is left)."""
     with store.gc_lock(), store.lock():
-        in_images = store.referenced()
+        roots = [*store.index().manifests, *_manifests(store, in_use)]
+        in_images = store.referenced(roots)
         records = _records(store)
         doomed = _choose(records, in_images, all_records, until, keep_storage, store)
         for path, _, _ in doomed:
@@ -42,6 +58,7 @@ def prune(store: Store, *, all_records: bool = False, until: float | None = None
                         if d not in in_images and d not in kept)
         reclaimed += sum(_remove_tree(store.root / name) for name in REBUILDABLE
                          if all_records or name != "plans")
+        reclaimed += _prune_snapshots(store.root / "snapshots", image_snapshots(store, roots))
         (store.root / "ingest").mkdir(exist_ok=True)
         stats = store.root / "statcache"  # a folder of per-context maps (a file before)
         if stats.is_dir():
@@ -49,6 +66,32 @@ def prune(store: Store, *, all_records: bool = False, until: float | None = None
         else:
             stats.unlink(missing_ok=True)
     return PruneReport(tuple(path.name for path, _, _ in doomed), reclaimed)
+
+
+def _manifests(store: Store, digests: Sequence[str]) -> list[Descriptor]:
+    return [Descriptor(media_type=MEDIA_MANIFEST, digest=d, size=store.blob_path(d).stat().st_size)
+            for d in dict.fromkeys(digests) if store.has_blob(d)]
+
+
+def image_snapshots(store: Store, roots: Sequence[Descriptor] | None = None) -> set[str]:
+    """The snapshot folder names (chain ids) of every image reachable from `roots`."""
+    keep: set[str] = set()
+    for d in store.walk(roots):
+        if d.media_type not in MANIFEST_TYPES or not store.has_blob(d.digest):
+            continue
+        try:
+            config = store.read_json(store.read_json(d.digest, Manifest).config.digest,
+                                     _LayersOfConfig)
+        except (OSError, msgspec.DecodeError):
+            continue  # a missing or corrupt config: `system check` reports it
+        keep.update(c.removeprefix("sha256:") for c in chain_ids(config.rootfs.diff_ids))
+    return keep
+
+
+def _prune_snapshots(folder: Path, keep: set[str]) -> int:
+    if not folder.is_dir():
+        return 0
+    return sum(_remove_tree(path) for path in folder.iterdir() if path.name not in keep)
 
 
 def cache_layers(store: Store) -> set[str]:

@@ -414,10 +414,15 @@ class Store:
         return CheckReport(checked=checked, corrupt=tuple(corrupt), missing=tuple(missing))
 
     def _referenced(self, roots: Iterable[Descriptor] | None) -> Iterator[str]:
+        return (d.digest for d in self.walk(roots))
+
+    def walk(self, roots: Iterable[Descriptor] | None = None) -> Iterator[Descriptor]:
+        """Every descriptor reachable from index.json (or the given roots): indexes,
+        manifests, configs, layers; a blob missing from the store is yielded, not read."""
         todo = list(self.index().manifests if roots is None else roots)
         while todo:
             d = todo.pop()
-            yield d.digest
+            yield d
             if not self.has_blob(d.digest):
                 continue
             try:

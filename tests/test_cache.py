@@ -207,3 +207,32 @@ def test_builder_prune_keep_storage_and_until(warm: Store, context: Path,
     done = subprocess.run([*base, "--keep-storage", "0"], capture_output=True, text=True)
     assert done.returncode == 0 and "Deleted build cache objects:" in done.stdout
     assert rebuild(warm, context).executed == ALL
+
+
+def test_builder_prune_keeps_the_unpacked_layers_of_images(fresh_store: Store,
+                                                          dfc_cmd: list[str]) -> None:
+    """Docker's image store keeps an image's unpacked layers; only build cache goes."""
+    import subprocess
+
+    from dfc.cache.oci import Manifest, chain_ids
+    from dfc.runtime.images.config import ImageConfig
+
+    def chains(name: str) -> set[str]:
+        manifest = fresh_store.read_json(fresh_store.resolve(name).manifest.digest, Manifest)
+        config = fresh_store.read_json(manifest.config.digest, ImageConfig)
+        return {c.removeprefix("sha256:") for c in chain_ids(config.rootfs.diff_ids)}
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "multistage"
+    rebuild(fresh_store, example, tags=("gone",))
+    snapshots = fresh_store.root / "snapshots"
+    assert chains("busybox") < set(os.listdir(snapshots))
+    extra = set(os.listdir(snapshots)) - chains("busybox")
+    assert extra  # the build stage's RUN layers and the final image's
+    removed = subprocess.run([*dfc_cmd, "rmi", "gone", "--root", str(fresh_store.root)],
+                             capture_output=True, text=True)
+    assert removed.returncode == 0, removed.stderr
+    prune = [*dfc_cmd, "builder", "prune", "-a", "-f", "--root", str(fresh_store.root)]
+    done = subprocess.run(prune, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert set(os.listdir(snapshots)) == chains("busybox")
+    assert fresh_store.check().ok

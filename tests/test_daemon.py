@@ -186,3 +186,81 @@ def test_a_removed_working_folder_is_the_clis_to_report(dfc_cmd: list[str],
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: cannot read Dockerfile")
     assert dfc_daemon.served() == 0
+
+
+@pytest.fixture
+def first_use(dfc_cmd: list[str]):  # type: ignore[no-untyped-def]
+    """An environment as a user has it (no DFC_NO_DAEMON), with a private socket; any
+    daemon a command starts there is stopped afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="dfcd-"))
+    env = {key: value for key, value in os.environ.items() if key != "DFC_NO_DAEMON"}
+    env["DFC_DAEMON_SOCKET"] = str(folder / "daemon.sock")
+    env["DFC_DAEMON_IDLE"] = "60s"
+    try:
+        yield folder, env
+    finally:
+        run([*dfc_cmd, "daemon", "stop"], env=env)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_first_command_starts_a_daemon_that_serves_the_next(
+        dfc_cmd: list[str], first_use, fresh_store: Store) -> None:  # type: ignore[no-untyped-def]
+    folder, env = first_use
+    listed = run([*dfc_cmd, "images", "--root", str(fresh_store.root)], env=env)
+    assert listed.returncode == 0 and "busybox" in listed.stdout, listed.stderr
+    for _ in range(2):  # while it loads: these run here and start no second daemon
+        run([*dfc_cmd, "images", "--root", str(fresh_store.root)], env=env)
+    status = [*dfc_cmd, "daemon", "status"]
+    assert wait_until(lambda: run(status, env=env).returncode == 0, 60)
+    served = int(run(status, env=env).stdout.split("served: ")[1].split()[0])
+    again = run([*dfc_cmd, "images", "--root", str(fresh_store.root)], env=env)
+    assert (again.returncode, again.stdout) == (0, listed.stdout)
+    assert f"served: {served + 1}" in run(status, env=env).stdout
+    log = (folder / "daemon.log").read_text()
+    assert log.count("listening on") == 1 and "error" not in log, log
+
+
+def test_an_idle_daemon_stops_by_itself(dfc_cmd: list[str], first_use) -> None:  # type: ignore[no-untyped-def]
+    folder, env = first_use
+    started = run([*dfc_cmd, "daemon", "start", "--idle-timeout", "1s"], env=env)
+    assert started.returncode == 0, started.stderr
+    assert wait_until(lambda: not (folder / "daemon.sock").exists(), 30)
+    assert "dfc daemon: idle for 1 s: stopping" in (folder / "daemon.log").read_text()
+    bad = run([*dfc_cmd, "daemon", "start", "--idle-timeout", "soon"], env=env)
+    assert bad.returncode != 0 and "invalid --idle-timeout 'soon'" in bad.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["images", "--help"], ["daemon", "status"],
+                                  ["version"]])
+def test_help_and_daemon_commands_start_no_daemon(dfc_cmd: list[str], first_use,
+                                                 args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    folder, env = first_use
+    run([*dfc_cmd, *args], env=env)
+    assert not (folder / "daemon.log").exists()  # written before a daemon would start
+
+
+def test_disabled_daemon_is_never_started(dfc_cmd: list[str], first_use,
+                                          fresh_store: Store) -> None:  # type: ignore[no-untyped-def]
+    folder, env = first_use
+    done = run([*dfc_cmd, "images", "--root", str(fresh_store.root)],
+               env={**env, "DFC_NO_DAEMON": "1"})
+    assert done.returncode == 0
+    assert not (folder / "daemon.log").exists()
+
+
+def test_containers_on_a_terminal_run_in_the_client(tmp_path: Path) -> None:
+    """A daemon's child has no controlling terminal: `run`/`exec` on a tty stay here."""
+    import pty
+
+    code = ("from dfc.client import wants_daemon; "
+            "print(wants_daemon(['run', '-it', 'x']), wants_daemon(['images']))")
+    env = {key: value for key, value in os.environ.items() if key != "DFC_NO_DAEMON"}
+    parent, child = pty.openpty()
+    done = subprocess.run([sys.executable, "-c", code], stdin=child, capture_output=True,
+                          text=True, env=env)
+    os.close(parent)
+    os.close(child)
+    assert done.stdout.split() == ["False", "True"]
+    piped = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, env=env)
+    assert piped.stdout.split() == ["True", "True"]

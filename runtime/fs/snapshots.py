@@ -58,37 +58,75 @@ class _HashingReader:
         return data
 
 
-def _open_dir(root_fd: int, path: str, *, create: bool) -> int:
-    """An fd for the directory `path` under root_fd, never following a symlink."""
-    fd = os.dup(root_fd)
-    for part in path.split("/") if path else ():
+def _open_child(fd: int, part: str, *, create: bool, path: str) -> int:
+    """The directory `part` inside the directory `fd` (made when `create`), no symlinks."""
+    try:
         try:
-            try:
-                sub = os.open(part, _DIR_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                os.mkdir(part, 0o755, dir_fd=fd)
-                sub = os.open(part, _DIR_FLAGS, dir_fd=fd)
-        except OSError as e:
-            os.close(fd)
-            if e.errno in (errno.ELOOP, errno.ENOTDIR):
-                raise DfcError(f"layer path /{path} goes through a symlink or a file") from None
-            raise DfcError(f"layer path /{path}: {e.strerror}") from None
-        os.close(fd)
-        fd = sub
-    return fd
+            return os.open(part, _DIR_FLAGS, dir_fd=fd)
+        except FileNotFoundError:
+            if not create:
+                raise
+            os.mkdir(part, 0o755, dir_fd=fd)
+            return os.open(part, _DIR_FLAGS, dir_fd=fd)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise DfcError(f"layer path /{path} goes through a symlink or a file") from None
+        raise DfcError(f"layer path /{path}: {e.strerror}") from None
 
 
-def _remove(dir_fd: int, name: str) -> None:
+def _remove(dir_fd: int, name: str) -> bool:
+    """Remove `name` whatever it is; True when it was a directory."""
     try:
         st = os.lstat(name, dir_fd=dir_fd)
     except FileNotFoundError:
-        return
+        return False
     if stat.S_ISDIR(st.st_mode):
         shutil.rmtree(name, dir_fd=dir_fd)
-    else:
-        os.unlink(name, dir_fd=dir_fd)
+        return True
+    os.unlink(name, dir_fd=dir_fd)
+    return False
+
+
+class _Directories:
+    """Open directory fds by path, so a layer's members do not each walk from the root.
+
+    Each fd was opened component by component without following a symlink. Anything
+    removed may have been one of them (or above one), so a removal forgets them all."""
+
+    _LIMIT = 512
+
+    def __init__(self, root_fd: int) -> None:
+        self.root_fd = root_fd
+        self.fds: dict[str, int] = {}
+
+    def get(self, path: str, *, create: bool) -> int:
+        """A borrowed fd for `path` (relative, no leading slash); do not close it."""
+        if not path:
+            return self.root_fd
+        fd = self.fds.get(path)
+        if fd is not None:
+            return fd
+        parent, _, base = path.rpartition("/")
+        parent_fd = self.get(parent, create=create)
+        fd = _open_child(parent_fd, base, create=create, path=path)
+        self.fds[path] = fd
+        return fd
+
+    def trim(self) -> None:
+        """Bound the open fds; only between members, when none is borrowed."""
+        if len(self.fds) >= self._LIMIT:
+            self.forget()
+
+    def forget(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds.clear()
+
+    def remove(self, dir_fd: int, name: str) -> None:
+        """Remove `name` in `dir_fd`; a directory gone may have held cached fds, so they
+        are all forgotten then (`dir_fd` too: get it again)."""
+        if _remove(dir_fd, name):
+            self.forget()
 
 
 class _Extractor:
@@ -96,6 +134,7 @@ class _Extractor:
 
     def __init__(self, dest: Path, mode: Mode) -> None:
         self.root_fd = os.open(dest, _DIR_FLAGS)
+        self.dirs = _Directories(self.root_fd)
         self.mode = mode
         self.created: set[str] = set()
         self.dir_times: list[tuple[str, int]] = []
@@ -105,31 +144,32 @@ class _Extractor:
         if not path:
             return  # the root entry ("./"): the target directory already exists
         parent, _, base = path.rpartition("/")
-        pfd = _open_dir(self.root_fd, parent, create=True)
-        try:
-            if base == OPAQUE:
-                self._opaque(pfd, parent)
-            elif base.startswith(WHITEOUT):
-                self._whiteout(pfd, parent, base.removeprefix(WHITEOUT))
-            else:
-                self._create(pfd, path, base, tar, m)
-                self.created.add(path)
-        finally:
-            os.close(pfd)
+        self.dirs.trim()
+        pfd = self.dirs.get(parent, create=True)
+        if base == OPAQUE:
+            self._opaque(pfd, parent)
+        elif base.startswith(WHITEOUT):
+            self._whiteout(pfd, parent, base.removeprefix(WHITEOUT))
+        else:
+            self._create(pfd, path, base, tar, m)
+            self.created.add(path)
 
     def _opaque(self, pfd: int, parent: str) -> None:
         if self.mode == "overlay":
             os.setxattr(pfd, "trusted.overlay.opaque", b"y")
             return
-        for name in os.listdir(pfd):
-            if f"{parent}/{name}".lstrip("/") not in self.created:
-                _remove(pfd, name)
+        stale = [name for name in os.listdir(pfd)
+                 if f"{parent}/{name}".lstrip("/") not in self.created]
+        self.dirs.forget()
+        pfd = self.dirs.get(parent, create=False)
+        for name in stale:
+            _remove(pfd, name)
 
     def _whiteout(self, pfd: int, parent: str, name: str) -> None:
         if self.mode == "overlay":
             os.mknod(name, stat.S_IFCHR, os.makedev(0, 0), dir_fd=pfd)
         elif f"{parent}/{name}".lstrip("/") not in self.created:
-            _remove(pfd, name)  # whiteouts hide lower layers only
+            self.dirs.remove(pfd, name)  # whiteouts hide lower layers only
 
     def _create(self, pfd: int, path: str, base: str, tar: _Contents,
                 m: tarfile.TarInfo) -> None:
@@ -138,23 +178,23 @@ class _Extractor:
         except FileNotFoundError:
             old = None
         if old is not None and not (m.isdir() and stat.S_ISDIR(old.st_mode)):
-            _remove(pfd, base)
+            self.dirs.remove(pfd, base)
+            pfd = self.dirs.get(path.rpartition("/")[0], create=True)
         if m.islnk():
             target = clean_path(m.linkname)
             tparent, _, tbase = target.rpartition("/")
-            tfd = _open_dir(self.root_fd, tparent, create=False)
+            tfd = self.dirs.get(tparent, create=False)
             try:
                 os.link(tbase, base, src_dir_fd=tfd, dst_dir_fd=pfd, follow_symlinks=False)
             except FileNotFoundError:
                 raise DfcError(f"hardlink /{path} points at missing /{target}") from None
-            finally:
-                os.close(tfd)
             return  # same inode as its target: its attributes are the target's
+        if m.isreg():
+            self._write_file(pfd, base, tar, m)
+            return
         if m.isdir():
             if old is None or not stat.S_ISDIR(old.st_mode):
                 os.mkdir(base, 0o700, dir_fd=pfd)
-        elif m.isreg():
-            self._write_file(pfd, base, tar, m)
         elif m.issym():
             os.symlink(m.linkname, base, dir_fd=pfd)
         elif m.ischr() or m.isblk():
@@ -167,34 +207,58 @@ class _Extractor:
         self._attributes(pfd, path, base, m)
 
     def _write_file(self, pfd: int, base: str, tar: _Contents, m: tarfile.TarInfo) -> None:
+        """Create, fill and finish a regular file through its own fd: no path lookups
+        after the create."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         src = tar.extractfile(m)
         assert src is not None
-        with os.fdopen(os.open(base, flags, 0o600, dir_fd=pfd), "wb") as out:
-            shutil.copyfileobj(src, out, _CHUNK)
+        fd = os.open(base, flags, 0o600, dir_fd=pfd)
+        try:
+            left = m.size
+            while left > 0:
+                chunk = src.read(min(left, _CHUNK))
+                if not chunk:
+                    break
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+                left -= len(chunk)
+            os.fchown(fd, m.uid, m.gid)
+            os.fchmod(fd, m.mode)  # after chown, which clears setuid
+            for name, value in _xattrs(m):
+                os.setxattr(fd, name, value)
+            os.utime(fd, (m.mtime, m.mtime))
+        finally:
+            os.close(fd)
 
     def _attributes(self, pfd: int, path: str, base: str, m: tarfile.TarInfo) -> None:
         os.chown(base, m.uid, m.gid, dir_fd=pfd, follow_symlinks=False)
         if not m.issym():
             os.chmod(base, m.mode, dir_fd=pfd)  # after chown, which clears setuid
-        for key, value in m.pax_headers.items():
-            name = key.removeprefix("SCHILY.xattr.")
-            if name != key and not name.startswith(_SKIPPED_XATTRS):
-                os.setxattr(f"/proc/self/fd/{pfd}/{base}", name,
-                            value.encode("utf-8", "surrogateescape"), follow_symlinks=False)
+        for name, value in _xattrs(m):
+            os.setxattr(f"/proc/self/fd/{pfd}/{base}", name, value, follow_symlinks=False)
         if m.isdir():
             self.dir_times.append((path, int(m.mtime)))  # children would change it
         else:
             os.utime(base, (m.mtime, m.mtime), dir_fd=pfd, follow_symlinks=False)
 
     def finish(self) -> None:
-        for path, mtime in reversed(self.dir_times):
-            fd = _open_dir(self.root_fd, path, create=False)
-            try:
-                os.utime(fd, (mtime, mtime))
-            finally:
-                os.close(fd)
-        os.close(self.root_fd)
+        try:
+            for path, mtime in reversed(self.dir_times):
+                os.utime(self.dirs.get(path, create=False), (mtime, mtime))
+        finally:
+            self.dirs.forget()
+            os.close(self.root_fd)
+
+
+def _xattrs(m: tarfile.TarInfo) -> list[tuple[str, bytes]]:
+    """The member's extended attributes (PAX SCHILY.xattr.*), less overlay's own."""
+    found = []
+    for key, value in m.pax_headers.items():
+        name = key.removeprefix("SCHILY.xattr.")
+        if name != key and not name.startswith(_SKIPPED_XATTRS):
+            found.append((name, value.encode("utf-8", "surrogateescape")))
+    return found
 
 
 def extract_layer(stream: BinaryIO, dest: Path, *, mode: Mode) -> str:

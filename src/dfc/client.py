@@ -3,8 +3,13 @@
 A daemon keeps the CLI and the build path imported and forks a fresh child per command,
 so a command skips the ~0.1 s of interpreter imports a cold process pays. This module
 decides before the CLI (typer, msgspec) is loaded, so it imports only the interpreter's
-C modules (`_signal`, not `signal` and its enums: see dfc.daemon.wire). Without a daemon (the
-default) the command runs in this process, exactly as before.
+C modules (`_signal`, not `signal` and its enums: see dfc.daemon.wire).
+
+With no daemon listening, the command runs in this process, and afterwards this process
+starts a daemon in the background (as Bazel's and Gradle's clients start their servers on
+first use) that serves the next commands and exits after $DFC_DAEMON_IDLE (15 min)
+without one. `DFC_NO_DAEMON=1` turns both off. Commands that gain nothing (help,
+version, the daemon's own, `login`) never start one.
 """
 
 from __future__ import annotations
@@ -23,16 +28,27 @@ if TYPE_CHECKING:
 # `daemon` manages the daemon itself; `login` may prompt on the controlling terminal,
 # which a daemon's child does not have.
 LOCAL_COMMANDS = frozenset({"daemon", "login"})
+# Containers on the user's terminal: a daemon's child has no controlling terminal and is
+# not sent SIGWINCH, so these run here when stdin is a terminal.
+TERMINAL_COMMANDS = frozenset({"run", "exec", "attach", "start", "container"})
+# What never starts a daemon: nothing to gain from a warm process.
+NOT_WORTH_A_DAEMON = frozenset({"version", "completion", "help", "logout"})
+HELP_FLAGS = frozenset({"--help", "-h", "--version"})
 FORWARDED_SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
 
 
 def main() -> None:
     """Console entry point."""
-    code = forward(sys.argv[1:]) if wants_daemon(sys.argv[1:]) else None
+    argv = sys.argv[1:]
+    code = forward(argv) if wants_daemon(argv) else None
     if code is None:
         from dfc.cli import main as run_here
 
-        run_here()
+        try:
+            run_here()
+        finally:
+            if worth_starting(argv):
+                start_in_background()
         return
     # The daemon's child did the work; this process holds nothing that needs finalizing,
     # and skipping the interpreter's teardown saves a few ms of every command.
@@ -45,8 +61,56 @@ def wants_daemon(argv: list[str]) -> bool:
     """Whether this command may go to a daemon (not disabled, not a local command)."""
     if os.environ.get(wire.DISABLE_ENV):
         return False
-    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    command = _command(argv)
+    if command in TERMINAL_COMMANDS and _isatty(0):
+        return False
     return command not in LOCAL_COMMANDS
+
+
+def worth_starting(argv: list[str]) -> bool:
+    """Whether this command, run here for want of a daemon, should start one: it may go
+    to a daemon, it is a real command, and no daemon is listening (one that declined,
+    stale or of another installation, is not replaced)."""
+    command = _command(argv)
+    if command is None or command in NOT_WORTH_A_DAEMON or HELP_FLAGS.intersection(argv):
+        return False
+    if not wants_daemon(argv):
+        return False
+    path = wire.socket_path()
+    conn = wire.connect(path)
+    if conn is not None:
+        conn.close()
+        return False
+    return not wire.daemon_running(path)
+
+
+def start_in_background() -> None:
+    """Start a daemon for the next commands, detached, and do not wait for it."""
+    import subprocess
+
+    path = wire.socket_path()
+    idle = os.environ.get(wire.IDLE_ENV) or wire.DEFAULT_IDLE
+    try:
+        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+        with open(path.removesuffix(".sock") + ".log", "ab") as log:
+            subprocess.Popen(
+                [sys.executable, "-m", "dfc", "daemon", "run", "--socket",
+                 os.path.abspath(path), "--idle-timeout", idle],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                cwd="/", close_fds=True)
+    except OSError:
+        return  # no daemon this time: every command still runs here
+
+
+def _command(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def _isatty(fd: int) -> bool:
+    try:
+        return os.isatty(fd)
+    except OSError:
+        return False
 
 
 def forward(argv: list[str]) -> int | None:

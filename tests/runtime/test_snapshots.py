@@ -112,8 +112,14 @@ def info(name: str, kind: bytes = tarfile.REGTYPE, link: str = "",
     [(info("link", tarfile.SYMTYPE, link="/OUTSIDE"), None),
      (info("hl", tarfile.LNKTYPE, link="link/secret"), None)],
     [(info("file", size=1), b"x"), (info("file/evil", size=1), b"x")],
+    # A directory written into (so the extractor holds it open), then replaced by a
+    # symlink out, then written through: the open directory must not be reused.
+    [(info("d", tarfile.DIRTYPE), None), (info("d/x", size=1), b"x"),
+     (info("d", tarfile.SYMTYPE, link="/OUTSIDE"), None), (info("d/evil", size=1), b"x")],
+    [(info("d/e", tarfile.DIRTYPE), None), (info("d/e/x", size=1), b"x"),
+     (info("d", tarfile.SYMTYPE, link="/OUTSIDE"), None), (info("d/e/evil", size=1), b"x")],
 ], ids=["dotdot", "inner-dotdot", "symlink-parent", "symlink-abs", "hardlink-out",
-        "hardlink-via-symlink", "file-as-dir"])
+        "hardlink-via-symlink", "file-as-dir", "open-dir-replaced", "open-parent-replaced"])
 def test_hostile_layers_never_write_outside(
         tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> None:
     outside = tmp_path / "outside"

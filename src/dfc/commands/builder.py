@@ -69,7 +69,11 @@ def prune_command(
             "WARNING! This will remove all dangling build cache. Are you sure you want to "
             "continue?", default=False):
         raise typer.Exit(1)
-    report = prune(open_store(root), all_records=all_, until=until, keep_storage=keep)
+    from dfc.runtime.containers.store import ContainerStore
+
+    store = open_store(root)
+    in_use = [c.record.manifest for c in ContainerStore(store.root).all() if c.record.manifest]
+    report = prune(store, all_records=all_, until=until, keep_storage=keep, in_use=in_use)
     if report.records:
         typer.echo("Deleted build cache objects:")
         for key in report.records:

@@ -24,18 +24,33 @@ daemon_app = typer.Typer(help="Run commands from a warm daemon (optional).",
 SocketOpt = Annotated[str | None, typer.Option(
     "--socket", envvar=wire.SOCKET_ENV,
     help="Socket path (default: /run/dfc/daemon.sock for root).")]
+IdleOpt = Annotated[str | None, typer.Option(
+    "--idle-timeout", help="Stop after this long without a command (Go duration, e.g. "
+    "15m; default: never).")]
 START_TIMEOUT = 60.0
+
+
+def _seconds(duration: str | None) -> float | None:
+    if duration is None:
+        return None
+    from dfc.errors import UsageError
+    from dfc.grammar.durations import DurationError, parse_duration
+
+    try:
+        return parse_duration(duration) / 1e9
+    except DurationError as exc:
+        raise UsageError(f"invalid --idle-timeout {duration!r}: {exc}") from None
 
 
 def register(app: typer.Typer, runner: CommandRunner) -> None:
     """Add the commands; `runner` is how the daemon runs the commands it is sent (the
     CLI's own, handed in: this module is part of the CLI it would import)."""
 
-    def run_command(socket: SocketOpt = None) -> None:
+    def run_command(socket: SocketOpt = None, idle_timeout: IdleOpt = None) -> None:
         """Serve in the foreground until SIGTERM or Ctrl-C (for service managers)."""
         from dfc.daemon.server import serve
 
-        serve(socket or wire.socket_path(), runner)
+        serve(socket or wire.socket_path(), runner, _seconds(idle_timeout))
 
     daemon_app.command("run")(run_command)
     daemon_app.command("start")(start_command)
@@ -44,16 +59,18 @@ def register(app: typer.Typer, runner: CommandRunner) -> None:
     app.add_typer(daemon_app, name="daemon")
 
 
-def start_command(socket: SocketOpt = None) -> None:
+def start_command(socket: SocketOpt = None, idle_timeout: IdleOpt = None) -> None:
     """Start a daemon in the background; `dfc` commands then run from it."""
     path = socket or wire.socket_path()
+    _seconds(idle_timeout)  # refuse a bad duration here, not in the background
     if _status(path) is not None:
         raise DfcError(f"a dfc daemon is already listening on {path}")
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
     log_path = Path(path).with_suffix(".log")
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "dfc", "daemon", "run", "--socket", os.path.abspath(path)],
+            [sys.executable, "-m", "dfc", "daemon", "run", "--socket", os.path.abspath(path),
+             *(["--idle-timeout", idle_timeout] if idle_timeout else [])],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd="/")
     deadline = time.monotonic() + START_TIMEOUT
     while (status := _status(path)) is None:

@@ -81,8 +81,11 @@ def preload(runner: CommandRunner) -> int:
 class Daemon:
     """The accept/fork/reap loop. Single-threaded, so forking is safe."""
 
-    def __init__(self, path: str, watch: CodeWatch, runner: CommandRunner) -> None:
+    def __init__(self, path: str, watch: CodeWatch, runner: CommandRunner,
+                 idle_timeout: float | None = None) -> None:
         self.path = path
+        self.idle_timeout = idle_timeout
+        self.last_active = time.monotonic()
         self.runner = runner
         self.watch = watch
         self.selector = selectors.DefaultSelector()
@@ -107,15 +110,24 @@ class Daemon:
         _log(f"listening on {self.path} (pid {os.getpid()}, dfc {VERSION})")
         gc.freeze()  # children share these pages instead of copying them on first GC
         while self.listener is not None or self.sessions:
-            for key, _events in self.selector.select():
+            for key, _events in self.selector.select(self._idle_left()):
                 self._dispatch(key.data)
             if self.stop_requested:
+                self._stop_listening()
+            elif self._idle_left() == 0.0:
+                _log(f"idle for {self.idle_timeout:.0f} s: stopping")
                 self._stop_listening()
         signal.set_wakeup_fd(-1)
         if self.restart:
             _log("dfc changed on disk: restarting")
             os.execv(sys.executable, sys.orig_argv)
         _log("stopped")
+
+    def _idle_left(self) -> float | None:
+        """Seconds until an idle daemon stops (None: no limit, or commands running)."""
+        if self.idle_timeout is None or self.sessions:
+            return None
+        return max(0.0, self.last_active + self.idle_timeout - time.monotonic())
 
     def _listen(self) -> None:
         folder = os.path.dirname(self.path) or "."
@@ -214,6 +226,8 @@ class Daemon:
 
     def _close_in_child(self) -> None:
         signal.set_wakeup_fd(-1)
+        if _lock_fd >= 0:
+            os.close(_lock_fd)  # the lock is the daemon's: a long command must not keep it
         for session in self.sessions.values():
             session.conn.close()
             os.close(session.pidfd)
@@ -251,6 +265,7 @@ class Daemon:
         os.close(session.pidfd)
         session.conn.close()
         del self.sessions[session.pid]
+        self.last_active = time.monotonic()
 
     def status(self) -> dict[str, object]:
         return {"pid": os.getpid(), "version": VERSION, "socket": self.path,
@@ -284,6 +299,25 @@ def receive_request(conn: socket.socket) -> tuple[wire.Request, list[int]]:
         raise
 
 
+_lock_fd = -1
+
+
+def _hold_lock(path: str) -> None:
+    """Lock the daemon's lock file for this process's life (close-on-exec: a restart
+    takes it again; forked children close it), or refuse: another daemon has it."""
+    import fcntl
+
+    global _lock_fd
+    os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+    fd = os.open(wire.lock_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise DfcError(f"a dfc daemon is already running for {path}") from None
+    _lock_fd = fd
+
+
 def _kill_group(pid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signum)
@@ -300,10 +334,12 @@ def _log(message: str) -> None:
           flush=True)
 
 
-def serve(path: str, runner: CommandRunner) -> None:
-    """Preload dfc, then serve on `path` until stopped, each command run by `runner`."""
+def serve(path: str, runner: CommandRunner, idle_timeout: float | None = None) -> None:
+    """Preload dfc, then serve on `path` until stopped (or idle for `idle_timeout`
+    seconds), each command run by `runner`."""
     started = time.perf_counter()
+    _hold_lock(path)
     watch = CodeWatch.snapshot()
     count = preload(runner)
     _log(f"loaded {count} modules in {time.perf_counter() - started:.2f} s")
-    Daemon(path, watch, runner).serve()
+    Daemon(path, watch, runner, idle_timeout).serve()

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 SOCKET_ENV = "DFC_DAEMON_SOCKET"
 DISABLE_ENV = "DFC_NO_DAEMON"
+IDLE_ENV = "DFC_DAEMON_IDLE"
+"""How long a daemon started on first use waits for the next command (Go duration)."""
+DEFAULT_IDLE = "15m"
 EXIT, STALE, REFUSED, STATUS, SIGNAL = b"X", b"S", b"N", b"J", b"K"
 MAX_REQUEST = 16 * 1024 * 1024
 INSTALLATION = os.fsencode(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -70,16 +73,43 @@ class Request:
                    installation)
 
 
+def lock_path(socket: str) -> str:
+    """A file the daemon of `socket` holds locked (flock) from its start to its end, so a
+    client can tell a daemon still loading from none at all."""
+    return socket.removesuffix(".sock") + ".lock"
+
+
+def daemon_running(socket: str) -> bool:
+    """Whether a daemon for `socket` runs (listening or still loading)."""
+    import fcntl  # a C module: cheap
+
+    try:
+        fd = os.open(lock_path(socket), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def socket_path() -> str:
-    """The socket of this user's daemon: $DFC_DAEMON_SOCKET, else /run/dfc for root, else
-    the user's runtime folder."""
+    """The socket of this user's daemon of this installation: $DFC_DAEMON_SOCKET, else
+    under /run/dfc for root, else under the user's runtime folder."""
     if chosen := os.environ.get(SOCKET_ENV):
         return chosen
+    import zlib  # a C module: cheap
+
+    # One daemon per user and installation: two checkouts never take each other's socket.
+    name = f"daemon-{zlib.crc32(INSTALLATION):08x}.sock"
     uid = os.geteuid()
     if uid == 0:
-        return "/run/dfc/daemon.sock"
+        return os.path.join("/run/dfc", name)
     runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/dfc-{uid}"
-    return os.path.join(runtime, "dfc", "daemon.sock")
+    return os.path.join(runtime, "dfc", name)
 
 
 def connect(path: str) -> Socket | None:
