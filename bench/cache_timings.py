@@ -137,16 +137,20 @@ def first_stage(context: Path) -> str:
 
 
 class Dfc:
-    """`dfc build` as a whole process, into its own store: in-process, or (`daemon=True`)
-    forked from the warm process `dfc daemon start` leaves running, as docker's CLI hands
-    its builds to dockerd."""
+    """`dfc build` as a whole process, into its own store: `mode` "in-process" (no daemon,
+    DFC_NO_DAEMON=1), "daemon" (forked from the warm process `dfc daemon start` leaves
+    running, as docker's CLI hands its builds to dockerd) or "installed" (as the README
+    installs it: nothing started by hand, the first command starts the daemon)."""
 
-    def __init__(self, work: Path, daemon: bool = False):
-        self.name = "dfc-daemon" if daemon else "dfc"
+    NAMES = {"in-process": "dfc", "daemon": "dfc-daemon", "installed": "dfc-installed"}
+
+    def __init__(self, work: Path, mode: str = "in-process"):
+        self.name = self.NAMES[mode]
         self.store = work / f"{self.name}-store"
-        self.daemon = daemon
-        self.env = {"DFC_DAEMON_SOCKET": str(work / "daemon" / "dfc.sock"),
-                    "DFC_NO_DAEMON": "" if daemon else "1"}
+        self.daemon = mode == "daemon"
+        self.mode = mode
+        self.env = {"DFC_DAEMON_SOCKET": str(work / "daemon" / f"{self.name}.sock"),
+                    "DFC_NO_DAEMON": "1" if mode == "in-process" else ""}
 
     def prepare(self, rootfs: Path, label: str) -> None:
         """A fresh store holding only the base: the next build is cold."""
@@ -165,7 +169,7 @@ class Dfc:
         return Outcome(seconds, executed, len(executed))
 
     def cleanup(self, label: str) -> None:
-        if self.daemon:
+        if self.mode != "in-process":
             subprocess.run([DFC, "daemon", "stop"], env={**os.environ, **self.env},
                            capture_output=True)
         shutil.rmtree(self.store, ignore_errors=True)
@@ -295,7 +299,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--noop-repeats", type=int, default=3)
     parser.add_argument("--only", action="append", choices=list(gen.CONTEXTS))
-    parser.add_argument("--builders", default="dfc,dfc-daemon,buildkit,classic")
+    parser.add_argument("--builders", default="dfc-installed,dfc,buildkit,classic")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     args = parser.parse_args()
@@ -307,8 +311,9 @@ def main() -> None:
         compileall.compile_dir(REPO / folder, quiet=1)
     work = Path(tempfile.mkdtemp(prefix="dfcbench-"))
     rootfs = make_rootfs(work)
-    available: dict[str, Builder] = {"dfc": Dfc(work), "dfc-daemon": Dfc(work, daemon=True),
-                                     "buildkit": Docker(True), "classic": Docker(False)}
+    available: dict[str, Builder] = {
+        **{name: Dfc(work, mode) for mode, name in Dfc.NAMES.items()},
+        "buildkit": Docker(True), "classic": Docker(False)}
     builders = [available[b] for b in args.builders.split(",")]
     results: dict[tuple[str, str, str], list[Outcome]] = {}
     try:
