@@ -8,6 +8,7 @@ file already inside the target, reached the same way.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -58,8 +59,10 @@ class _HashingReader:
         return data
 
 
-def _open_child(fd: int, part: str, *, create: bool, path: str) -> int:
-    """The directory `part` inside the directory `fd` (made when `create`), no symlinks."""
+def _open_child(fd: int, part: str, *, create: bool, path: str,
+                made: set[str] | None = None) -> int:
+    """The directory `part` inside the directory `fd` (made when `create`, and then its
+    `path` added to `made`), never through a symlink."""
     try:
         try:
             return os.open(part, _DIR_FLAGS, dir_fd=fd)
@@ -67,6 +70,8 @@ def _open_child(fd: int, part: str, *, create: bool, path: str) -> int:
             if not create:
                 raise
             os.mkdir(part, 0o755, dir_fd=fd)
+            if made is not None:
+                made.add(path)
             return os.open(part, _DIR_FLAGS, dir_fd=fd)
     except OSError as e:
         if e.errno in (errno.ELOOP, errno.ENOTDIR):
@@ -98,6 +103,8 @@ class _Directories:
     def __init__(self, root_fd: int) -> None:
         self.root_fd = root_fd
         self.fds: dict[str, int] = {}
+        self.made: set[str] = set()
+        """Parents made because a member needed them (no member of their own yet)."""
 
     def get(self, path: str, *, create: bool) -> int:
         """A borrowed fd for `path` (relative, no leading slash); do not close it."""
@@ -108,7 +115,7 @@ class _Directories:
             return fd
         parent, _, base = path.rpartition("/")
         parent_fd = self.get(parent, create=create)
-        fd = _open_child(parent_fd, base, create=create, path=path)
+        fd = _open_child(parent_fd, base, create=create, path=path, made=self.made)
         self.fds[path] = fd
         return fd
 
@@ -132,11 +139,14 @@ class _Directories:
 class _Extractor:
     """Applies one layer's members to a directory, in overlay or plain form."""
 
-    def __init__(self, dest: Path, mode: Mode) -> None:
+    def __init__(self, dest: Path, mode: Mode, *, empty: bool = False) -> None:
         self.root_fd = os.open(dest, _DIR_FLAGS)
         self.dirs = _Directories(self.root_fd)
         self.mode = mode
         self.created: set[str] = set()
+        # Directories this extraction made (the root too when `dest` starts empty): a name
+        # in one that this layer has not created yet cannot exist, so no lstat is needed.
+        self.made_dirs: set[str] = {""} if empty else set()
         self.dir_times: list[tuple[str, int]] = []
 
     def member(self, tar: _Contents, m: tarfile.TarInfo) -> None:
@@ -173,10 +183,11 @@ class _Extractor:
 
     def _create(self, pfd: int, path: str, base: str, tar: _Contents,
                 m: tarfile.TarInfo) -> None:
-        try:
-            old = os.lstat(base, dir_fd=pfd)
-        except FileNotFoundError:
-            old = None
+        old = None
+        if (path.rpartition("/")[0] not in self.made_dirs or path in self.created
+                or path in self.dirs.made):
+            with contextlib.suppress(FileNotFoundError):
+                old = os.lstat(base, dir_fd=pfd)
         if old is not None and not (m.isdir() and stat.S_ISDIR(old.st_mode)):
             self.dirs.remove(pfd, base)
             pfd = self.dirs.get(path.rpartition("/")[0], create=True)
@@ -195,6 +206,7 @@ class _Extractor:
         if m.isdir():
             if old is None or not stat.S_ISDIR(old.st_mode):
                 os.mkdir(base, 0o700, dir_fd=pfd)
+                self.made_dirs.add(path)
         elif m.issym():
             os.symlink(m.linkname, base, dir_fd=pfd)
         elif m.ischr() or m.isblk():
@@ -210,19 +222,15 @@ class _Extractor:
         """Create, fill and finish a regular file through its own fd: no path lookups
         after the create."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        src = tar.extractfile(m)
-        assert src is not None
+        source = tar.source(m) if isinstance(tar, _EntryContents) else None
         fd = os.open(base, flags, 0o600, dir_fd=pfd)
         try:
-            left = m.size
-            while left > 0:
-                chunk = src.read(min(left, _CHUNK))
-                if not chunk:
-                    break
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
-                left -= len(chunk)
+            if source is not None:
+                _copy_in_kernel(source, fd, m.size)
+            else:
+                src = tar.extractfile(m)
+                assert src is not None
+                _copy_stream(src, fd, m.size)
             os.fchown(fd, m.uid, m.gid)
             os.fchmod(fd, m.mode)  # after chown, which clears setuid
             for name, value in _xattrs(m):
@@ -261,13 +269,13 @@ def _xattrs(m: tarfile.TarInfo) -> list[tuple[str, bytes]]:
     return found
 
 
-def extract_layer(stream: BinaryIO, dest: Path, *, mode: Mode) -> str:
+def extract_layer(stream: BinaryIO, dest: Path, *, mode: Mode, empty: bool = False) -> str:
     """Unpack a layer (tar, maybe compressed) into `dest`; returns its diff_id.
 
     `overlay` keeps deletions as overlayfs reads them (char 0/0, opaque xattr); `apply`
     performs them, giving the plain result of stacking this layer on what `dest` holds."""
     reader = _HashingReader(decompressed(stream))
-    extractor = _Extractor(dest, mode)
+    extractor = _Extractor(dest, mode, empty=empty)
     try:
         # typeshed wants a seekable, writable fileobj; stream mode "r|" only reads.
         with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
@@ -323,6 +331,37 @@ class _EntryContents:
     def extractfile(self, m: tarfile.TarInfo) -> BinaryIO:
         return content(self.by_path[m.name])
 
+    def source(self, m: tarfile.TarInfo) -> str | None:
+        """The file an entry's bytes come from, when they are a file's (COPY, ADD)."""
+        return self.by_path[m.name].source
+
+
+def _copy_stream(src: IO[bytes], fd: int, size: int) -> None:
+    left = size
+    while left > 0:
+        chunk = src.read(min(left, _CHUNK))
+        if not chunk:
+            break
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view):]
+        left -= len(chunk)
+
+
+def _copy_in_kernel(source: str, fd: int, size: int) -> None:
+    """Copy `size` bytes of the file `source` to `fd` without passing them through
+    Python (sendfile between two regular files)."""
+    src = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        sent = 0
+        while sent < size:
+            n = os.sendfile(fd, src, sent, size - sent)
+            if n == 0:
+                raise DfcError(f"{source} shrank while it was copied")
+            sent += n
+    finally:
+        os.close(src)
+
 
 def snapshot_from_entries(store: Store, diff_ids: Sequence[str], entries: Sequence[Entry],
                           epoch: int | None) -> None:
@@ -336,7 +375,7 @@ def snapshot_from_entries(store: Store, diff_ids: Sequence[str], entries: Sequen
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
         os.chmod(tmp, 0o755)
-        extractor = _Extractor(tmp, "overlay")
+        extractor = _Extractor(tmp, "overlay", empty=True)
         contents = _EntryContents({e.path: e for e in prepared})
         try:
             for e in prepared:
@@ -359,7 +398,7 @@ def _build_snapshot(store: Store, layer: Descriptor, diff_id: str, target: Path)
     try:
         os.chmod(tmp, 0o755)
         with store.open_blob(layer.digest) as f:
-            got = extract_layer(f, tmp, mode="overlay")
+            got = extract_layer(f, tmp, mode="overlay", empty=True)
         if got != diff_id:
             raise DfcError(f"layer {layer.digest} has diff_id {got}, the image says {diff_id}")
         try:
