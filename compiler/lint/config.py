@@ -44,6 +44,7 @@ class Options(msgspec.Struct, frozen=True):
     settings_: dict[str, Any]
     disable_ignore_pragma: bool
     shellcheck: bool
+    codes: CodeSet = "dfc"
 
     def enabled(self, code: str) -> bool:
         if not matches(self.selected, code) or matches(self.ignored, code):
@@ -158,4 +159,4 @@ def options(config: LintConfig, cli: Overrides) -> Options:
         else cli.disable_ignore_pragma
     return Options(frozenset(selected), frozenset(ignored), severities,
                    cli.threshold or config.failure_threshold or "info", settings,
-                   pragma, config.shellcheck and cli.shellcheck)
+                   pragma, config.shellcheck and cli.shellcheck, cli.codes)

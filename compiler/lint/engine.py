@@ -89,7 +89,7 @@ def _phase_one(item: FileInput, want_shellcheck: bool) -> _Pending:
         for hit in rule(lint):
             pending.raw.append((code.code, code.severity, hit))
     if want_shellcheck and options.shellcheck and options.enabled("SC"):
-        pending.jobs = list(shellcheck.jobs(lint))
+        pending.jobs = list(shellcheck.jobs(lint, options.codes == "hadolint"))
     return pending
 
 
