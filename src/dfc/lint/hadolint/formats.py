@@ -29,9 +29,8 @@ def _json(value: object) -> str:
 
 
 def _attr(text: str) -> str:
-    """An XML attribute value escaped as hadolint escapes it (`>` is left alone)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-            .replace("'", "&apos;"))
+    """An XML attribute value escaped as hadolint escapes it (`>` and `'` left alone)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 def _body(text: str) -> str:
