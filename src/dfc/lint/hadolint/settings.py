@@ -126,19 +126,25 @@ def _strings(path: Path, key: str, value: object) -> list[str]:
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"{path}: invalid hadolint config: {key} must be a list of strings")
+        raise _invalid(path, f"{key} must be a list of strings")
     return list(value)
 
 
 def _flag(path: Path, key: str, value: object) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    raise UsageError(f"{path}: invalid hadolint config: {key} must be true or false")
+    raise _invalid(path, f"{key} must be true or false")
 
 
-def from_file(path: Path) -> Settings:
+KEYS = frozenset({"ignored", "override", "failure-threshold", "trustedRegistries",
+                  "trusted-registries", "label-schema", "strict-labels", "disable-ignore-pragma",
+                  "no-fail", "no-color", "format", "output-format", "verbose"})
+
+
+def from_file(path: Path, strict: bool = False) -> Settings:
     """A hadolint YAML config. Keys hadolint does not know are passed over, as hadolint
-    does; a file that is not YAML, or a known key of the wrong type, is an error."""
+    does (`strict`: an error, as in `dfc lint`'s config files); a file that is not
+    YAML, or a known key of the wrong type, is an error."""
     import yaml
 
     try:
@@ -146,24 +152,34 @@ def from_file(path: Path) -> Settings:
     except OSError as exc:
         raise UsageError(f"{path}: {exc.strerror or 'cannot read'}") from None
     except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: invalid hadolint config: "
-                         f"{' '.join(str(exc).split())}") from None
+        raise _invalid(path, " ".join(str(exc).split())) from None
+    return from_data(path, data, strict)
+
+
+def _invalid(path: Path, message: str) -> UsageError:
+    return UsageError(f"{path}: invalid lint configuration: {message}")
+
+
+def from_data(path: Path, data: Any, strict: bool = False) -> Settings:
+    """The settings of a parsed hadolint config file."""
     data = data if data is not None else {}
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: invalid hadolint config: expected a mapping")
+        raise _invalid(path, "expected a mapping")
+    unknown = set(data) - KEYS
+    if strict and unknown:
+        raise _invalid(path, f"unknown key {sorted(unknown)[0]!r}")
     override = data.get("override") or {}
     if not isinstance(override, dict) or set(override) - set(LEVELS):
-        raise UsageError(f"{path}: invalid hadolint config: override takes the lists "
-                         f"error, warning, info and style")
+        raise _invalid(path, "override takes the lists error, warning, info and style")
     schema = data.get("label-schema") or {}
     if not isinstance(schema, dict):
-        raise UsageError(f"{path}: invalid hadolint config: label-schema must be a mapping")
+        raise _invalid(path, "label-schema must be a mapping")
     threshold = data.get("failure-threshold")
     if threshold is not None and threshold not in THRESHOLDS:
-        raise UsageError(f"{path}: invalid hadolint config: failure-threshold {threshold!r}")
+        raise _invalid(path, f"failure-threshold {threshold!r}")
     fmt = data.get("format", data.get("output-format"))
     if fmt is not None and fmt not in _formats():
-        raise UsageError(f"{path}: invalid hadolint config: format {fmt!r}")
+        raise _invalid(path, f"format {fmt!r}")
     registries = [*_strings(path, "trustedRegistries", data.get("trustedRegistries")),
                   *_strings(path, "trusted-registries", data.get("trusted-registries"))]
     return Settings(
