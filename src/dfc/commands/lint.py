@@ -108,8 +108,6 @@ def lint_command(
     """Lint Dockerfiles: hadolint's and BuildKit's checks, ShellCheck on every RUN, and
     whole-build analysis (stages, ARG scope, secrets, cache order, base images)."""
     from dfc.commands.options import parse_key_values
-    from dfc.compiler.lint.config import Overrides
-    from dfc.compiler.lint.model import Severity
     from dfc.errors import UsageError
     from dfc.lint.explain import explain
     from dfc.lint.formats import FORMATS
@@ -137,20 +135,10 @@ def lint_command(
     if fmt_name not in (HADOLINT_FORMATS if hadolint else FORMATS):
         raise UsageError(f"--format {fmt_name} needs --codes "
                          f"{'dfc' if hadolint else 'hadolint'}")
-    limit = threshold.value if threshold else (
-        hs.threshold(given) if hadolint and (given.no_fail or given.failure_threshold)
-        else None)
-    if no_fail:
-        limit = "none"
-    overrides = Overrides(
-        select=_split(select), ignore=tuple(given.ignored), threshold=limit, target=target,
-        build_args=parse_key_values(build_arg or [], "--build-arg"),
-        shellcheck=not no_shellcheck, codes=codes.value,
-        severity={code: Severity(level) for level, names in given.overrides.items()
-                  for code in names},
-        trusted_registries=tuple(given.trusted_registries),
-        label_schema=dict(given.label_schema), strict_labels=given.strict_labels,
-        disable_ignore_pragma=given.disable_ignore_pragma)
+    overrides = hs.overrides(
+        given, codes.value, threshold.value if threshold else None, select=_split(select),
+        target=target, build_args=parse_key_values(build_arg or [], "--build-arg"),
+        shellcheck=not no_shellcheck)
     color = False if given.no_color else None
     request = LintRequest(paths=paths or ["."], overrides=overrides, fmt=fmt_name,
                           config=config, context=context, root=root, fix=fix, diff=diff,

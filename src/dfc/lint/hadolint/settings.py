@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from dfc.compiler.lint.config import LABEL_TYPES, LintConfig, Threshold
+from dfc.compiler.lint.config import LABEL_TYPES, CodeSet, LintConfig, Overrides, Threshold
 from dfc.compiler.lint.model import Severity
 from dfc.errors import UsageError
 
@@ -225,3 +225,22 @@ def threshold(settings: Settings) -> Threshold:
 
 def environment() -> Settings:
     return from_environment(os.environ)
+
+
+def overrides(settings: Settings, codes: CodeSet, explicit: Threshold | None,
+              **rest: Any) -> Overrides:
+    """`dfc lint`'s command-line overrides from its hadolint-style flags (merged with
+    the environment in the hadolint mode). `explicit` is `dfc lint -t`, with dfc's
+    meaning; a threshold from the environment has hadolint's; no-fail beats both."""
+    limit: Threshold | None = explicit
+    if settings.no_fail:
+        limit = "none"
+    elif explicit is None and codes == "hadolint" and settings.failure_threshold:
+        limit = threshold(settings)
+    return Overrides(
+        ignore=tuple(settings.ignored), threshold=limit, codes=codes,
+        severity={code: Severity(level) for level, names in settings.overrides.items()
+                  for code in names},
+        trusted_registries=tuple(settings.trusted_registries),
+        label_schema=dict(settings.label_schema), strict_labels=settings.strict_labels,
+        disable_ignore_pragma=settings.disable_ignore_pragma, **rest)
