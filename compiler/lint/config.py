@@ -10,11 +10,13 @@ from typing import Any, Literal
 import msgspec
 
 from dfc.compiler.lint.codes import CODES, matches, resolve
+from dfc.compiler.lint.hadolint import DL_CODE, default_selection
 from dfc.compiler.lint.model import Severity
 from dfc.compiler.lint.rule import Settings
 from dfc.errors import UsageError
 
 Threshold = Literal["error", "warning", "info", "style", "none"]
+CodeSet = Literal["dfc", "hadolint"]
 LABEL_TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 
 
@@ -42,6 +44,7 @@ class Options(msgspec.Struct, frozen=True):
     settings_: dict[str, Any]
     disable_ignore_pragma: bool
     shellcheck: bool
+    codes: CodeSet = "dfc"
 
     def enabled(self, code: str) -> bool:
         if not matches(self.selected, code) or matches(self.ignored, code):
@@ -64,14 +67,26 @@ def config_error(origin: str, message: str) -> UsageError:
     return UsageError(f"{origin}: invalid lint configuration: {message}")
 
 
-def _codes(origin: str, names: list[str]) -> set[str]:
+def _codes(origin: str, names: list[str], lenient: bool = False) -> set[str]:
+    """The codes `names` resolve to. `lenient` (the hadolint mode) passes over hadolint
+    codes dfc has no rule for, as hadolint passes over codes it does not know."""
     out: set[str] = set()
     for name in names:
+        if lenient and DL_CODE.match(name.strip()) and not _known(name):
+            continue
         try:
             out |= resolve(name)
         except UsageError as exc:
             raise config_error(origin, exc.message) from None
     return out
+
+
+def _known(name: str) -> bool:
+    try:
+        resolve(name)
+    except UsageError:
+        return False
+    return True
 
 
 def validated(origin: str, data: object) -> LintConfig:
@@ -92,7 +107,10 @@ def validated(origin: str, data: object) -> LintConfig:
 
 
 class Overrides(msgspec.Struct, frozen=True, kw_only=True):
-    """Command-line choices, applied over the config file's."""
+    """Command-line choices, applied over the config file's: `severity` over its
+    severities, registries and label schema added to its own, `strict_labels` and
+    `disable_ignore_pragma` (None: the config's) over its. `codes` is the code set
+    findings carry (dfc's, or hadolint's with its default rule selection)."""
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -100,27 +118,45 @@ class Overrides(msgspec.Struct, frozen=True, kw_only=True):
     target: str | None = None
     build_args: dict[str, str] = {}
     shellcheck: bool = True
+    codes: CodeSet = "dfc"
+    severity: dict[str, Severity] = {}
+    trusted_registries: tuple[str, ...] = ()
+    label_schema: dict[str, str] = {}
+    strict_labels: bool | None = None
+    disable_ignore_pragma: bool | None = None
 
 
 def options(config: LintConfig, cli: Overrides) -> Options:
     """Merge a config file and the command line: `--select` replaces the config's
     selection, `--ignore` adds to its ignores."""
     origin = config.path or "command line"
+    lenient = cli.codes == "hadolint"
     if cli.select:
-        selected = _codes("--select", list(cli.select))
+        selected = _codes("--select", list(cli.select), lenient)
     elif config.select is not None:
-        selected = _codes(origin, config.select)
+        selected = _codes(origin, config.select, lenient)
+    elif lenient:
+        selected = default_selection()
     else:
         selected = {c.code for c in CODES if c.enabled} | {"SC"}
-    selected |= _codes(origin, config.extend_select)
-    ignored = _codes(origin, config.ignore) | _codes("--ignore", list(cli.ignore))
+    selected |= _codes(origin, config.extend_select, lenient)
+    ignored = _codes(origin, config.ignore, lenient) | _codes("--ignore", list(cli.ignore),
+                                                             lenient)
     severities: dict[str, Severity] = {}
-    for name, level in config.severity.items():
-        for code in _codes(origin, [name]):
-            severities[code] = level
-    settings = {"trusted_registries": tuple(config.trusted_registries),
-                "label_schema": dict(config.label_schema), "strict_labels": config.strict_labels,
+    for where, levels in ((origin, config.severity), ("command line", cli.severity)):
+        for name, level in levels.items():
+            for code in _codes(where, [name], lenient):
+                severities[code] = level
+    schema = {**config.label_schema, **cli.label_schema}
+    for name, kind in schema.items():
+        if kind not in LABEL_TYPES:
+            raise config_error(origin, f"label {name!r}: unknown type {kind!r}")
+    strict = config.strict_labels if cli.strict_labels is None else cli.strict_labels
+    settings = {"trusted_registries": (*config.trusted_registries, *cli.trusted_registries),
+                "label_schema": schema, "strict_labels": strict,
                 "target": cli.target, "build_args": dict(cli.build_args)}
+    pragma = config.disable_ignore_pragma if cli.disable_ignore_pragma is None \
+        else cli.disable_ignore_pragma
     return Options(frozenset(selected), frozenset(ignored), severities,
                    cli.threshold or config.failure_threshold or "info", settings,
-                   config.disable_ignore_pragma, config.shellcheck and cli.shellcheck)
+                   pragma, config.shellcheck and cli.shellcheck, cli.codes)

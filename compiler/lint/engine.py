@@ -45,6 +45,7 @@ class FileReport(msgspec.Struct):
     text: str
     findings: list[Finding]
     threshold: str
+    instruction_lines: tuple[int, ...] = ()  # first line of each instruction, in order
 
     def failed(self) -> bool:
         if self.threshold == "none":
@@ -88,7 +89,7 @@ def _phase_one(item: FileInput, want_shellcheck: bool) -> _Pending:
         for hit in rule(lint):
             pending.raw.append((code.code, code.severity, hit))
     if want_shellcheck and options.shellcheck and options.enabled("SC"):
-        pending.jobs = list(shellcheck.jobs(lint))
+        pending.jobs = list(shellcheck.jobs(lint, options.codes == "hadolint"))
     return pending
 
 
@@ -108,7 +109,8 @@ def _finding(item: FileInput, lint: Lint | None, code: str, default: Severity,
     stage, shipped = _stage_of(lint, hit.span.line)
     return Finding(code=code, name=info.name if info else "shellcheck",
                    severity=item.options.severity(code, default), message=hit.message,
-                   file=item.name, span=hit.span, stage=stage, shipped=shipped, fix=hit.fix)
+                   file=item.name, span=hit.span, stage=stage, shipped=shipped, fix=hit.fix,
+                   alias=hit.alias)
 
 
 def _suppressions(pending: _Pending) -> list[Suppression]:
@@ -145,7 +147,9 @@ def _phase_three(pending: _Pending, sc_hits: list[shellcheck.ScHit]) -> FileRepo
             findings.append(_finding(item, pending.lint, "DFC002", Severity.warning,
                                      Hit(entry.span, message)))
     findings.sort(key=lambda f: (f.span.line, f.span.column, f.code))
-    return FileReport(item.name, item.text, findings, options.threshold)
+    lines = tuple(sorted(n.span.line for n in pending.lint.tree.instructions)) \
+        if pending.lint is not None else ()
+    return FileReport(item.name, item.text, findings, options.threshold, lines)
 
 
 def wants_shellcheck(items: Sequence[FileInput]) -> bool:

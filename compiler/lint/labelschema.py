@@ -38,6 +38,11 @@ def _rfc3339(value: str) -> bool:
                         value) is not None
 
 
+# DFC217 stands for seven hadolint codes, one per label type (DL3051: empty value).
+LABEL_VALUE_CODES = {"empty": "DL3051", "url": "DL3052", "rfc3339": "DL3053",
+                     "spdx": "DL3054", "hash": "DL3055", "semver": "DL3056",
+                     "email": "DL3058"}
+
 CHECKS: dict[str, Callable[[str], bool]] = {
     "text": lambda v: True,
     "url": lambda v: re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.\-]*://\S+", v) is not None,

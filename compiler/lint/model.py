@@ -45,11 +45,13 @@ class Fix(msgspec.Struct, frozen=True):
 
 
 class Hit(msgspec.Struct, frozen=True):
-    """One problem a rule found: where, what, and how to fix it when that is safe."""
+    """One problem a rule found: where, what, and how to fix it when that is safe;
+    `alias` names the hadolint code of this hit when the rule has several."""
 
     span: Span
     message: str
     fix: Fix | None = None
+    alias: str | None = None  # the hadolint code, when the rule stands for several
 
 
 class Finding(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -65,3 +67,4 @@ class Finding(msgspec.Struct, frozen=True, omit_defaults=True):
     stage: str | None = None
     shipped: bool | None = None
     fix: Fix | None = None
+    alias: str | None = None

@@ -17,6 +17,7 @@ from dfc.compiler.lint.fixes import insert_after
 from dfc.compiler.lint.model import Hit
 from dfc.compiler.lint.rule import Lint, StageFacts
 from dfc.compiler.lint.shell import Command, Word
+from dfc.compiler.lint.variables import names_before
 from dfc.grammar import ast
 
 
@@ -74,6 +75,9 @@ def pip_command(command: Command) -> Command | None:
     return None
 
 
+DASH_VARIABLE = re.compile(r"-\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def installs(lint: Lint, manager: Manager) -> Iterator[tuple[StageFacts, ast.Run, Command]]:
     """Every install command of `manager` in every RUN."""
     for stage, run in lint.runs():
@@ -92,15 +96,30 @@ def packages(command: Command, manager: Manager) -> list[Word]:
 
 
 def rpm_pinned(word: str) -> bool:
-    """yum and dnf: a `name-version` word or an `.rpm` file counts as pinned (hadolint)."""
-    return "-" in word or word.endswith(".rpm")
+    """yum and dnf: a `name-<digit>...` word, or an `.rpm` file with a `-` in its name,
+    counts as pinned (hadolint 2.15's test: `epel-release` is not pinned, `nginx-1.20`
+    and `foo-1.0.rpm` are).
+
+    >>> [rpm_pinned(w) for w in ("epel-release", "nginx-1.20.1", "a-b.rpm", "a.rpm")]
+    [False, True, True, False]
+    """
+    return re.search(r"-\d", word) is not None or ("-" in word and word.endswith(".rpm"))
+
+
+def _dash_variable(word: str, declared: set[str]) -> bool:
+    """Is the word `name-$VERSION` with an ARG/ENV of the Dockerfile? hadolint takes
+    such a yum/dnf package (`"mysql-server-$MYSQL_VERSION"`) as pinned by it."""
+    return any(name in declared for name in DASH_VARIABLE.findall(word))
 
 
 def unpinned(lint: Lint, manager: Manager, pinned: Callable[[str], bool],
              message: str) -> Iterator[Hit]:
     """One hit per install command with a package `pinned` rejects."""
-    for _, run, command in installs(lint, manager):
-        loose = [w for w in packages(command, manager) if not pinned(w.value)]
+    for stage, run, command in installs(lint, manager):
+        declared = names_before(lint, stage, run)
+        loose = [w for w in packages(command, manager)
+                 if not pinned(w.value) and not (manager in (YUM, DNF)
+                                                 and _dash_variable(w.value, declared))]
         if loose:
             names = ", ".join(f"`{w.value}`" for w in loose)
             yield Hit(lint.span_in(run, loose[0].start, loose[-1].end), f"{message} ({names})")

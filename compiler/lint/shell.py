@@ -139,6 +139,10 @@ class _Reader:
         if words or assigns:
             self.commands.append(Command(tuple(words), tuple(assigns), separator,
                                          tuple(writes)))
+        elif separator in ("|", "|&") and self.commands:
+            # `{ ...; } | cmd`, `( ... ) | cmd`, `done | cmd`: the compound command's
+            # last command is the one whose output goes down the pipe
+            self.commands[-1] = msgspec.structs.replace(self.commands[-1], separator=separator)
 
     def _declared(self, words: list[Word]) -> None:
         """Names a command assigns: export/local/read/for/getopts targets."""

@@ -42,8 +42,8 @@ class Job:
     """One script for shellcheck and how to map its positions back."""
 
     def __init__(self, text: str, dialect: str, names: set[str],
-                 locate: Callable[[int, int, int, int], Span]) -> None:
-        exports = sorted(n for n in names if NAME.fullmatch(n))
+                 locate: Callable[[int, int, int, int], Span], constants: bool = False) -> None:
+        exports = sorted(n + ("=1" if constants else "") for n in names if NAME.fullmatch(n))
         self.text = f"#!/bin/{dialect}\n" + (f"export {' '.join(exports)}" if exports else "") \
             + "\n" + text + ("" if text.endswith("\n") else "\n")
         self.locate = locate
@@ -53,8 +53,10 @@ def _dialect(argv0: str) -> str | None:
     return DIALECTS.get(interpreter(argv0))
 
 
-def jobs(lint: Lint) -> Iterator[Job]:
-    """The scripts of every shell-form RUN of a file (exec form is not a script)."""
+def jobs(lint: Lint, constants: bool = False) -> Iterator[Job]:
+    """The scripts of every shell-form RUN of a file (exec form is not a script).
+    `constants` (the hadolint mode) exports the ARG/ENV names with a constant value, as
+    hadolint does, so ShellCheck gives no quoting advice for them either."""
     for stage, run in lint.runs():
         command = run.command
         if not isinstance(command, ast.ShellForm):
@@ -64,11 +66,11 @@ def jobs(lint: Lint) -> Iterator[Job]:
         names = names_before(lint, stage, run) | PROXIES
         if not is_lone_heredoc(run) and stage_dialect is not None:
             text = command.text + "".join(f"\n{d.body}{d.name}" for d in run.heredocs)
-            yield Job(text, stage_dialect, names, _text_locator(lint, run))
+            yield Job(text, stage_dialect, names, _text_locator(lint, run), constants)
         for body in bodies(run):
             dialect = _dialect(body.shell) if body.shell else stage_dialect
             if dialect is not None:
-                yield Job(body.doc.body, dialect, names, _body_locator(body.doc))
+                yield Job(body.doc.body, dialect, names, _body_locator(body.doc), constants)
 
 
 def _text_locator(lint: Lint, run: ast.Run) -> Callable[[int, int, int, int], Span]:

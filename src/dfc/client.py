@@ -38,7 +38,13 @@ FORWARDED_SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point. Run under the name `hadolint` (a symlink to `dfc` in a CI
+    image), it is `dfc-hadolint`: hadolint's command line over dfc's linter."""
+    if os.path.basename(sys.argv[0]) == "hadolint":
+        from dfc.lint.hadolint.main import main as hadolint
+
+        hadolint()
+        return
     argv = sys.argv[1:]
     code = forward(argv) if wants_daemon(argv) else None
     if code is None:

@@ -216,3 +216,28 @@ def test_catches(code: str, findings: Callable[..., list[Finding]]) -> None:
 def test_catches_not(code: str, findings: Callable[..., list[Finding]]) -> None:
     _, good = CASES[code]
     assert findings(good, code) == [], f"{code} should not fire on:\n{good}"
+
+
+# Edges where hadolint 2.15.1 (the oracle of tests/lint/test_hadolint_parity.py) showed
+# a gap: (code, Dockerfile, caught?)
+HADOLINT_EDGES = [
+    ("DFC316", "FROM centos:7\nRUN yum install -y epel-release && yum clean all\n", True),
+    ("DFC316", "FROM centos:7\nRUN yum install -y nginx-1.20.1 && yum clean all\n", False),
+    ("DFC316", "FROM centos:7\nRUN yum install -y foo-1.0.rpm a-b.rpm && yum clean all\n", False),
+    ("DFC316", "FROM centos:7\nRUN yum install -y foo.rpm && yum clean all\n", True),
+    ("DFC323", "FROM fedora:39\nENV V=1\nRUN dnf install -y \"foo-$V\" && dnf clean all\n",
+     False),
+    ("DFC323", "FROM fedora:39\nRUN dnf install -y \"foo-$V\" && dnf clean all\n", True),
+    ("DFC328", F + "RUN go install example.org/tool@latest\n", True),
+    ("DFC328", F + "RUN go install example.org/tool@v1.2.3\n", False),
+    ("DFC331", F + "RUN { echo a; } | tee /f\n", True),
+    ("DFC331", F + "RUN for x in a b; do echo $x; done | sort\n", True),
+    ("DFC331", F + "RUN { echo a; } > /f\n", False),
+    ("DFC305", F + "COPY x.tar.gz /tmp/\nRUN gunzip /tmp/x.tar.gz\n", True),
+]
+
+
+@pytest.mark.parametrize("code, text, caught", HADOLINT_EDGES)
+def test_hadolint_edges(code: str, text: str, caught: bool,
+                        findings: Callable[..., list[Finding]]) -> None:
+    assert bool(findings(text, code)) is caught

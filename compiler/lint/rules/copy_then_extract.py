@@ -27,10 +27,15 @@ from dfc.grammar import ast
 ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|zip)$", re.IGNORECASE)
 
 
+# Decompressors hadolint counts as extracting too (ADD would have unpacked the archive).
+UNPACKERS = frozenset({"unzip", "gunzip", "bunzip2", "unlzma", "unxz", "zgz", "uncompress",
+                       "zcat", "gzcat"})
+
+
 def _extracts(command: Command) -> bool:
-    """`unzip`, or `tar` with `x` in its (possibly old-style, dash-less) first option
-    word or in a short option, or `--extract`/`--get`."""
-    if command.name == "unzip":
+    """`unzip` and the decompressors, or `tar` with `x` in its (possibly old-style,
+    dash-less) first option word or in a short option, or `--extract`/`--get`."""
+    if command.name in UNPACKERS:
         return True
     if command.name != "tar":
         return False

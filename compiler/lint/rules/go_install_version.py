@@ -1,6 +1,6 @@
 """go install/get/run without @version (hadolint DL3062).
 
-Local packages (`./cmd/app`) and `.go` files are fine.
+Local packages (`./cmd/app`) and `.go` files are fine; `@latest` is not a version.
 
 Catches:
 
@@ -21,7 +21,10 @@ from dfc.compiler.lint.rule import Lint
 
 
 def _pinned(word: str) -> bool:
-    return "@" in word or word.startswith((".", "/")) or word.endswith(".go")
+    """`@latest` is no pin: it moves (hadolint flags it too)."""
+    if "@" in word:
+        return not word.endswith("@latest")
+    return word.startswith((".", "/")) or word.endswith(".go")
 
 
 def go_install_version(lint: Lint) -> Iterator[Hit]:

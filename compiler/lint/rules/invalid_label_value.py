@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dfc.compiler.lint.labelschema import CHECKS, labels
+from dfc.compiler.lint.labelschema import CHECKS, LABEL_VALUE_CODES, labels
 from dfc.compiler.lint.model import Hit
 from dfc.compiler.lint.rule import Lint
 
@@ -27,6 +27,7 @@ def invalid_label_value(lint: Lint) -> Iterator[Hit]:
             if kind is None or span.line < stage.node.span.line or "$" in value:
                 continue
             if not value:
-                yield Hit(span, f"Label `{key}` is empty")
+                yield Hit(span, f"Label `{key}` is empty", alias=LABEL_VALUE_CODES["empty"])
             elif not CHECKS[kind](value):
-                yield Hit(span, f"Label `{key}` is not a valid {kind}: {value!r}")
+                yield Hit(span, f"Label `{key}` is not a valid {kind}: {value!r}",
+                          alias=LABEL_VALUE_CODES[kind])

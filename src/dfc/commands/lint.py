@@ -21,6 +21,16 @@ class Format(StrEnum):
     github = "github"
     checkstyle = "checkstyle"
     gnu = "gnu"
+    codeclimate = "codeclimate"  # this one and the ones below: --codes hadolint
+    gitlab_codeclimate = "gitlab_codeclimate"
+    codacy = "codacy"
+    sonarqube = "sonarqube"
+    junit = "junit"
+
+
+class CodeSet(StrEnum):
+    dfc = "dfc"
+    hadolint = "hadolint"
 
 
 class Threshold(StrEnum):
@@ -42,7 +52,8 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 def lint_command(
     paths: Annotated[list[str] | None, typer.Argument(
         help="Dockerfiles or folders to search (default: .), - for stdin.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.tty,
+    fmt: Annotated[Format | None, typer.Option("--format", "-f", help="Output format "
+                                               "(default tty).")] = None,
     select: Annotated[list[str] | None, typer.Option(
         "--select", help="Only these rules (codes, names, DL/BuildKit aliases, SC codes, "
         "ALL); repeatable or comma-separated.")] = None,
@@ -56,7 +67,7 @@ def lint_command(
     diff: Annotated[bool, typer.Option("--diff", help="Print the safe fixes as a diff; "
                                         "change nothing.")] = False,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="Config file (.dfc.toml, pyproject.toml or .hadolint.yaml); "
+        "--config", "-c", help="Config file (.dfc.toml, pyproject.toml or .hadolint.yaml); "
         "default: found by walking up from each Dockerfile.")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Stage the build targets.")]
     = None,
@@ -68,23 +79,70 @@ def lint_command(
         "--root", envvar="DFC_ROOT", help="Image store for base-image-aware rules.")] = None,
     no_shellcheck: Annotated[bool, typer.Option(
         "--no-shellcheck", help="Skip the ShellCheck pass.")] = False,
+    codes: Annotated[CodeSet, typer.Option(
+        "--codes", help="Codes and output shapes: dfc's, or hadolint's (DL/SC codes, "
+        "hadolint's formats and HADOLINT_* variables; see also `dfc-hadolint`).")]
+    = CodeSet.dfc,
+    no_fail: Annotated[bool, typer.Option("--no-fail", help="Exit 0 whatever is found.")]
+    = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Don't colorize output.")]
+    = False,
+    error: Annotated[list[str] | None, typer.Option(
+        "--error", help="Give a rule the level error; repeatable.")] = None,
+    warning: Annotated[list[str] | None, typer.Option(
+        "--warning", help="Give a rule the level warning; repeatable.")] = None,
+    info: Annotated[list[str] | None, typer.Option(
+        "--info", help="Give a rule the level info; repeatable.")] = None,
+    style: Annotated[list[str] | None, typer.Option(
+        "--style", help="Give a rule the level style; repeatable.")] = None,
+    trusted_registry: Annotated[list[str] | None, typer.Option(
+        "--trusted-registry", help="A registry FROM images may come from; repeatable.")]
+    = None,
+    require_label: Annotated[list[str] | None, typer.Option(
+        "--require-label", help="A required label as name:type; repeatable.")] = None,
+    strict_labels: Annotated[bool, typer.Option(
+        "--strict-labels", help="No labels but the required ones.")] = False,
+    disable_ignore_pragma: Annotated[bool, typer.Option(
+        "--disable-ignore-pragma", help="Ignore inline suppression comments.")] = False,
 ) -> None:
     """Lint Dockerfiles: hadolint's and BuildKit's checks, ShellCheck on every RUN, and
     whole-build analysis (stages, ARG scope, secrets, cache order, base images)."""
     from dfc.commands.options import parse_key_values
-    from dfc.compiler.lint.config import Overrides
+    from dfc.errors import UsageError
     from dfc.lint.explain import explain
+    from dfc.lint.formats import FORMATS
+    from dfc.lint.hadolint import settings as hs
+    from dfc.lint.hadolint.formats import FORMATS as HADOLINT_FORMATS
     from dfc.lint.run import LintRequest, run
 
     if explain_code is not None:
         typer.echo(explain(explain_code), nl=False)
         return
-    overrides = Overrides(select=_split(select), ignore=_split(ignore),
-                          threshold=threshold.value if threshold else None, target=target,
-                          build_args=parse_key_values(build_arg or [], "--build-arg"),
-                          shellcheck=not no_shellcheck)
-    request = LintRequest(paths=paths or ["."], overrides=overrides, fmt=fmt.value,
-                          config=config, context=context, root=root, fix=fix, diff=diff)
+    hadolint = codes is CodeSet.hadolint
+    cli = hs.Settings(
+        no_fail=no_fail or None, no_color=no_color or None,
+        format=fmt.value if fmt else None,
+        overrides={"error": [*_split(error)], "warning": [*_split(warning)],
+                   "info": [*_split(info)], "style": [*_split(style)]},
+        ignored=list(_split(ignore)), trusted_registries=list(_split(trusted_registry)),
+        label_schema=hs.label_schema(list(_split(require_label)), "--require-label"),
+        strict_labels=strict_labels or None,
+        disable_ignore_pragma=disable_ignore_pragma or None,
+        failure_threshold=threshold.value if threshold else None)
+    # hadolint's environment counts in its mode, under the command line
+    given = hs.merge(hs.environment(), cli) if hadolint else cli
+    fmt_name = given.format or "tty"
+    if fmt_name not in (HADOLINT_FORMATS if hadolint else FORMATS):
+        raise UsageError(f"--format {fmt_name} needs --codes "
+                         f"{'dfc' if hadolint else 'hadolint'}")
+    overrides = hs.overrides(
+        given, codes.value, threshold.value if threshold else None, select=_split(select),
+        target=target, build_args=parse_key_values(build_arg or [], "--build-arg"),
+        shellcheck=not no_shellcheck)
+    color = False if given.no_color else None
+    request = LintRequest(paths=paths or ["."], overrides=overrides, fmt=fmt_name,
+                          config=config, context=context, root=root, fix=fix, diff=diff,
+                          color=color)
     code = run(request, lambda text: typer.echo(text, nl=False),
                lambda note: typer.echo(note, err=True))
     if code:

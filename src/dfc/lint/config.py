@@ -23,7 +23,8 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from dfc.compiler.lint.config import LintConfig, config_error, validated
 from dfc.errors import UsageError
@@ -34,35 +35,20 @@ def _error(path: Path, message: str) -> UsageError:
 
 
 def _hadolint(path: Path, data: object) -> LintConfig:
-    """`.hadolint.yaml` keys in dfc terms."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise _error(path, "expected a mapping")
-    out: dict[str, Any] = {}
-    known = {"ignored", "override", "failure-threshold", "trustedRegistries", "label-schema",
-             "strict-labels", "disable-ignore-pragma", "no-fail", "no-color", "format",
-             "verbose"}
-    unknown = set(data) - known
-    if unknown:
-        raise _error(path, f"unknown key {sorted(unknown)[0]!r}")
-    out["ignore"] = list(data.get("ignored") or [])
-    override = data.get("override") or {}
-    if not isinstance(override, dict):
-        raise _error(path, "override must be a mapping")
-    out["severity"] = {code: level for level, codes in override.items()
-                       for code in (codes or [])}
-    threshold = data.get("failure-threshold")
-    if data.get("no-fail"):
-        threshold = "none"
+    """`.hadolint.yaml` keys in dfc terms (read as the hadolint mode reads them, but an
+    unknown key or rule is an error here, as in every dfc config; `no-fail` and a
+    `none`/`ignore` threshold never fail)."""
+    from dfc.lint.hadolint.settings import from_data, lint_config
+
+    settings = from_data(path, data, strict=True)
+    config = msgspec.structs.asdict(lint_config(settings))
+    config.pop("path")
+    threshold = "none" if settings.no_fail or settings.failure_threshold in ("none", "ignore") \
+        else settings.failure_threshold
     if threshold is not None:
-        out["failure-threshold"] = "none" if threshold == "ignore" else threshold
-    registries = data.get("trustedRegistries") or []
-    out["trusted-registries"] = [registries] if isinstance(registries, str) else registries
-    out["label-schema"] = data.get("label-schema") or {}
-    out["strict-labels"] = bool(data.get("strict-labels", False))
-    out["disable-ignore-pragma"] = bool(data.get("disable-ignore-pragma", False))
-    return validated(str(path), out)
+        config["failure_threshold"] = threshold
+    return validated(str(path), {key.replace("_", "-"): value for key, value in config.items()
+                                 if value is not None})
 
 
 def read_config(path: Path) -> LintConfig:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dfc.compiler.lint.config import Overrides, options
+from dfc.compiler.lint.config import LintConfig, Overrides, options
 from dfc.compiler.lint.engine import FileInput
 from dfc.compiler.lint.images import ImageLookup
 from dfc.errors import UsageError
@@ -15,11 +15,12 @@ from dfc.lint.discover import discover
 
 
 def inputs(paths: list[str], config: Path | None, overrides: Overrides, context: Path | None,
-           images: ImageLookup | None) -> list[FileInput]:
+           images: ImageLookup | None, given: LintConfig | None = None) -> list[FileInput]:
     """Every file to lint: named ones, Dockerfiles found under named folders, `-` for
-    stdin; each with the options of its config (`config`, else found walking up from
-    its folder) and its surroundings."""
-    given = read_config(config) if config is not None else None
+    stdin; each with the options of its config (`given`, else the file `config`, else
+    found walking up from its folder) and its surroundings."""
+    if given is None and config is not None:
+        given = read_config(config)
     find_config.cache_clear()  # configs may have changed since an earlier call in-process
     items = []
     for raw in paths:

@@ -30,6 +30,7 @@ class LintRequest(msgspec.Struct, frozen=True, kw_only=True):
     root: Path | None = None
     fix: bool = False
     diff: bool = False
+    color: bool | None = None  # None: when stdout is a terminal and NO_COLOR is unset
 
 
 def run(request: LintRequest, say: Callable[[str], None], note: Callable[[str], None]) -> int:
@@ -53,8 +54,15 @@ def run(request: LintRequest, say: Callable[[str], None], note: Callable[[str], 
         if request.diff:
             return 0
     reports = lint_files(items, note)
+    color = request.color if request.color is not None else \
+        sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if request.overrides.codes == "hadolint":
+        from dfc.lint.hadolint.report import exit_status, render
+
+        say(render(reports, request.fmt, color))
+        return exit_status(reports, request.fmt)
     if request.fmt == "tty":
-        say(tty(reports, sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        say(tty(reports, color))
     else:
         say(FORMATS[request.fmt](reports))
     return 1 if any(report.failed() for report in reports) else 0
