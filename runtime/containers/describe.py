@@ -7,6 +7,7 @@ import shlex
 import msgspec
 
 from dfc.runtime.containers import ports
+from dfc.runtime.containers.mounting import inspect_mounts, read
 from dfc.runtime.containers.networks import is_private, network_name
 from dfc.runtime.containers.store import Container
 from dfc.runtime.network.slirp import GATEWAY_ADDRESS, GUEST_ADDRESS, GUEST_PREFIX
@@ -23,6 +24,9 @@ def inspect(container: Container) -> dict[str, object]:
         if config.get(key) is None:
             config.pop(key, None)
     host = msgspec.to_builtins(record.host_config)
+    for key in ("Mounts", "Tmpfs"):  # (docker leaves them out when unset)
+        if host.get(key) is None:
+            host.pop(key, None)
     host.update({
         "LogConfig": {"Type": "json-file", "Config": {}},
         "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
@@ -52,7 +56,7 @@ def inspect(container: Container) -> dict[str, object]:
         "GraphDriver": {"Name": "overlay", "Data": {
             "UpperDir": f"{folder}/upper", "WorkDir": f"{folder}/work",
             "MergedDir": f"{folder}/root"}},
-        "Mounts": [],
+        "Mounts": inspect_mounts(container.folder.parent.parent, read(container.folder)),
         "Config": config,
         "NetworkSettings": network_settings(container),
     }

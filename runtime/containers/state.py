@@ -73,6 +73,11 @@ class HostConfig(msgspec.Struct, rename="pascal"):
     extra_hosts: list[str] | None = None
     port_bindings: dict[str, list[dict[str, str]]] = {}
     publish_all_ports: bool = False
+    binds: list[str] | None = None
+    """`-v` values with a source (named volumes, binds), as docker records them."""
+    mounts: list[dict[str, object]] | None = None
+    """`--mount` values, in docker's HostConfig.Mounts shape."""
+    tmpfs: dict[str, str] | None = None
 
 
 class Record(msgspec.Struct, rename="pascal"):

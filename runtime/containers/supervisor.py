@@ -266,11 +266,19 @@ class Supervisor:
         code = int(head) if head.isdigit() else SETUP_FAILED
         state = self.container.state
         if self.container.record.host_config.auto_remove:
-            self.store.remove(self.container)
+            self._auto_remove()
         else:
             self.container.save_state(msgspec.structs.replace(
                 state, exit_code=code if recorded is None else recorded, error=message))
         attach.send(client, attach.FAILED, attach.failure(code, message))
+
+    def _auto_remove(self) -> None:
+        """`--rm`: the container goes, and its anonymous volumes with it."""
+        from dfc.runtime.containers import mounting
+
+        points = mounting.read(self.container.folder)
+        self.store.remove(self.container)
+        mounting.remove_anonymous(self.store.folder.parent, points)
 
     def _add_client(self, sock: socket.socket) -> None:
         self.clients[sock.fileno()] = (sock, attach.FrameReader())
@@ -359,7 +367,7 @@ class Supervisor:
     def _finish(self, code: int) -> None:
         state = self.container.state.exited(code)
         if self.container.record.host_config.auto_remove:
-            self.store.remove(self.container)
+            self._auto_remove()
         else:
             self.container.save_state(state)
         self._broadcast(attach.EXITED, str(code).encode())

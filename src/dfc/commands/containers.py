@@ -109,6 +109,13 @@ def _create_or_run(run: bool) -> Callable[..., None]:
                                                         "that stops it.")] = None,
         stop_timeout: Annotated[int | None, typer.Option("--stop-timeout", help="Seconds "
                                                          "before SIGKILL.")] = None,
+        volume: Annotated[ListOpt, typer.Option("-v", "--volume", help="/path (anonymous "
+                                                "volume), NAME:/path or /host:/path, "
+                                                "[:ro|rw].")] = None,
+        mount: Annotated[ListOpt, typer.Option("--mount", help="type=volume|bind|tmpfs,"
+                                               "source=,target=,readonly,...")] = None,
+        tmpfs: Annotated[ListOpt, typer.Option("--tmpfs", help="/path[:options] tmpfs "
+                                               "mount.")] = None,
         pull: Annotated[str, typer.Option("--pull", help="missing|never (dfc run never "
                                           "pulls).")] = "missing",
         platform: Annotated[str | None, typer.Option("--platform", help="Only the host's "
@@ -131,7 +138,8 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             publish=tuple(publish or ()), publish_all=publish_all, expose=tuple(expose or ()),
             read_only=read_only, cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
             labels=tuple(label or ()), stop_signal=stop_signal, stop_timeout=stop_timeout,
-            auto_remove=rm, interactive=interactive, tty=tty, attach=not detach)
+            auto_remove=rm, interactive=interactive, tty=tty, attach=not detach,
+            volumes=tuple(volume or ()), mounts=tuple(mount or ()), tmpfs=tuple(tmpfs or ()))
         try:
             store = open_store(root)
             container = engine.create(store, opts)
@@ -162,7 +170,7 @@ def _start_and_attach(store: Any, container: Container, attach: bool, stdin: boo
         sock = engine.start(store, container, size)
     except DfcError:
         if container.record.host_config.auto_remove:
-            engine.remove(store, container, force=True)
+            engine.remove(store, container, force=True, volumes=True)
         raise
     with sock:
         reader = frames.FrameReader()
@@ -282,15 +290,15 @@ def rm_command(
     containers: Annotated[list[str], typer.Argument(help="Containers.")],
     force: Annotated[bool, typer.Option("-f", "--force", help="Kill a running one first.")]
     = False,
-    volumes: Annotated[bool, typer.Option("-v", "--volumes", help="(dfc has no volumes "
-                                          "yet: nothing more to remove.)")] = False,
+    volumes: Annotated[bool, typer.Option("-v", "--volumes", help="Remove its anonymous "
+                                          "volumes too.")] = False,
     root: RootOpt = None,
 ) -> None:
     """Remove containers."""
     from dfc.runtime.containers import engine
 
     store = open_store(root)
-    _each(containers, root, lambda c: engine.remove(store, c, force))
+    _each(containers, root, lambda c: engine.remove(store, c, force, volumes))
 
 
 def wait_command(
