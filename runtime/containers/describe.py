@@ -13,7 +13,7 @@ from dfc.runtime.containers.store import Container
 from dfc.runtime.network.slirp import GATEWAY_ADDRESS, GUEST_ADDRESS, GUEST_PREFIX
 from dfc.runtime.sandbox.policy import MASKED_PATHS, READONLY_PATHS
 
-_OMITTED_WHEN_UNSET = ("StopSignal", "StopTimeout", "ExposedPorts")
+_OMITTED_WHEN_UNSET = ("StopSignal", "StopTimeout", "ExposedPorts", "Healthcheck")
 
 
 def inspect(container: Container) -> dict[str, object]:
@@ -38,7 +38,7 @@ def inspect(container: Container) -> dict[str, object]:
         "Created": record.created,
         "Path": record.path,
         "Args": record.args,
-        "State": container.state.public(),
+        "State": _state(container),
         "Image": record.image,
         "ResolvConfPath": f"{folder}/resolv.conf",
         "HostnamePath": f"{folder}/hostname",
@@ -60,6 +60,16 @@ def inspect(container: Container) -> dict[str, object]:
         "Config": config,
         "NetworkSettings": network_settings(container),
     }
+
+
+def _state(container: Container) -> dict[str, object]:
+    """`.State`, with `Health` once a check has run (docker's place for it: last)."""
+    from dfc.runtime.containers.health import read as read_health
+
+    state = container.state.public()
+    if (health := read_health(container.folder)) is not None:
+        state["Health"] = msgspec.to_builtins(health)
+    return state
 
 
 def network_settings(container: Container) -> dict[str, object]:

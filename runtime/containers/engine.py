@@ -17,7 +17,7 @@ import msgspec
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.runtime.containers import mounting, mountspec, names, options, ports
+from dfc.runtime.containers import health, mounting, mountspec, names, options, ports
 from dfc.runtime.containers import state as st
 from dfc.runtime.containers.errors import ContainerError, not_supported
 from dfc.runtime.containers.ids import new_id, short_id
@@ -76,6 +76,13 @@ class RunOptions(msgspec.Struct, frozen=True):
     mounts: tuple[str, ...] = ()
     """`--mount` values."""
     tmpfs: tuple[str, ...] = ()
+    health_cmd: str | None = None
+    health_interval: str | None = None
+    health_timeout: str | None = None
+    health_start_period: str | None = None
+    health_start_interval: str | None = None
+    health_retries: int | None = None
+    no_healthcheck: bool = False
 
 
 def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
@@ -152,6 +159,10 @@ def create(store: Store, opts: RunOptions) -> Container:
         options.signal_number(opts.stop_signal)
     manifest_digest, manifest, image = _image(store, opts.image)
     base = image.config
+    check = health.configured(
+        base.healthcheck, opts.health_cmd, opts.health_interval, opts.health_timeout,
+        opts.health_start_period, opts.health_start_interval, opts.health_retries,
+        opts.no_healthcheck)
     wanted = mountspec.requested(opts.volumes, opts.mounts, opts.tmpfs,
                                  list(base.volumes or ()))
     entrypoint, cmd = options.command(base.entrypoint, base.cmd, opts.args, opts.entrypoint)
@@ -172,7 +183,8 @@ def create(store: Store, opts: RunOptions) -> Container:
         labels={**(base.labels or {}), **_labels(opts.labels)},
         stop_signal=opts.stop_signal or base.stop_signal, stop_timeout=opts.stop_timeout,
         exposed_ports={k: {} for k in [*(base.exposed_ports or ()), *expose_flags,
-                                       *(m.container for m in published)]} or None)
+                                       *(m.container for m in published)]} or None,
+        healthcheck=check)
     host = st.HostConfig(
         network_mode=network, auto_remove=opts.auto_remove, readonly_rootfs=opts.read_only,
         cap_add=list(opts.cap_add) or None, cap_drop=list(opts.cap_drop) or None,

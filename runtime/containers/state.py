@@ -15,6 +15,7 @@ from typing import Literal
 import msgspec
 
 from dfc.cache.fsutil import atomic_write
+from dfc.runtime.images.config import Healthcheck
 from dfc.runtime.network.ports import PortMapping
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -59,6 +60,7 @@ class Config(msgspec.Struct, rename="pascal"):
     stop_signal: str | None = None
     stop_timeout: int | None = None
     exposed_ports: dict[str, dict[str, str]] | None = None
+    healthcheck: Healthcheck | None = None
 
 
 class HostConfig(msgspec.Struct, rename="pascal"):

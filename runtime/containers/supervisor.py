@@ -241,6 +241,7 @@ class Supervisor:
             ports=list(network.ports) if network is not None else []))
         attach.send(client, attach.STARTED)
         self._add_client(client)
+        monitor = self._start_health_monitor()
         if self.stdin_w is not None and self.stdin_w not in outputs:
             os.set_blocking(self.stdin_w, False)
         log = LogWriter(self.container.log_path)
@@ -254,6 +255,9 @@ class Supervisor:
                     self._flush_stdin()
                 else:
                     self._client_input(key.fd)
+        if monitor:
+            os.kill(monitor, signal.SIGKILL)
+            os.waitpid(monitor, 0)
         log.close()
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
@@ -271,6 +275,17 @@ class Supervisor:
             self.container.save_state(msgspec.structs.replace(
                 state, exit_code=code if recorded is None else recorded, error=message))
         attach.send(client, attach.FAILED, attach.failure(code, message))
+
+    def _start_health_monitor(self) -> int:
+        """The health check's monitor process (0: the container has no check)."""
+        from dfc.runtime.containers import health
+
+        record = self.container.record
+        check = record.config.healthcheck
+        argv = health.command(check, record.shell)
+        if check is None or argv is None:
+            return 0
+        return health.spawn_monitor(self.container, check, argv)
 
     def _auto_remove(self) -> None:
         """`--rm`: the container goes, and its anonymous volumes with it."""
