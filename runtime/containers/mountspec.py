@@ -258,10 +258,10 @@ def requested(volumes: Sequence[str], mounts: Sequence[str], tmpfs: Sequence[str
     anonymous: list[str] = []
     for raw in volumes:
         point = parse_volume(raw)
-        points.append(point)
-        if point.anonymous:
-            anonymous.append(raw)
+        if point.anonymous:  # (Config.Volumes, like the image's: any other mount wins)
+            anonymous.append(point.destination)
         else:
+            points.append(point)
             binds.append(raw)
     entries = []
     for raw in mounts:
@@ -278,7 +278,7 @@ def requested(volumes: Sequence[str], mounts: Sequence[str], tmpfs: Sequence[str
         if point.destination in seen:
             raise ContainerError(f"Duplicate mount point: {point.destination}")
         seen.add(point.destination)
-    for path in image_volumes:
+    for path in [*image_volumes, *anonymous]:
         dest = posixpath.normpath(path) if path != "/" else path
         if dest not in seen:
             points.append(MountPoint("volume", dest, anonymous=True))

@@ -39,7 +39,7 @@ def remove(root: Path, names: Sequence[str], force: bool) -> tuple[list[str], li
                 if force:
                     removed.append(name)
                 else:
-                    errors.append(f"get {name}: no such volume")
+                    errors.append(f"No such volume: {name}")
                 continue
             if used.get(volume.name):
                 errors.append(f"remove {name}: volume is in use - "

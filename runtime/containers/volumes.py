@@ -122,7 +122,7 @@ class VolumeStore:
     def find(self, name: str) -> Volume:
         found = self.get(name)
         if found is None:
-            raise VolumeError(f"get {name}: no such volume")
+            raise VolumeError(f"No such volume: {name}")
         return found
 
     def all(self) -> list[Volume]:
@@ -139,7 +139,8 @@ class VolumeStore:
     def create(self, name: str | None, labels: dict[str, str] | None = None,
                options: dict[str, str] | None = None) -> tuple[Volume, bool]:
         """The volume `name` (a new 64-hex name when None), made now unless it exists;
-        (volume, made). Call under `lock()`."""
+        (volume, made). Call under `lock()`. `volume create` records `{}` for no labels
+        or options (docker 20.10's client sends empty maps), `run` records null."""
         from dfc.runtime.containers.ids import new_id
 
         if name is None:
@@ -152,8 +153,7 @@ class VolumeStore:
         try:
             (tmp / "_data").mkdir(0o755)
             os.chmod(tmp / "_data", 0o755)
-            meta = Meta(created_at=_created_at(), labels=labels or None,
-                        options=options or None)
+            meta = Meta(created_at=_created_at(), labels=labels, options=options)
             atomic_write(tmp / "volume.json", msgspec.json.encode(meta))
             tmp.rename(self.folder / name)
         except BaseException:
