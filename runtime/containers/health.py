@@ -77,7 +77,7 @@ def _duration(flag: str, text: str | None) -> int | None:
     except DurationError as exc:
         raise ContainerError(f'invalid argument "{text}" for "{flag}" flag: {exc}') from None
     if value < 0:
-        raise ContainerError(f"{flag.removeprefix('--')} cannot be negative")
+        raise ContainerError(f"{flag} cannot be negative")
     return value
 
 
@@ -90,7 +90,9 @@ def configured(image: Healthcheck | None, cmd: str | None, interval: str | None,
     if disabled:
         if any(v is not None for v in given):
             raise ContainerError("--no-healthcheck conflicts with --health-* options")
-        return Healthcheck(test=("NONE",))
+        # (docker merges the image's other fields under the NONE test)
+        return msgspec.structs.replace(image, test=("NONE",)) if image \
+            else Healthcheck(test=("NONE",))
     durations = [_duration(f"--health-{name}", value) for name, value in (
         ("interval", interval), ("timeout", timeout), ("start-period", start_period),
         ("start-interval", start_interval))]
