@@ -21,6 +21,8 @@ import os
 import selectors
 import signal
 import socket
+import subprocess
+import sys
 from typing import NoReturn
 
 import msgspec
@@ -255,9 +257,9 @@ class Supervisor:
                     self._flush_stdin()
                 else:
                     self._client_input(key.fd)
-        if monitor:
-            os.kill(monitor, signal.SIGKILL)
-            os.waitpid(monitor, 0)
+        if monitor is not None:
+            monitor.kill()
+            monitor.wait()
         log.close()
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
@@ -276,16 +278,17 @@ class Supervisor:
                 state, exit_code=code if recorded is None else recorded, error=message))
         attach.send(client, attach.FAILED, attach.failure(code, message))
 
-    def _start_health_monitor(self) -> int:
-        """The health check's monitor process (0: the container has no check)."""
+    def _start_health_monitor(self) -> subprocess.Popen[bytes] | None:
+        """The health check's monitor process (None: the container has no check)."""
         from dfc.runtime.containers import health
 
         record = self.container.record
-        check = record.config.healthcheck
-        argv = health.command(check, record.shell)
-        if check is None or argv is None:
-            return 0
-        return health.spawn_monitor(self.container, check, argv)
+        if health.command(record.config.healthcheck, record.shell) is None:
+            return None
+        return subprocess.Popen(
+            [sys.executable, "-m", "dfc.runtime.containers.health_monitor",
+             str(self.container.folder)], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
 
     def _auto_remove(self) -> None:
         """`--rm`: the container goes, and its anonymous volumes with it."""
