@@ -285,6 +285,7 @@ class Supervisor:
         record = self.container.record
         if health.command(record.config.healthcheck, record.shell) is None:
             return None
+        health.write(self.container.folder, health.Health())  # (a restart starts afresh)
         return subprocess.Popen(
             [sys.executable, "-m", "dfc.runtime.containers.health_monitor",
              str(self.container.folder)], stdin=subprocess.DEVNULL,

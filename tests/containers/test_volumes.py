@@ -163,6 +163,10 @@ def test_volume_commands_like_docker(dfc: Any, docker: Any, images: Any,
     ls = [r("volume", "ls", "--filter", f"name={name}", "--format", fmt).out
           for r in (dfc, docker)]
     assert ls[0] == ls[1] == f"{name} local a=b local\n"
+    for flags in (["--filter", "dangling=true", "--filter", f"name={name}"],
+                  ["--filter", "label=a=b", "--filter", "driver=local"]):
+        listed = [r("volume", "ls", "-q", *flags).out.split() for r in (dfc, docker)]
+        assert name in listed[0] and name in listed[1]
     generated = dfc("volume", "create").out.strip()
     assert re.fullmatch(r"[0-9a-f]{64}", generated)
     assert dfc("volume", "rm", generated).out == f"{generated}\n"

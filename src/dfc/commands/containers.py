@@ -444,9 +444,17 @@ def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, ob
         "Size": "",
         "Names": container.name,
         "Labels": labels,
-        "Mounts": "",
+        "Mounts": _mounts_column(container, no_trunc),
         "Networks": network_name(record.host_config.network_mode),
     }
+
+
+def _mounts_column(container: Container, no_trunc: bool) -> str:
+    """docker's MOUNTS: each mount's volume name or host source (cut to 15 characters)."""
+    from dfc.runtime.containers.mounting import read
+
+    names = [p.source for p in read(container.folder) if p.shown and p.type != "tmpfs"]
+    return ",".join(n if no_trunc else ellipsis(n, 15) for n in names)
 
 
 def _matches(container: Container, filters: list[str], store: Any) -> bool:
