@@ -318,3 +318,18 @@ def test_system_df_counts_volumes(dfc: Any, images: Any) -> None:
     if total == 1:  # only ours: 8 bytes (the hard link counted once), all reclaimable
         assert rows["Local Volumes"][2:] == ["8B", "8B (100%)"]
     dfc("volume", "rm", name)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("how", ["--mount", "-v"])
+def test_nocopy_leaves_a_new_volume_empty(dfc: Any, docker: Any, volume_image: str,
+                                          docker_volumes: list[str], how: str) -> None:
+    name = f"dfc-vtest-{uuid.uuid4().hex[:8]}"
+    docker_volumes.append(name)
+    spec = (f"type=volume,source={name},target=/data,volume-nocopy" if how == "--mount"
+            else f"{name}:/data:nocopy")
+    ours, theirs = _both(dfc, docker, "run", "--rm", how, spec, volume_image,
+                         "ls", "-A", "/data")
+    assert ours == theirs
+    assert (ours.code, ours.out) == (0, "")
+    dfc("volume", "rm", name)
