@@ -7,12 +7,13 @@ import shlex
 import msgspec
 
 from dfc.runtime.containers import ports
+from dfc.runtime.containers.mounting import inspect_mounts, read
 from dfc.runtime.containers.networks import is_private, network_name
 from dfc.runtime.containers.store import Container
 from dfc.runtime.network.slirp import GATEWAY_ADDRESS, GUEST_ADDRESS, GUEST_PREFIX
 from dfc.runtime.sandbox.policy import MASKED_PATHS, READONLY_PATHS
 
-_OMITTED_WHEN_UNSET = ("StopSignal", "StopTimeout", "ExposedPorts")
+_OMITTED_WHEN_UNSET = ("StopSignal", "StopTimeout", "ExposedPorts", "Healthcheck")
 
 
 def inspect(container: Container) -> dict[str, object]:
@@ -23,6 +24,9 @@ def inspect(container: Container) -> dict[str, object]:
         if config.get(key) is None:
             config.pop(key, None)
     host = msgspec.to_builtins(record.host_config)
+    for key in ("Mounts", "Tmpfs"):  # (docker leaves them out when unset)
+        if host.get(key) is None:
+            host.pop(key, None)
     host.update({
         "LogConfig": {"Type": "json-file", "Config": {}},
         "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
@@ -34,7 +38,7 @@ def inspect(container: Container) -> dict[str, object]:
         "Created": record.created,
         "Path": record.path,
         "Args": record.args,
-        "State": container.state.public(),
+        "State": _state(container),
         "Image": record.image,
         "ResolvConfPath": f"{folder}/resolv.conf",
         "HostnamePath": f"{folder}/hostname",
@@ -52,10 +56,20 @@ def inspect(container: Container) -> dict[str, object]:
         "GraphDriver": {"Name": "overlay", "Data": {
             "UpperDir": f"{folder}/upper", "WorkDir": f"{folder}/work",
             "MergedDir": f"{folder}/root"}},
-        "Mounts": [],
+        "Mounts": inspect_mounts(container.folder.parent.parent, read(container.folder)),
         "Config": config,
         "NetworkSettings": network_settings(container),
     }
+
+
+def _state(container: Container) -> dict[str, object]:
+    """`.State`, with `Health` once a check has run (docker's place for it: last)."""
+    from dfc.runtime.containers.health import read as read_health
+
+    state = container.state.public()
+    if (health := read_health(container.folder)) is not None:
+        state["Health"] = msgspec.to_builtins(health)
+    return state
 
 
 def network_settings(container: Container) -> dict[str, object]:

@@ -17,12 +17,13 @@ import msgspec
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.runtime.containers import names, options, ports
+from dfc.runtime.containers import health, mounting, mountspec, names, options, ports
 from dfc.runtime.containers import state as st
 from dfc.runtime.containers.errors import ContainerError, not_supported
 from dfc.runtime.containers.ids import new_id, short_id
 from dfc.runtime.containers.networks import is_private
 from dfc.runtime.containers.store import Container, ContainerStore
+from dfc.runtime.containers.volumes import VolumeStore
 from dfc.runtime.images.config import ImageConfig
 from dfc.runtime.network.ports import parse_publish
 from dfc.runtime.network.slirp import GUEST_ADDRESS
@@ -70,6 +71,18 @@ class RunOptions(msgspec.Struct, frozen=True):
     tty: bool = False
     attach: bool = True
     """False for `run -d` and `create`."""
+    volumes: tuple[str, ...] = ()
+    """`-v` values."""
+    mounts: tuple[str, ...] = ()
+    """`--mount` values."""
+    tmpfs: tuple[str, ...] = ()
+    health_cmd: str | None = None
+    health_interval: str | None = None
+    health_timeout: str | None = None
+    health_start_period: str | None = None
+    health_start_interval: str | None = None
+    health_retries: int | None = None
+    no_healthcheck: bool = False
 
 
 def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
@@ -146,6 +159,12 @@ def create(store: Store, opts: RunOptions) -> Container:
         options.signal_number(opts.stop_signal)
     manifest_digest, manifest, image = _image(store, opts.image)
     base = image.config
+    check = health.configured(
+        base.healthcheck, opts.health_cmd, opts.health_interval, opts.health_timeout,
+        opts.health_start_period, opts.health_start_interval, opts.health_retries,
+        opts.no_healthcheck)
+    wanted = mountspec.requested(opts.volumes, opts.mounts, opts.tmpfs,
+                                 list(base.volumes or ()))
     entrypoint, cmd = options.command(base.entrypoint, base.cmd, opts.args, opts.entrypoint)
     argv = options.argv(entrypoint, cmd)
     container_id = new_id()
@@ -157,34 +176,49 @@ def create(store: Store, opts: RunOptions) -> Container:
         attach_stdin=opts.interactive and opts.attach, attach_stdout=opts.attach,
         attach_stderr=opts.attach, tty=opts.tty, open_stdin=opts.interactive,
         stdin_once=opts.interactive and opts.attach, env=env or None, cmd=cmd, image=opts.image,
-        volumes=({k: {} for k in base.volumes} if base.volumes else None),
+        volumes={k: {} for k in [*(base.volumes or ()), *wanted.anonymous]} or None,
         working_dir=opts.workdir if opts.workdir is not None else base.working_dir or "",
         entrypoint=entrypoint,
         on_build=list(base.on_build) if base.on_build else None,
         labels={**(base.labels or {}), **_labels(opts.labels)},
         stop_signal=opts.stop_signal or base.stop_signal, stop_timeout=opts.stop_timeout,
         exposed_ports={k: {} for k in [*(base.exposed_ports or ()), *expose_flags,
-                                       *(m.container for m in published)]} or None)
+                                       *(m.container for m in published)]} or None,
+        healthcheck=check)
     host = st.HostConfig(
         network_mode=network, auto_remove=opts.auto_remove, readonly_rootfs=opts.read_only,
         cap_add=list(opts.cap_add) or None, cap_drop=list(opts.cap_drop) or None,
         extra_hosts=[f"{h}:{ip}" for h, ip in extra] or None,
-        port_bindings=ports.port_bindings(published), publish_all_ports=opts.publish_all)
+        port_bindings=ports.port_bindings(published), publish_all_ports=opts.publish_all,
+        binds=list(wanted.binds) or None, mounts=list(wanted.mounts) or None,
+        tmpfs=wanted.tmpfs or None)
     record = st.Record(
         id=container_id, created=st.now_rfc3339(), path=argv[0], args=argv[1:],
         image=manifest.config.digest, name="", config=config, host_config=host,
         manifest=manifest_digest, shell=list(base.shell) if base.shell else None)
     lowerdirs = list(reversed(snapshot_dirs(store, manifest.layers, image.rootfs.diff_ids)))
 
-    def make(folder: Path) -> None:
-        (folder / "upper").mkdir()
-        lay_out(folder, lowerdirs, folder / "upper", _hosts_text(network, extra, hostname),
-                stubs=[("/etc/hostname", stat.S_IFREG | 0o644)],
-                private_network=is_private(network))
-        (folder / "hostname").write_text(hostname + "\n")
-        (folder / f"{container_id}-json.log").touch(0o640)
+    volumes = VolumeStore(store.root)
+    with volumes.lock():
+        points, made = mounting.prepare(store.root, wanted.points)
 
-    return ContainerStore(store.root).create(record, make, opts.name, names.generate)
+        def make(folder: Path) -> None:
+            (folder / "upper").mkdir()
+            lay_out(folder, lowerdirs, folder / "upper",
+                    _hosts_text(network, extra, hostname),
+                    stubs=[("/etc/hostname", stat.S_IFREG | 0o644),
+                           *mounting.mount_stubs(store.root, points)],
+                    private_network=is_private(network))
+            (folder / "hostname").write_text(hostname + "\n")
+            (folder / f"{container_id}-json.log").touch(0o640)
+            mounting.write(folder, points)
+
+        try:
+            return ContainerStore(store.root).create(record, make, opts.name, names.generate)
+        except BaseException:
+            for volume in made:
+                volumes.remove(volume)
+            raise
 
 
 def rootfs(store: Store, container: Container) -> Rootfs:
@@ -216,17 +250,25 @@ def run_spec(container: Container, argv: list[str] | None = None) -> RunSpec:
         else host.network_mode,  # type: ignore[arg-type]
         hostname=config.hostname, read_only=host.readonly_rootfs,
         capabilities=options.capabilities(host.cap_add or (), host.cap_drop or ()),
-        tty=config.tty)
+        tty=config.tty,
+        mounts=mounting.sandbox_mounts(store_root(container), mounting.read(container.folder)))
+
+
+def store_root(container: Container) -> Path:
+    """The store a container belongs to (`<root>/containers/<id>`)."""
+    return container.folder.parent.parent
 
 
 def start(store: Store, container: Container, size: tuple[int, int] | None = None
           ) -> socket.socket:
     """Start the supervisor; the returned socket first carries STARTED or FAILED."""
     from dfc.runtime.containers.supervisor import spawn
+    from dfc.runtime.containers.volume_copy import populate
     from dfc.runtime.sandbox.users import lookup
 
     root = rootfs(store, container)
     spec = run_spec(container)
+    populate(store.root, mounting.read(container.folder), (root.upperdir, *root.lowerdirs))
     try:
         user = container_user(lookup(spec.user, root.lowerdirs))
     except DfcError as exc:
@@ -292,7 +334,9 @@ def stop(container: Container, timeout: int | None = None, signame: str | None =
     wait_supervisor(container)
 
 
-def remove(store: Store, container: Container, force: bool = False) -> None:
+def remove(store: Store, container: Container, force: bool = False,
+           volumes: bool = False) -> None:
+    """`rm [-f] [-v]`: `volumes` removes its anonymous volumes too (named ones stay)."""
     cstore = ContainerStore(store.root)
     if container.state.status in ("running", "paused", "restarting") \
             and container.supervisor_alive():
@@ -302,7 +346,10 @@ def remove(store: Store, container: Container, force: bool = False) -> None:
                 "before attempting removal or force remove", exit_code=1)
         stop(container, timeout=-1, signame="SIGKILL")
         wait_supervisor(container)
+    points = mounting.read(container.folder)
     cstore.remove(container)
+    if volumes:
+        mounting.remove_anonymous(store.root, points)
 
 
 def wait_exit(cstore: ContainerStore, container: Container) -> int:

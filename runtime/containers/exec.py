@@ -62,22 +62,7 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
         raise ContainerError(f"Container {container.id} is not running", exit_code=1)
     if not argv:
         raise ContainerError("exec needs a command", exit_code=1)
-    pid = container.state.pid
-    spec = _spec(container, argv, env, user, workdir, tty)
-    try:
-        who = container_user(lookup(spec.user, [Path(f"/proc/{pid}/root")]))
-    except DfcError as exc:
-        raise ContainerError(exc.message, exit_code=EXEC_FAILED) from None
-    if workdir and not _is_dir(pid, workdir):  # docker exec does not create it
-        raise ContainerError(f'exec failed: chdir to cwd ("{workdir}") set in config.json '
-                             "failed: no such file or directory", exit_code=EXEC_FAILED)
-    try:
-        ns = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
-              for name in NAMESPACES]
-    except OSError:
-        raise ContainerError(f"Container {container.id} is not running", exit_code=1) from None
-    syscall_filter = seccomp.LoadableFilter(
-        seccomp.bpf_program(capability_names(spec.capabilities)))
+    spec, who, ns, syscall_filter = _prepare(container, argv, env, user, workdir, tty)
     theirs, ours = _streams(detach, interactive, tty)
     report_r, report_w = os.pipe()
     child = os.fork()
@@ -102,6 +87,57 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
     if detach:
         return 0
     return _relay(child, ours, interactive, tty)
+
+
+def _prepare(container: Container, argv: list[str], env: list[str], user: str | None,
+             workdir: str | None, tty: bool
+             ) -> tuple[RunSpec, ExecUser, list[int], seccomp.LoadableFilter]:
+    """What a new process of the container needs: its spec, user, the namespaces of pid 1
+    (open descriptors) and its syscall filter."""
+    pid = container.state.pid
+    spec = _spec(container, argv, env, user, workdir, tty)
+    try:
+        who = container_user(lookup(spec.user, [Path(f"/proc/{pid}/root")]))
+    except DfcError as exc:
+        raise ContainerError(exc.message, exit_code=EXEC_FAILED) from None
+    if workdir and not _is_dir(pid, workdir):  # docker exec does not create it
+        raise ContainerError(f'exec failed: chdir to cwd ("{workdir}") set in config.json '
+                             "failed: no such file or directory", exit_code=EXEC_FAILED)
+    try:
+        ns = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
+              for name in NAMESPACES]
+    except OSError:
+        raise ContainerError(f"Container {container.id} is not running", exit_code=1) from None
+    syscall_filter = seccomp.LoadableFilter(
+        seccomp.bpf_program(capability_names(spec.capabilities)))
+    return spec, who, ns, syscall_filter
+
+
+def start_captured(container: Container, argv: list[str]) -> tuple[int, int]:
+    """A process of the running container with no input and stdout and stderr on one
+    pipe (a health check's): (its pid here, the pipe's read end). ContainerError with
+    the exec's code when it could not be started."""
+    spec, who, ns, syscall_filter = _prepare(container, argv, [], None, None, False)
+    out_r, out_w = os.pipe()
+    null = os.open("/dev/null", os.O_RDONLY)
+    report_r, report_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(out_r)
+            _joiner(ns, (null, out_w, out_w), report_w, spec, who, syscall_filter, False,
+                    None)
+        finally:
+            os._exit(SETUP_FAILED)
+    for fd in (*ns, report_w, out_w, null):
+        os.close(fd)
+    failure = drain(report_r).decode(errors="replace")
+    if failure:
+        os.close(out_r)
+        os.waitpid(child, 0)
+        head, _, message = failure[1:].partition(" ")
+        raise ContainerError(message, exit_code=int(head) if head.isdigit() else EXEC_FAILED)
+    return child, out_r
 
 
 def _window() -> tuple[int, int] | None:

@@ -15,6 +15,7 @@ from typing import Literal
 import msgspec
 
 from dfc.cache.fsutil import atomic_write
+from dfc.runtime.images.config import Healthcheck
 from dfc.runtime.network.ports import PortMapping
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -59,6 +60,7 @@ class Config(msgspec.Struct, rename="pascal"):
     stop_signal: str | None = None
     stop_timeout: int | None = None
     exposed_ports: dict[str, dict[str, str]] | None = None
+    healthcheck: Healthcheck | None = None
 
 
 class HostConfig(msgspec.Struct, rename="pascal"):
@@ -73,6 +75,11 @@ class HostConfig(msgspec.Struct, rename="pascal"):
     extra_hosts: list[str] | None = None
     port_bindings: dict[str, list[dict[str, str]]] = {}
     publish_all_ports: bool = False
+    binds: list[str] | None = None
+    """`-v` values with a source (named volumes, binds), as docker records them."""
+    mounts: list[dict[str, object]] | None = None
+    """`--mount` values, in docker's HostConfig.Mounts shape."""
+    tmpfs: dict[str, str] | None = None
 
 
 class Record(msgspec.Struct, rename="pascal"):

@@ -21,6 +21,8 @@ import os
 import selectors
 import signal
 import socket
+import subprocess
+import sys
 from typing import NoReturn
 
 import msgspec
@@ -241,6 +243,7 @@ class Supervisor:
             ports=list(network.ports) if network is not None else []))
         attach.send(client, attach.STARTED)
         self._add_client(client)
+        monitor = self._start_health_monitor()
         if self.stdin_w is not None and self.stdin_w not in outputs:
             os.set_blocking(self.stdin_w, False)
         log = LogWriter(self.container.log_path)
@@ -254,6 +257,9 @@ class Supervisor:
                     self._flush_stdin()
                 else:
                     self._client_input(key.fd)
+        if monitor is not None:
+            monitor.kill()
+            monitor.wait()
         log.close()
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
@@ -266,11 +272,32 @@ class Supervisor:
         code = int(head) if head.isdigit() else SETUP_FAILED
         state = self.container.state
         if self.container.record.host_config.auto_remove:
-            self.store.remove(self.container)
+            self._auto_remove()
         else:
             self.container.save_state(msgspec.structs.replace(
                 state, exit_code=code if recorded is None else recorded, error=message))
         attach.send(client, attach.FAILED, attach.failure(code, message))
+
+    def _start_health_monitor(self) -> subprocess.Popen[bytes] | None:
+        """The health check's monitor process (None: the container has no check)."""
+        from dfc.runtime.containers import health
+
+        record = self.container.record
+        if health.command(record.config.healthcheck, record.shell) is None:
+            return None
+        health.write(self.container.folder, health.Health())  # (a restart starts afresh)
+        return subprocess.Popen(
+            [sys.executable, "-m", "dfc.runtime.containers.health_monitor",
+             str(self.container.folder)], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+
+    def _auto_remove(self) -> None:
+        """`--rm`: the container goes, and its anonymous volumes with it."""
+        from dfc.runtime.containers import mounting
+
+        points = mounting.read(self.container.folder)
+        self.store.remove(self.container)
+        mounting.remove_anonymous(self.store.folder.parent, points)
 
     def _add_client(self, sock: socket.socket) -> None:
         self.clients[sock.fileno()] = (sock, attach.FrameReader())
@@ -359,7 +386,7 @@ class Supervisor:
     def _finish(self, code: int) -> None:
         state = self.container.state.exited(code)
         if self.container.record.host_config.auto_remove:
-            self.store.remove(self.container)
+            self._auto_remove()
         else:
             self.container.save_state(state)
         self._broadcast(attach.EXITED, str(code).encode())

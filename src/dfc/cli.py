@@ -73,10 +73,11 @@ def _register_commands() -> None:
         registry,
         system,
         transfer,
+        volumes,
     )
 
     for module in (plan, build, lint, builder, images, containers, transfer, registry,
-                   system):
+                   system, volumes):
         module.register(app)
     daemon.register(app, Runner())
 

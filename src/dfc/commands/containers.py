@@ -109,6 +109,28 @@ def _create_or_run(run: bool) -> Callable[..., None]:
                                                         "that stops it.")] = None,
         stop_timeout: Annotated[int | None, typer.Option("--stop-timeout", help="Seconds "
                                                          "before SIGKILL.")] = None,
+        volume: Annotated[ListOpt, typer.Option("-v", "--volume", help="/path (anonymous "
+                                                "volume), NAME:/path or /host:/path, "
+                                                "[:ro|rw].")] = None,
+        mount: Annotated[ListOpt, typer.Option("--mount", help="type=volume|bind|tmpfs,"
+                                               "source=,target=,readonly,...")] = None,
+        tmpfs: Annotated[ListOpt, typer.Option("--tmpfs", help="/path[:options] tmpfs "
+                                               "mount.")] = None,
+        health_cmd: Annotated[str | None, typer.Option("--health-cmd", help="Command to "
+                                                       "run to check health.")] = None,
+        health_interval: Annotated[str | None, typer.Option(
+            "--health-interval", help="Time between checks (ms|s|m|h).")] = None,
+        health_timeout: Annotated[str | None, typer.Option(
+            "--health-timeout", help="Longest time one check may run.")] = None,
+        health_start_period: Annotated[str | None, typer.Option(
+            "--health-start-period", help="Time to start before failures count.")] = None,
+        health_start_interval: Annotated[str | None, typer.Option(
+            "--health-start-interval", help="Time between checks in the start period.")]
+        = None,
+        health_retries: Annotated[int | None, typer.Option(
+            "--health-retries", help="Failures in a row that make it unhealthy.")] = None,
+        no_healthcheck: Annotated[bool, typer.Option(
+            "--no-healthcheck", help="Disable the image's HEALTHCHECK.")] = False,
         pull: Annotated[str, typer.Option("--pull", help="missing|never (dfc run never "
                                           "pulls).")] = "missing",
         platform: Annotated[str | None, typer.Option("--platform", help="Only the host's "
@@ -131,7 +153,12 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             publish=tuple(publish or ()), publish_all=publish_all, expose=tuple(expose or ()),
             read_only=read_only, cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
             labels=tuple(label or ()), stop_signal=stop_signal, stop_timeout=stop_timeout,
-            auto_remove=rm, interactive=interactive, tty=tty, attach=not detach)
+            auto_remove=rm, interactive=interactive, tty=tty, attach=not detach,
+            volumes=tuple(volume or ()), mounts=tuple(mount or ()), tmpfs=tuple(tmpfs or ()),
+            health_cmd=health_cmd, health_interval=health_interval,
+            health_timeout=health_timeout, health_start_period=health_start_period,
+            health_start_interval=health_start_interval, health_retries=health_retries,
+            no_healthcheck=no_healthcheck)
         try:
             store = open_store(root)
             container = engine.create(store, opts)
@@ -162,7 +189,7 @@ def _start_and_attach(store: Any, container: Container, attach: bool, stdin: boo
         sock = engine.start(store, container, size)
     except DfcError:
         if container.record.host_config.auto_remove:
-            engine.remove(store, container, force=True)
+            engine.remove(store, container, force=True, volumes=True)
         raise
     with sock:
         reader = frames.FrameReader()
@@ -282,15 +309,15 @@ def rm_command(
     containers: Annotated[list[str], typer.Argument(help="Containers.")],
     force: Annotated[bool, typer.Option("-f", "--force", help="Kill a running one first.")]
     = False,
-    volumes: Annotated[bool, typer.Option("-v", "--volumes", help="(dfc has no volumes "
-                                          "yet: nothing more to remove.)")] = False,
+    volumes: Annotated[bool, typer.Option("-v", "--volumes", help="Remove its anonymous "
+                                          "volumes too.")] = False,
     root: RootOpt = None,
 ) -> None:
     """Remove containers."""
     from dfc.runtime.containers import engine
 
     store = open_store(root)
-    _each(containers, root, lambda c: engine.remove(store, c, force))
+    _each(containers, root, lambda c: engine.remove(store, c, force, volumes))
 
 
 def wait_command(
@@ -386,7 +413,10 @@ def status_text(container: Container, now: datetime) -> str:
     state = container.state
     if state.status == "running":
         started = parse_time(state.started_at) or now
-        return "Up " + human_duration((now - started).total_seconds())
+        from dfc.runtime.containers.health import status_suffix
+
+        return ("Up " + human_duration((now - started).total_seconds())
+                + status_suffix(container.folder))
     if state.status == "exited":
         finished = parse_time(state.finished_at) or now
         return f"Exited ({state.exit_code}) {since(finished, now)}"
@@ -414,9 +444,17 @@ def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, ob
         "Size": "",
         "Names": container.name,
         "Labels": labels,
-        "Mounts": "",
+        "Mounts": _mounts_column(container, no_trunc),
         "Networks": network_name(record.host_config.network_mode),
     }
+
+
+def _mounts_column(container: Container, no_trunc: bool) -> str:
+    """docker's MOUNTS: each mount's volume name or host source (cut to 15 characters)."""
+    from dfc.runtime.containers.mounting import read
+
+    names = [p.source for p in read(container.folder) if p.shown and p.type != "tmpfs"]
+    return ",".join(n if no_trunc else ellipsis(n, 15) for n in names)
 
 
 def _matches(container: Container, filters: list[str], store: Any) -> bool:
@@ -442,6 +480,13 @@ def _matches(container: Container, filters: list[str], store: Any) -> bool:
             ok = k in labels and (not has_value or labels[k] == v)
         elif key == "exited":
             ok = container.state.status == "exited" and str(container.state.exit_code) == value
+        elif key == "health":
+            from dfc.runtime.containers.health import read as read_health
+
+            if value not in ("starting", "healthy", "unhealthy", "none"):
+                raise DfcError(f"Unrecognised filter value for health: {value}")
+            found = read_health(container.folder)
+            ok = (found.status if found is not None else "none") == value
         elif key == "ancestor":
             try:
                 image_id = store.resolve(value).config
@@ -467,7 +512,7 @@ def ps_command(
     = False,
     size: Annotated[bool, typer.Option("-s", "--size", help="Not supported yet.")] = False,
     filter_: Annotated[list[str] | None, typer.Option(
-        "-f", "--filter", help="status=, name=, id=, label=, exited=, ancestor=")] = None,
+        "-f", "--filter", help="status=, name=, id=, label=, exited=, ancestor=, health=")] = None,
     fmt: FormatOpt = None,
     root: RootOpt = None,
 ) -> None:

@@ -31,6 +31,9 @@ def df_command(fmt: FormatOpt = None, root: RootOpt = None) -> None:
         rows.append({"Type": usage.kind, "TotalCount": str(usage.total),
                      "Active": str(usage.active), "Size": human_size(usage.size),
                      "Reclaimable": human_size(usage.reclaimable) + share})
+    from dfc.commands.volumes import df_row
+
+    rows.insert(len(rows) - 1, df_row(open_store(root).root))  # (before Build Cache)
     typer.echo(Template(fmt or _DF_TABLE, list(DF_HEADERS)).render(rows, DF_HEADERS), nl=False)
 
 
