@@ -486,7 +486,8 @@ def ps_command(
     now = datetime.now(UTC)
     rows = [_ps_row(c, no_trunc, now) for c in containers]
     template = "{{.ID}}" if quiet else fmt or _PS_TABLE
-    typer.echo(Template(template, list(PS_HEADERS)).render(rows, PS_HEADERS), nl=False)
+    typer.echo(Template(template, list(PS_HEADERS), "*formatter.ContainerContext")
+               .render(rows, PS_HEADERS), nl=False)
 
 
 def exec_command(
@@ -563,13 +564,9 @@ def inspect_data(container: Container) -> dict[str, object]:
 
 
 def print_inspected(found: list[dict[str, object]], fmt: str | None) -> None:
-    import json
+    from dfc.commands.formatting import inspect_output
 
-    if fmt:
-        for data in found:
-            typer.echo(Template(fmt, list(data)).render_one(data))
-    else:
-        typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
+    typer.echo(inspect_output(found, fmt), nl=False)
 
 
 run_command = _create_or_run(True)
