@@ -43,8 +43,8 @@ def main() -> None:
 
 def wants_daemon(argv: list[str]) -> bool:
     """Whether this command may go to a daemon (not disabled, not a local command)."""
-    if os.environ.get(wire.DISABLE_ENV):
-        return False
+    if os.environ.get(wire.DISABLE_ENV) or os.environ.get("_DFC_COMPLETE"):
+        return False  # a shell completion request is answered here
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     return command not in LOCAL_COMMANDS
 

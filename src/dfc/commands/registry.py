@@ -40,7 +40,7 @@ def settings_of(insecure: list[str] | None) -> RegistrySettings:
 def pull_command(
     name: Annotated[str, typer.Argument(help="NAME[:TAG|@DIGEST]")],
     platform: Annotated[str | None, typer.Option(
-        "--platform", help=r"os/arch\[/variant] to pick from a multi-platform image.")] = None,
+        "--platform", help="os/arch[/variant] to pick from a multi-platform image.")] = None,
     quiet: QuietOpt = False,
     root: RootOpt = None,
     insecure_registry: InsecureOpt = None,
