@@ -105,3 +105,27 @@ def test_tabwriter_aligns_runs_of_lines_that_share_a_column() -> None:
                                "long-long-cell   d\n"
                                "e\n"
                                "f         g\n")
+
+
+def test_record_methods_take_arguments_and_stay_out_of_json() -> None:
+    labels = {"com.example.tier": "web"}
+    row = Record({"Names": "web1", "Label": lambda key: labels.get(key, "")},
+                 "*formatter.ContainerContext")
+    assert Template('{{.Label "com.example.tier"}}|{{.Label "nope"}}|{{json .}}').execute(
+        row) == '{"Names":"web1"}'.join(["web||", ""])
+    headers = {"Names": "NAMES", "Label": lambda key: key}
+    table = FormatTemplate('table {{.Names}}\\t{{.Label "com.example.tier"}}',
+                           ["Names", "Label"], "*formatter.ContainerContext")
+    assert table.render([row], headers) == ("NAMES     com.example.tier\n"
+                                            "web1      web\n")
+
+
+def test_record_json_has_sorted_keys_as_dockers_contexts() -> None:
+    row = Record({"Tag": "1", "ID": "abc", "Repository": "r"}, "*formatter.imageContext")
+    assert Template("{{json .}}").execute(row) == '{"ID":"abc","Repository":"r","Tag":"1"}'
+
+
+def test_record_json_escapes_html_as_json_marshal_does() -> None:
+    row = Record({"Digest": "<none>", "Tag": "a&b"}, "*formatter.imageContext")
+    assert Template("{{json .}} {{json .Digest}}").execute(row) == \
+        '{"Digest":"\\u003cnone\\u003e","Tag":"a\\u0026b"} "<none>"'

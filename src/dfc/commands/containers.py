@@ -22,7 +22,7 @@ PS_HEADERS = {
     "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT",
     "RunningFor": "CREATED", "Ports": "PORTS", "State": "STATE", "Status": "STATUS",
     "Size": "SIZE", "Names": "NAMES", "Labels": "LABELS", "Mounts": "MOUNTS",
-    "Networks": "NETWORKS",
+    "Networks": "NETWORKS", "Label": lambda name: name,  # docker heads it with the key
 }
 _PS_TABLE = ("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}"
              "\t{{.Ports}}\t{{.Names}}")
@@ -416,6 +416,7 @@ def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, ob
         "Labels": labels,
         "Mounts": "",
         "Networks": network_name(record.host_config.network_mode),
+        "Label": lambda name: record.config.labels.get(name, ""),  # {{.Label "KEY"}}
     }
 
 

@@ -153,7 +153,7 @@ class Template:
         except TemplateError as exc:
             raise FormatError(str(exc)) from None
 
-    def render(self, rows: Sequence[Mapping[str, object]], headers: Mapping[str, str]) -> str:
+    def render(self, rows: Sequence[Mapping[str, object]], headers: Mapping[str, object]) -> str:
         """All rows, one per line; a table gets the header row and aligned columns."""
         texts = [self.render_one(row) for row in rows]
         if not self.table:

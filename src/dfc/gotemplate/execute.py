@@ -147,10 +147,16 @@ class _Run:
         first = command.args[0]
         if first.kind == "func":
             return self.call(first, command, dot, final)
+        value = self.operand(first, dot, call=False)
+        if callable(value):  # a method of a Record (`{{.Label "com.example.x"}}`)
+            values = [self.operand(arg, dot) for arg in command.args[1:]]
+            if final is not _NO_FINAL:
+                values.append(final)
+            return value(*values)
         if len(command.args) > 1 or final is not _NO_FINAL:
             raise self.fail(first.pos, _text(first), f"can't give argument to non-function "
                             f"{_text(first)}")
-        return self.operand(first, dot)
+        return value
 
     def call(self, name: Operand, command: Command, dot: object, final: object) -> object:
         function = self.functions[name.name]
@@ -180,7 +186,13 @@ class _Run:
         except TemplateError as exc:
             raise self.fail(name.pos, _command_text(command), str(exc)) from None
 
-    def operand(self, operand: Operand, dot: object) -> object:
+    def operand(self, operand: Operand, dot: object, call: bool = True) -> object:
+        """The operand's value; a method at the end of a field chain is called without
+        arguments unless `call` is False (the command passes it its arguments)."""
+        value = self._operand(operand, dot)
+        return value() if call and callable(value) else value
+
+    def _operand(self, operand: Operand, dot: object) -> object:
         kind = operand.kind
         if kind == "literal":
             return operand.value

@@ -30,7 +30,9 @@ MISSING = Missing()
 
 class Record(dict[str, object]):
     """A Go struct: a row of `docker images`/`ps`. Unlike a map, asking it for a field it
-    does not have is an error naming its type, as docker's formatter contexts do."""
+    does not have is an error naming its type, as docker's formatter contexts do. A
+    callable value is a method taking arguments (`{{.Label "x"}}`); `json` and `%v`
+    leave methods out, as Go's marshalling of docker's contexts does."""
 
     def __init__(self, fields: Mapping[str, object], type_name: str) -> None:
         super().__init__(fields)
@@ -95,7 +97,7 @@ def format_value(value: object, nil: str = "<nil>") -> str:
     if isinstance(value, int | str):
         return str(value)
     if isinstance(value, Record):
-        return "{" + " ".join(format_value(v) for v in value.values()) + "}"
+        return "{" + " ".join(format_value(v) for v in value.values() if not callable(v)) + "}"
     if isinstance(value, Mapping):
         items = sorted(value.items(), key=lambda kv: str(kv[0]))
         return "map[" + " ".join(f"{k}:{format_value(v)}" for k, v in items) + "]"
@@ -109,8 +111,10 @@ def _json_ready(value: object) -> object:
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
+    if isinstance(value, Record):  # docker marshals its contexts through a map: sorted
+        return {k: _json_ready(value[k]) for k in sorted(value) if not callable(value[k])}
     if isinstance(value, Mapping):
-        return {str(k): _json_ready(v) for k, v in value.items()}
+        return {str(k): _json_ready(v) for k, v in value.items() if not callable(v)}
     if isinstance(value, list | tuple):
         return [_json_ready(v) for v in value]
     return value
@@ -119,7 +123,10 @@ def _json_ready(value: object) -> object:
 def go_json(value: object) -> str:
     """docker's `json` function: encoding/json without HTML escaping, compact; objects keep
     their field order (docker marshals structs, whose order the JSON already has)."""
-    return json.dumps(_json_ready(value), separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(_json_ready(value), separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, Record):  # its MarshalJSON is json.Marshal, which escapes HTML
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text
 
 
 _ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
