@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -32,6 +31,8 @@ def register(app: typer.Typer) -> None:
 def version_info() -> dict[str, object]:
     """What `dfc version --format` sees: docker's shape (`.Client.Version`); `.Server` is
     null, dfc has no engine to ask."""
+    import platform
+
     from dfc.platform import host_platform
     from dfc.version import VERSION
 
