@@ -99,6 +99,12 @@ def test_usage_errors_exit_as_dockers(args: tuple[str, ...], code: int) -> None:
     assert dfc(*args).returncode == code
 
 
+@pytest.mark.parametrize("args", [(), ("image",)])
+def test_a_group_without_a_command_prints_its_help(args: tuple[str, ...]) -> None:
+    proc = dfc(*args)
+    assert proc.returncode == 0 and proc.stdout.startswith("Usage: dfc")  # docker: exit 0
+
+
 def test_version() -> None:
     from dfc.version import VERSION
 

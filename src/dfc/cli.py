@@ -165,6 +165,9 @@ def main() -> None:
     except Exception as exc:  # the one place internal errors are shown
         import click
 
+        if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+            typer.echo(exc.format_message())  # `dfc`, `dfc image`: help, as docker's (exit 0)
+            sys.exit(0)
         if isinstance(exc, click.UsageError):
             exc.show()
             sys.exit(usage_exit_code(exc))
