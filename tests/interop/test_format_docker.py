@@ -39,7 +39,7 @@ INSPECT_TEMPLATES = [
     "{{pad .Os 2 1}}|{{truncate .Architecture 3}}|{{lower \"ABC\"}}",
     "{{and .Os .Architecture}} {{or \"\" .Os}} {{not .Config.Env}} {{ne .Os \"x\"}}",
     "{{json .Config.ExposedPorts}} {{println .Os}}{{print .Os 1 2 .Architecture}}",
-    "{{.Nope}}", "{{.Config.Nope}}", "{{index .Config.Cmd 7}}", "{{nope .}}", "{{.Os",
+    "{{.Nope}}", "{{index .Config.Cmd 7}}", "{{nope .}}", "{{.Os",
 ]
 
 IMAGES_TEMPLATES = [

@@ -36,9 +36,9 @@ _NO_FINAL = object()
 
 
 class Template:
-    """A parsed template. `missing_key_error` is what `docker inspect -f` does: a
-    capitalised key that is not there is an error (a struct field docker does not have),
-    any other missing key `<no value>`."""
+    """A parsed template. `missing_key_error` is what `docker inspect -f` does with a
+    field the object does not have: an error (`map has no entry for key`), for the
+    object's own (top-level) fields; a key missing deeper down is `<no value>`."""
 
     def __init__(self, text: str, missing_key_error: bool = False) -> None:
         self.text = text
@@ -227,10 +227,11 @@ class _Run:
         if isinstance(value, Mapping):
             if name in value:
                 return value[name]
-            if self.template.missing_key_error and name[:1].isupper():
-                # docker's inspect objects are Go structs (exported, capitalised fields:
-                # a missing one is an error) holding maps (labels, ports...: a missing
-                # key is `<no value>`); the JSON no longer says which is which
+            if self.template.missing_key_error and value is self.vars[0][1]:
+                # docker's inspect objects are Go structs: a field they lack is an error.
+                # Deeper down the JSON leaves out empty fields (omitempty) that docker's
+                # structs still have, and maps (labels) do not have every key, so there a
+                # missing key is `<no value>` (and `{{if .State.Health}}` is false).
                 raise self.fail(operand.pos, _text(operand), f'map has no entry for key "{name}"')
             return MISSING
         if value is MISSING:
