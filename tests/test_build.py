@@ -136,4 +136,4 @@ def test_add_host_reaches_etc_hosts_and_keys_by_name(fresh_store: Store, tmp_pat
     assert "CACHED" in moved.stderr  # addresses do not key the step, names do
     bad = subprocess.run([*base, "--add-host", "nope", str(tmp_path)], capture_output=True,
                          text=True)
-    assert bad.returncode == 2 and "invalid argument 'nope' for --add-host" in bad.stderr
+    assert bad.returncode == 125 and "invalid argument 'nope' for --add-host" in bad.stderr

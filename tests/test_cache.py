@@ -203,7 +203,7 @@ def test_builder_prune_keep_storage_and_until(warm: Store, context: Path,
     assert kept.returncode == 0 and "Deleted" not in kept.stdout
     assert rebuild(warm, context).executed == []
     bad = subprocess.run([*base, "--keep-storage", "lots"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "invalid size" in bad.stderr
+    assert bad.returncode == 125 and "invalid size" in bad.stderr
     done = subprocess.run([*base, "--keep-storage", "0"], capture_output=True, text=True)
     assert done.returncode == 0 and "Deleted build cache objects:" in done.stdout
     assert rebuild(warm, context).executed == ALL

@@ -84,7 +84,8 @@ def test_images_quiet_digests_no_trunc_and_templates(fresh_store: Store,
     assert row["Repository"] == "me/box" and row["Tag"] == "1" and row["ID"] == full[7:19]
     assert row["CreatedAt"].endswith("UTC") and row["CreatedSince"].endswith(" ago")
     err = run(dfc_cmd, fresh_store, "images", "--format", "{{.Nope}}", code=1)
-    assert err == "error: template: can't evaluate field Nope in {{.Nope}}\n"
+    assert err == ('template parsing error: template: :1:2: executing "" at <.Nope>: '
+                   "can't evaluate field Nope in type *formatter.imageContext\n")
 
 
 def test_images_filters(fresh_store: Store, dfc_cmd: list[str], tmp_path: Path) -> None:

@@ -24,16 +24,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,  # help is plain text: `os/arch[/variant]` is not a markup tag
+    suggest_commands=False,  # click itself suggests a close command name since 8.2
 )
 
 STATE = {"debug": False}
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from dfc.version import VERSION
+
+        typer.echo(f"dfc version {VERSION}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")]
     = False,
+    version: Annotated[bool, typer.Option("--version", "-v", is_eager=True, callback=_print_version,
+                                          help="Print version information and quit.")] = False,
 ) -> None:
     STATE["debug"] = debug
 
@@ -63,6 +74,7 @@ class Runner:
 def _register_commands() -> None:
     """The command modules, written out (no import-time discovery)."""
     from dfc.commands import (
+        about,
         build,
         builder,
         containers,
@@ -77,7 +89,7 @@ def _register_commands() -> None:
     )
 
     for module in (plan, build, lint, builder, images, containers, transfer, registry,
-                   system, volumes):
+                   system, volumes, about):
         module.register(app)
     daemon.register(app, Runner())
 
@@ -93,8 +105,35 @@ def command() -> click.Group:
     return lazy_group(app)
 
 
+def usage_exit_code(exc: click.UsageError) -> int:
+    """docker's codes: 125 for a flag it cannot parse, 1 for an unknown command or a
+    missing or extra argument."""
+    import click
+
+    if isinstance(exc, click.NoSuchOption | click.BadOptionUsage):
+        return 125
+    if isinstance(exc, click.NoSuchCommand | click.BadArgumentUsage):
+        return 1
+    if isinstance(exc, click.MissingParameter | click.BadParameter) and exc.param is not None:
+        return 1 if isinstance(exc.param, click.Argument) else 125
+    return 125
+
+
+def _complete_shell() -> None:
+    """Answer a completion request from the script `dfc completion SHELL` printed, with
+    click's completion (typer's own is switched off: add_completion=False)."""
+    import os
+
+    instruction = os.environ.get("_DFC_COMPLETE")
+    if instruction:
+        from click.shell_completion import shell_complete
+
+        sys.exit(shell_complete(command(), {}, "dfc", "_DFC_COMPLETE", instruction))
+
+
 def main() -> None:
     """Console entry point: run the app and turn DfcError into a one-line message."""
+    _complete_shell()
     try:
         # Without standalone mode click returns (not raises) a typer.Exit's code, and
         # typer turns Ctrl-C into the code 130.
@@ -127,9 +166,15 @@ def main() -> None:
     except Exception as exc:  # the one place internal errors are shown
         import click
 
+        if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+            typer.echo(exc.format_message())  # `dfc`, `dfc image`: help, as docker's (exit 0)
+            sys.exit(0)
+        if isinstance(exc, click.UsageError):
+            exc.show()
+            sys.exit(usage_exit_code(exc))
         if isinstance(exc, click.ClickException):
             exc.show()
-            sys.exit(2)
+            sys.exit(exc.exit_code)
         if STATE["debug"]:
             raise
         _internal_error(exc)

@@ -65,8 +65,8 @@ def main() -> None:
 
 def wants_daemon(argv: list[str]) -> bool:
     """Whether this command may go to a daemon (not disabled, not a local command)."""
-    if os.environ.get(wire.DISABLE_ENV):
-        return False
+    if os.environ.get(wire.DISABLE_ENV) or os.environ.get("_DFC_COMPLETE"):
+        return False  # a shell completion request is answered here
     command = _command(argv)
     if command in TERMINAL_COMMANDS and _isatty(0):
         return False

@@ -50,9 +50,9 @@ class CompileError(DfcError):
 
 
 class UsageError(DfcError):
-    """A command-line or configuration mistake."""
+    """A command-line or configuration mistake: docker's 125, as for a bad flag value."""
 
-    exit_code = 2
+    exit_code = 125
 
 
 class StorageError(DfcError):

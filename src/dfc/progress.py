@@ -1,18 +1,16 @@
 """Build progress for people and programs: plain lines (BuildKit's `--progress=plain`
-shape), a live rich view on a terminal, or one JSON event per line."""
+shape), BuildKit's live view on a terminal (progress_tty), one JSON event per line, or
+BuildKit's solve-status stream (progress_rawjson); always on stderr."""
 
 from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import msgspec
 
 from dfc.runtime import events
-
-if TYPE_CHECKING:  # rich loads only for the tty display
-    from rich.text import Text
 
 
 class PlainReporter:
@@ -54,9 +52,10 @@ class PlainReporter:
 
 
 class JsonReporter:
-    """One JSON object per event (bytes of output as text), for tools."""
+    """One JSON object per event (bytes of output as text), for tools; on stderr, so that
+    `-o -` keeps stdout to itself."""
 
-    def __init__(self, stream: TextIO = sys.stdout):
+    def __init__(self, stream: TextIO = sys.stderr):
         self.stream = stream
         self.lock = threading.Lock()
         self.encoder = msgspec.json.Encoder()
@@ -70,60 +69,17 @@ class JsonReporter:
             self.stream.flush()
 
 
-class TtyReporter:
-    """A live view: one line per step with its state and time, output of running steps
-    shown beneath it (rich)."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.live import Live
-
-        self.console = Console(stderr=True)
-        self.steps: dict[int, list[str]] = {}
-        self.lock = threading.Lock()
-        self.live = Live(console=self.console, refresh_per_second=8, transient=False)
-        self.live.start()
-
-    def __call__(self, event: events.AnyEvent) -> None:
-        from rich.markup import escape
-
-        with self.lock:
-            n = event.step
-            if isinstance(event, events.Started):
-                self.steps[n] = [event.name, "…", ""]
-            elif isinstance(event, events.Cached):
-                self.steps[n][1] = "[cyan]CACHED[/]"
-            elif isinstance(event, events.Done):
-                self.steps[n][1] = f"[green]DONE {event.elapsed:.1f}s[/]"
-                self.steps[n][2] = ""
-            elif isinstance(event, events.Failed):
-                self.steps[n][1] = f"[red]ERROR[/] {escape(event.message)}"
-            elif isinstance(event, events.Output) and n in self.steps:
-                last = event.data.decode("utf-8", "replace").rstrip("\n").split("\n")[-1]
-                self.steps[n][2] = last[:120]
-            else:
-                self.console.print(getattr(event, "message", ""))
-            self.live.update(self.render())
-
-    def render(self) -> Text:
-        from rich.markup import escape
-        from rich.text import Text
-
-        lines = []
-        for n, (name, state, tail) in sorted(self.steps.items()):
-            lines.append(f"#{n} {escape(name)}  {state}")
-            if tail and state == "…":
-                lines.append(f"   [dim]{escape(tail)}[/]")
-        return Text.from_markup("\n".join(lines))
-
-    def close(self) -> None:
-        self.live.stop()
-
-
 def reporter(mode: str, quiet: bool) -> events.Reporter:
-    """The reporter for `--progress` (auto: tty when stderr is a terminal, else plain)."""
+    """The reporter for `--progress` (auto: tty when stderr is a terminal, else plain);
+    `quiet` (or -q) shows only a failure."""
     if mode == "json":
         return JsonReporter()
+    if mode == "rawjson":
+        from dfc.progress_rawjson import RawJsonReporter
+
+        return RawJsonReporter()
     if mode == "tty" or (mode == "auto" and sys.stderr.isatty() and not quiet):
+        from dfc.progress_tty import TtyReporter
+
         return TtyReporter()
-    return PlainReporter(quiet=quiet)
+    return PlainReporter(quiet=quiet or mode == "quiet")

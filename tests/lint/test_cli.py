@@ -81,11 +81,11 @@ def test_exit_codes(dfc_cmd, tmp_path: Path) -> None:
     clean.write_text(BAD)
     assert run(dfc_cmd, str(clean)).returncode == 1
     assert run(dfc_cmd, "--failure-threshold", "none", str(clean)).returncode == 0
-    assert run(dfc_cmd, "--select", "NOPE", str(clean)).returncode == 2
-    assert run(dfc_cmd, str(tmp_path / "missing")).returncode == 2
+    assert run(dfc_cmd, "--select", "NOPE", str(clean)).returncode == 125
+    assert run(dfc_cmd, str(tmp_path / "missing")).returncode == 125
     (tmp_path / ".dfc.toml").write_text("select = [\n")
     broken = run(dfc_cmd, str(clean))
-    assert broken.returncode == 2 and ".dfc.toml" in broken.stderr
+    assert broken.returncode == 125 and ".dfc.toml" in broken.stderr
 
 
 def test_discovery_honours_gitignore(dfc_cmd, project: Path) -> None:
@@ -134,7 +134,7 @@ def test_explain(dfc_cmd) -> None:
     assert out.startswith("DFC201 json-args-recommended (aliases: DL3025, JSONArgsRecommended)")
     assert "Catches:" in out
     assert "shellcheck.net/wiki/SC2086" in run(dfc_cmd, "--explain", "SC2086").stdout
-    assert run(dfc_cmd, "--explain", "nope").returncode == 2
+    assert run(dfc_cmd, "--explain", "nope").returncode == 125
 
 
 def test_stdin(dfc_cmd) -> None:

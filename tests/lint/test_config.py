@@ -47,4 +47,4 @@ def test_broken_config_is_an_error(tmp_path: Path, name: str, text: str) -> None
     path.write_text(text)
     with pytest.raises(UsageError) as caught:
         read_config(path)
-    assert caught.value.exit_code == 2 and str(path) in caught.value.message
+    assert caught.value.exit_code == 125 and str(path) in caught.value.message

@@ -21,6 +21,8 @@ class Progress(StrEnum):
     tty = "tty"
     plain = "plain"
     json = "json"
+    rawjson = "rawjson"
+    quiet = "quiet"
 
 
 def checked_network(mode: str) -> str:
@@ -84,8 +86,13 @@ def build_command(
                                                  "here.")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the image ID.")]
     = False,
-    progress: Annotated[Progress, typer.Option("--progress", help="Progress output.")]
-    = Progress.auto,
+    progress: Annotated[Progress, typer.Option(
+        "--progress", envvar="BUILDKIT_PROGRESS", show_envvar=False,
+        help="Progress output: auto (tty on a terminal, else plain), tty, plain, json, "
+        "rawjson (BuildKit's solve status), quiet; on stderr.")] = Progress.auto,
+    metadata_file: Annotated[Path | None, typer.Option(
+        "--metadata-file", help="Write the build's metadata (buildx's keys) to FILE.")]
+    = None,
     root: Annotated[Path | None, typer.Option("--root", envvar="DFC_ROOT",
                                               help="Store folder.")] = None,
     runtime: Annotated[str, typer.Option("--runtime", help="RUN sandbox: native, runc, "
@@ -147,6 +154,10 @@ def build_command(
         push_tags(store, result.tags, quiet)
     if iidfile is not None:
         iidfile.write_text(result.image_id)
+    if metadata_file is not None:
+        from dfc.build_metadata import write_metadata_file
+
+        write_metadata_file(metadata_file, store, result)
     if quiet:
         typer.echo(result.image_id)
 

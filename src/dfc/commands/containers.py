@@ -22,7 +22,7 @@ PS_HEADERS = {
     "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT",
     "RunningFor": "CREATED", "Ports": "PORTS", "State": "STATE", "Status": "STATUS",
     "Size": "SIZE", "Names": "NAMES", "Labels": "LABELS", "Mounts": "MOUNTS",
-    "Networks": "NETWORKS",
+    "Networks": "NETWORKS", "Label": lambda name: name,  # docker heads it with the key
 }
 _PS_TABLE = ("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}"
              "\t{{.Ports}}\t{{.Names}}")
@@ -446,6 +446,7 @@ def _ps_row(container: Container, no_trunc: bool, now: datetime) -> dict[str, ob
         "Labels": labels,
         "Mounts": _mounts_column(container, no_trunc),
         "Networks": network_name(record.host_config.network_mode),
+        "Label": lambda name: record.config.labels.get(name, ""),  # {{.Label "KEY"}}
     }
 
 
@@ -531,7 +532,8 @@ def ps_command(
     now = datetime.now(UTC)
     rows = [_ps_row(c, no_trunc, now) for c in containers]
     template = "{{.ID}}" if quiet else fmt or _PS_TABLE
-    typer.echo(Template(template, list(PS_HEADERS)).render(rows, PS_HEADERS), nl=False)
+    typer.echo(Template(template, list(PS_HEADERS), "*formatter.ContainerContext")
+               .render(rows, PS_HEADERS), nl=False)
 
 
 def exec_command(
@@ -608,13 +610,9 @@ def inspect_data(container: Container) -> dict[str, object]:
 
 
 def print_inspected(found: list[dict[str, object]], fmt: str | None) -> None:
-    import json
+    from dfc.commands.formatting import inspect_output
 
-    if fmt:
-        for data in found:
-            typer.echo(Template(fmt, list(data)).render_one(data))
-    else:
-        typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
+    typer.echo(inspect_output(found, fmt), nl=False)
 
 
 run_command = _create_or_run(True)

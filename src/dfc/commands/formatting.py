@@ -1,23 +1,29 @@
 """Docker's output forms: sizes, ages, tab-aligned tables and the `--format` templates.
 
-Only the template forms Docker users write for these commands are understood (`{{.Field}}`,
-`{{json .}}`, `{{json .Field}}`, a `table` prefix, `\\t` and `\\n`), not Go's whole
-template language; anything else is an error naming the action.
+The template language itself is dfc.gotemplate; this module adds what docker's formatter
+does around it: the `table` prefix, header rows and the tabwriter.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from dfc.errors import DfcError
 
+
+class FormatError(DfcError):
+    """A `--format` template that does not parse or run: docker's words, exit 1 (64 for
+    inspect's parse errors)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def render(self) -> str:
+        return f"template parsing error: {self.message}"
+
 _UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
-_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
-_FIELD = re.compile(r"\.([A-Za-z]\w*)((?:\.[A-Za-z]\w*)*)")
-_JSON = re.compile(r"json\s+(\.|\.[A-Za-z][\w.]*)")
 _MIN_WIDTH, _PADDING = 10, 3  # docker's tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)
 
 
@@ -88,91 +94,101 @@ def ellipsis(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def go_json(value: object) -> str:
-    """Go's json.Marshal form: compact, keys sorted, `<`, `>`, `&` escaped."""
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def tabulate(lines: Sequence[Sequence[str]]) -> str:
-    """Cells aligned as Go's tabwriter does for docker: every column but the last is
-    as wide as its widest cell plus 3 spaces, and at least 10."""
-    columns = max((len(line) for line in lines), default=0)
-    widths = [max([_MIN_WIDTH] + [len(line[i]) + _PADDING for line in lines if len(line) > i + 1])
-              for i in range(columns)]
+    """Cells aligned as Go's tabwriter does for docker (minwidth 10, padding 3): a column
+    is aligned over each run of adjacent lines that have a cell in it, as wide as its
+    widest cell plus 3 and at least 10; a line's last cell is not part of any column."""
+    widths: list[list[int]] = [[] for _ in lines]
+
+    def block(first: int, end: int, column: int) -> None:
+        line = first
+        while line < end:
+            if len(lines[line]) - 1 <= column:
+                line += 1
+                continue
+            run = line
+            while run < end and len(lines[run]) - 1 > column:
+                run += 1
+            width = max([_MIN_WIDTH] + [len(lines[i][column]) + _PADDING
+                                        for i in range(line, run)])
+            for i in range(line, run):
+                widths[i].append(width)
+            block(line, run, column + 1)
+            line = run
+
+    block(0, len(lines), 0)
     out = []
-    for line in lines:
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(line[:-1])]
-        out.append("".join(cells) + (line[-1] if line else ""))
-    return "".join(row + "\n" for row in out)
-
-
-def _text(value: object) -> str:
-    """A value as `{{.Field}}` prints it: strings and numbers as they are, booleans in
-    Go's spelling, lists and objects as JSON, a missing value as `<no value>`."""
-    if value is None:
-        return "<no value>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping | list):
-        return go_json(value)
-    return str(value)
+    for line, cells in zip(lines, widths, strict=True):
+        padded = [cell.ljust(width) for cell, width in zip(line, cells, strict=False)]
+        out.append("".join(padded) + (line[-1] if line else "") + "\n")
+    return "".join(out)
 
 
 class Template:
-    """A parsed `--format` value, rendered against one dict of string fields per row."""
+    """A `--format` value for a listing command (images, ps, history, df...): Go's template
+    language (dfc.gotemplate) on one Record per row, docker's `table` prefix, `json`, and
+    the `\\t`/`\\n` escapes docker's formatter replaces before parsing."""
 
-    def __init__(self, text: str, fields: Sequence[str]) -> None:
+    def __init__(self, text: str, fields: Sequence[str], type_name: str = "*formatter.Context"):
+        from dfc.gotemplate import Template as GoTemplate
+        from dfc.gotemplate import TemplateError
+
         self.table = text.startswith("table")
         body = text[len("table"):] if self.table else text
         if text == "json":
             body = "{{json .}}"
         body = body.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
-        self.parts: list[tuple[str, str]] = []
-        pos = 0
-        for m in _ACTION.finditer(body):
-            self.parts.append(("text", body[pos:m.start()]))
-            self.parts.append(self._action(m.group(1), fields))
-            pos = m.end()
-        self.parts.append(("text", body[pos:]))
+        self.fields = list(fields)
+        self.type_name = type_name
+        try:
+            self.template = GoTemplate(body)
+        except TemplateError as exc:
+            raise FormatError(str(exc)) from None
 
-    @staticmethod
-    def _action(action: str, fields: Sequence[str]) -> tuple[str, str]:
-        """("field" or "json", dotted path); the first name must be a known field."""
-        m = _JSON.fullmatch(action)
-        kind, path = ("json", m.group(1)[1:]) if m else ("field", action[1:])
-        if not m and not _FIELD.fullmatch(action):
-            raise DfcError(f"template: unsupported action {{{{{action}}}}}")
-        if path and path.split(".")[0] not in fields:
-            raise DfcError(f"template: can't evaluate field {path.split('.')[0]} in "
-                           f"{{{{{action}}}}}")
-        return kind, path
+    def render_one(self, row: Mapping[str, object], header: bool = False) -> str:
+        from dfc.gotemplate import Record, TemplateError
 
-    @staticmethod
-    def _lookup(row: Mapping[str, object], path: str) -> object:
-        value: object = row
-        for name in path.split(".") if path else ():
-            value = value.get(name) if isinstance(value, Mapping) else None
-        return value
+        try:
+            return self.template.execute(Record(row, self.type_name), header=header)
+        except TemplateError as exc:
+            raise FormatError(str(exc)) from None
 
-    def render_one(self, row: Mapping[str, object]) -> str:
-        out = []
-        for kind, path in self.parts:
-            if kind == "text":
-                out.append(path)
-                continue
-            value = self._lookup(row, path)
-            if kind == "json":
-                out.append(go_json(dict(value) if isinstance(value, Mapping) else value))
-            else:
-                out.append(_text(value))
-        return "".join(out)
-
-    def render(self, rows: Sequence[Mapping[str, object]], headers: Mapping[str, str]) -> str:
+    def render(self, rows: Sequence[Mapping[str, object]], headers: Mapping[str, object]) -> str:
         """All rows, one per line; a table gets the header row and aligned columns."""
         texts = [self.render_one(row) for row in rows]
         if not self.table:
             return "".join(t + "\n" for t in texts)
-        header = self.render_one(headers)
-        lines = [line.split("\t") for text in (header, *texts) for line in text.split("\n")]
-        return tabulate(lines)
+        header = self.render_one(headers, header=True)
+        return tabulate([line.split("\t") for text in (header, *texts)
+                         for line in text.split("\n")])
+
+
+def inspect_text(template: str, data: object) -> str:
+    """`inspect -f`: the template on one object's JSON, a missing key an error (docker's
+    inspect runs its raw-JSON templates with missingkey=error); a template that does not
+    parse exits 64 as docker's inspect does."""
+    from dfc.gotemplate import Template as GoTemplate
+    from dfc.gotemplate import TemplateError
+
+    try:
+        parsed = GoTemplate(template, missing_key_error=True)
+    except TemplateError as exc:
+        raise FormatError(str(exc), exit_code=64) from None
+    try:
+        return parsed.execute(data)
+    except TemplateError as exc:
+        raise FormatError(str(exc)) from None
+
+
+def inspect_output(found: Sequence[object], template: str | None) -> str:
+    """What `inspect` prints for its objects: docker's indented JSON array, or each
+    object through the `-f` template, one line each."""
+    if not template:
+        import json
+
+        return json.dumps(list(found), indent=4, ensure_ascii=False) + "\n"
+    if template == "json":
+        from dfc.gotemplate.values import go_json
+
+        return go_json(list(found)) + "\n"
+    return "".join(inspect_text(template, data) + "\n" for data in found)

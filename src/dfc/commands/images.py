@@ -3,14 +3,13 @@ output over the store, also under `dfc image ls|history|inspect|tag|rm|prune`.""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dfc.commands.formatting import Template, ellipsis, human_size, since
+from dfc.commands.formatting import Template, ellipsis, human_size, inspect_output, since
 from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
@@ -80,7 +79,8 @@ def images_command(
         filters.append(f"reference={reference}")
     rows = image_rows(select(store, filters), no_trunc)
     template = "{{.ID}}" if quiet else fmt or (_DIGESTS_TABLE if digests else _IMAGES_TABLE)
-    typer.echo(Template(template, list(IMAGE_HEADERS)).render(rows, IMAGE_HEADERS), nl=False)
+    typer.echo(Template(template, list(IMAGE_HEADERS), "*formatter.imageContext")
+               .render(rows, IMAGE_HEADERS), nl=False)
 
 
 def history_command(
@@ -145,11 +145,7 @@ def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: boo
         except DfcError as exc:
             missing.append(f"No such object: {ref}" if containers is not None
                            else exc.message)
-    if fmt:
-        for data in found:
-            typer.echo(Template(fmt, list(data)).render_one(data))
-    else:
-        typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
+    typer.echo(inspect_output(found, fmt), nl=False)
     if missing:
         raise DfcError("\n".join(missing))
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 import click
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 from typer.main import (
     get_command_from_info,
     get_command_name,
@@ -20,6 +22,33 @@ from typer.main import (
     solve_typer_info_defaults,
 )
 from typer.models import CommandInfo, TyperInfo
+
+
+def _keep_argument_help() -> None:
+    """typer (< 0.25) stores an argument's help before calling click's Argument.__init__,
+    which since click 8.3 (arguments gained `help`) sets it back to None: the help of every
+    positional argument vanished from `--help`. Store it again afterwards."""
+    init = TyperArgument.__init__
+    if getattr(init, "keeps_help", False):
+        return
+
+    def init_keeping_help(self: TyperArgument, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.help = kwargs.get("help")
+
+    init_keeping_help.keeps_help = True  # type: ignore[attr-defined]
+    TyperArgument.__init__ = init_keeping_help  # type: ignore[method-assign]
+    # typer writes its own "Arguments" section; click >= 8.5 would add a second one
+    for command_class in (TyperCommand, TyperGroup):
+        if hasattr(click.Command, "format_arguments"):
+            command_class.format_arguments = _no_section  # type: ignore[method-assign]
+
+
+def _no_section(self: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """click's positional-arguments section, left to typer's."""
+
+
+_keep_argument_help()
 
 
 class LazyCommands(MutableMapping[str, click.Command]):

@@ -40,7 +40,7 @@ def settings_of(insecure: list[str] | None) -> RegistrySettings:
 def pull_command(
     name: Annotated[str, typer.Argument(help="NAME[:TAG|@DIGEST]")],
     platform: Annotated[str | None, typer.Option(
-        "--platform", help=r"os/arch\[/variant] to pick from a multi-platform image.")] = None,
+        "--platform", help="os/arch[/variant] to pick from a multi-platform image.")] = None,
     quiet: QuietOpt = False,
     root: RootOpt = None,
     insecure_registry: InsecureOpt = None,
@@ -155,30 +155,18 @@ def search_command(
 
 
 def render(results: list[SearchResult], template: str | None, truncate: bool) -> str:
-    """Docker's search table, or one line per result through a `{{.Field}}` template."""
-    import re
+    """Docker's search table, or the results through a `--format` template."""
+    from dfc.commands.formatting import Template, ellipsis
 
-    fields = [{"Name": r.name, "Description": r.description, "StarCount": str(r.star_count),
-               "IsOfficial": "[OK]" if r.is_official else "",
-               "IsAutomated": "[OK]" if r.is_automated else ""} for r in results]
+    def description(text: str) -> str:
+        return ellipsis(text, 45) if truncate else text
+
+    # docker's search context gives every field as a string, booleans as `[OK]` or ``
+    rows = [{"Name": r.name, "Description": description(r.description),
+             "StarCount": str(r.star_count), "IsOfficial": "[OK]" if r.is_official else "",
+             "IsAutomated": "[OK]" if r.is_automated else ""} for r in results]
     if template is None:
-        template = ("table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}")
-    table = template.startswith("table")
-    body = template.removeprefix("table").strip().replace("\\t", "\t")
-    if truncate:
-        for f in fields:
-            if len(f["Description"]) > 45:
-                f["Description"] = f["Description"][:44] + "…"
+        template = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}"
     headers = {"Name": "NAME", "Description": "DESCRIPTION", "StarCount": "STARS",
                "IsOfficial": "OFFICIAL", "IsAutomated": "AUTOMATED"}
-    pattern = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
-
-    def fill(values: dict[str, str]) -> list[str]:
-        return pattern.sub(lambda m: values.get(m.group(1), m.group(0)), body).split("\t")
-
-    rows = ([fill(headers)] if table else []) + [fill(f) for f in fields]
-    if not table:
-        return "".join("\t".join(r) + "\n" for r in rows)
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(len(rows[0]))]
-    return "".join("   ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip()
-                   + "\n" for r in rows)
+    return Template(template, list(headers), "*formatter.searchContext").render(rows, headers)
