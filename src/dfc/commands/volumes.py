@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dfc.commands.formatting import Template, human_size
+from dfc.commands.formatting import Template, human_size, inspect_output
 from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
@@ -159,8 +159,6 @@ def inspect_command(
     root: RootOpt = None,
 ) -> None:
     """Show volumes as `docker volume inspect` does (a JSON array)."""
-    import json
-
     from dfc.runtime.containers.volumes import VolumeStore
 
     store = VolumeStore(_root(root))
@@ -171,11 +169,7 @@ def inspect_command(
             errors.append(f"No such volume: {name}")
         else:
             found.append(volume.inspect())
-    if fmt:
-        for data in found:
-            typer.echo(Template(fmt, list(data)).render_one(data))
-    else:
-        typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
+    typer.echo(inspect_output(found, fmt), nl=False)
     if errors:
         raise _error("\n".join(errors))
 
