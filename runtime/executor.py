@@ -100,6 +100,9 @@ class Where(msgspec.Struct, frozen=True):
 class StageResult(msgspec.Struct, frozen=True):
     state: State
     config: ir.ImageConfig
+    base_history: tuple[image.History, ...] = ()
+    """The history of the image the stage chain starts from (SOURCE_DATE_EPOCH leaves
+    those entries' dates alone, as BuildKit does)."""
 
 
 class Executor:
@@ -202,6 +205,8 @@ class Executor:
         for dep in stage.deps:
             futures[dep.stage].result()
         state, base = self._base(stage, futures)
+        base_history = futures[stage.base.index].result().base_history \
+            if isinstance(stage.base, ir.StageRef) else state.history
         ignore_cache = self.options.no_cache or (stage.name or "").lower() in {
             name.lower() for name in self.options.no_cache_filter}
         total = 1 + sum(not isinstance(step, ir.SetConfig) for step in stage.steps)
@@ -224,7 +229,7 @@ class Executor:
                                      self.options.dockerfile, stage.index, position)
             state = self._step(step, state, entry, Where(name, ident, base, stage.index),
                                ignore_cache, futures)
-        return StageResult(state, resolved.config)
+        return StageResult(state, resolved.config, base_history)
 
     def _created(self) -> str:
         return image.rfc3339(self.options.epoch if self.options.epoch is not None
@@ -252,7 +257,7 @@ class Executor:
         try:
             listing: list[tuple[str, str]] = []
             inputs = self._inputs(step, futures, listing)
-            key = keys.step_key(state.key, step, inputs)
+            key = keys.step_key(state.key, step, inputs + self._epoch_input())
             record = explain.StepRecord(key=key, parent=state.key, base=where.base,
                                         step=keys.encode(keys.keyed(step)).decode(),
                                         files=tuple(listing))
@@ -281,6 +286,13 @@ class Executor:
             raise exc.located(step.span, None) from None
         self.report(events.Done(step=number, elapsed=time.monotonic() - started))
         return state.with_result(key, result, entry)
+
+    def _epoch_input(self) -> tuple[str, ...]:
+        """SOURCE_DATE_EPOCH clamps the file times of every layer written (and dates what
+        a step creates), so it keys each step when set; unset, keys are those of a build
+        without it."""
+        epoch = self.options.epoch
+        return () if epoch is None else (f"source-date-epoch:{epoch}",)
 
     def _inputs(self, step: ir.AnyStep, futures: dict[int, Future[StageResult]],
                 listing: list[tuple[str, str]]) -> tuple[str, ...]:

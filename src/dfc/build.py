@@ -73,14 +73,19 @@ class BuildResult(msgspec.Struct, frozen=True):
     tags: tuple[str, ...]
 
 
-def source_date_epoch() -> int | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH")
+def source_date_epoch(build_args: Mapping[str, str] | None = None) -> int | None:
+    """`--build-arg SOURCE_DATE_EPOCH=N`, else the environment's (which buildx passes on
+    as that build arg): the time every date of the image is clamped to."""
+    value = (build_args or {}).get("SOURCE_DATE_EPOCH") or os.environ.get("SOURCE_DATE_EPOCH")
     if not value:
         return None
     try:
-        return int(value)
+        epoch = int(value)
     except ValueError:
         raise DfcError(f"invalid SOURCE_DATE_EPOCH: {value!r}") from None
+    if epoch < 0:
+        raise DfcError(f"invalid SOURCE_DATE_EPOCH: {value!r}")
+    return epoch
 
 
 Fetch = Callable[[str, str | None], None]
@@ -201,7 +206,7 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
           stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store`, tag it and export it as asked
     (`stdout` takes the outputs whose dest is `-`)."""
-    epoch = source_date_epoch()
+    epoch = source_date_epoch(request.build_args)
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
         plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name,
@@ -300,7 +305,7 @@ def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
         config = msgspec.structs.replace(config, labels=merged)
     platform = parse_platform(plan.platform)
     state = result.state
-    history, created = dated(state.history, epoch)
+    history, created = dated(state.history, epoch, result.base_history)
     blob = image.ImageConfig(
         architecture=platform.architecture, os=platform.os, variant=platform.variant,
         rootfs=image.RootFS(diff_ids=state.diff_ids), config=config, history=history,
@@ -309,14 +314,36 @@ def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
     return image.write_image(store, blob, state.layers)
 
 
-def dated(history: tuple[image.History, ...], epoch: int | None
-          ) -> tuple[tuple[image.History, ...], str]:
+def dated(history: tuple[image.History, ...], epoch: int | None,
+          base: tuple[image.History, ...] = ()) -> tuple[tuple[image.History, ...], str]:
     """Fill the dates metadata entries still lack (no layer came after them) with the
     last known one; the image's `created` is the newest entry's (so an all-cached rebuild
-    writes the same config, hence the same image ID, as BuildKit does)."""
+    writes the same config, hence the same image ID, as BuildKit does).
+
+    With SOURCE_DATE_EPOCH, as BuildKit's image exporter: the entries the image shares
+    with its base image keep their dates; every later one, and `created`, newer than the
+    epoch (or undated) becomes the epoch."""
     known = [h.created for h in history if h.created is not None]
     fallback = image.rfc3339(epoch if epoch is not None else time.time())
     last = max(known) if known else fallback
     filled = tuple(h if h.created is not None else msgspec.structs.replace(h, created=last)
                    for h in history)
-    return filled, last
+    if epoch is None:
+        return filled, last
+    stamp = image.rfc3339(epoch)
+    shared = 0
+    while shared < min(len(base), len(history)) and history[shared] == base[shared]:
+        shared += 1
+    clamped = tuple(h if i < shared or not _after(h.created, epoch)
+                    else msgspec.structs.replace(h, created=stamp)
+                    for i, h in enumerate(filled))
+    return clamped, stamp if _after(last, epoch) else last
+
+
+def _after(created: str | None, epoch: int) -> bool:
+    """Is an RFC 3339 date later than `epoch` (undated counts as later)?"""
+    if created is None:
+        return True
+    from datetime import datetime
+
+    return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() > epoch
