@@ -200,17 +200,40 @@ def write_layout_dir(store: Store, images: Sequence[ArchiveImage], dest: Path) -
 
 
 def save_images(store: Store, refs: Sequence[str], dest: Path | BinaryIO) -> None:
-    """`docker save`: a name keeps that name in the archive; an ID saves no name."""
-    images: list[ArchiveImage] = []
+    """`docker save`: a name keeps that name in the archive; a repository without a tag
+    saves every tagged image of it with all its tags; an ID saves no name."""
+    images: dict[str, list[str]] = {}
+    records: dict[str, ImageRecord] = {}
     for ref in refs:
-        record = store.resolve(ref)
-        try:
-            full = tag_name(ref)
-        except DfcError:
-            full = ""
-        names = (full,) if full in record.names else ()
-        images.append(ArchiveImage(record, names))
-    write_archive(store, images, dest)
+        for record, names in _saved(store, ref):
+            records.setdefault(record.manifest.digest, record)
+            kept = images.setdefault(record.manifest.digest, [])
+            kept.extend(n for n in names if n not in kept)
+    write_archive(store, [ArchiveImage(records[d], tuple(names))
+                          for d, names in images.items()], dest)
+
+
+def _saved(store: Store, ref: str) -> list[tuple[ImageRecord, tuple[str, ...]]]:
+    """The images `ref` saves, each with the names it keeps in the archive."""
+    from dfc.reference import parse_named
+
+    try:
+        named = parse_named(ref)
+    except DfcError:
+        named = None
+    if named is not None and named.tag is None and named.digest is None:
+        tagged = [(record, tuple(n for n in record.names
+                                 if n.rpartition(":")[0] == named.name))
+                  for record in store.images()]
+        found = [(record, names) for record, names in tagged if names]
+        if found:
+            return found
+    record = store.resolve(ref)
+    try:
+        full = tag_name(ref)
+    except DfcError:
+        full = ""
+    return [(record, (full,) if full in record.names else ())]
 
 
 def write_rootfs_tar(store: Store, record: ImageRecord, dest: Path | BinaryIO) -> None:

@@ -65,10 +65,12 @@ def prune_command(
 
     until = parse_until(filters or [])
     keep = parse_size(keep_storage) if keep_storage else None
-    if not force and not typer.confirm(
-            "WARNING! This will remove all dangling build cache. Are you sure you want to "
-            "continue?", default=False):
-        raise typer.Exit(1)
+    from dfc.commands.prompt import confirmed
+
+    what = "all build cache" if all_ else "all dangling build cache"
+    if not force and not confirmed(f"WARNING! This will remove {what}. Are you sure you "
+                                   "want to continue?"):
+        return
     report = prune(open_store(root), all_records=all_, until=until, keep_storage=keep)
     if report.records:
         typer.echo("Deleted build cache objects:")
