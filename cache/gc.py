@@ -18,7 +18,7 @@ import msgspec
 from dfc.cache.index import Result
 from dfc.cache.store import Store
 
-REBUILDABLE = ("snapshots", "plans", "explain", "tmp", "ingest", "cachemounts")
+REBUILDABLE = ("snapshots", "plans", "explain", "tmp", "ingest", "cachemounts", "downloads")
 
 
 class PruneReport(msgspec.Struct, frozen=True):

@@ -124,8 +124,12 @@ class Executor:
             store.root, context.root)
         self.counter = 0
         self.lock = threading.Lock()
+        from dfc.runtime.fetch import UrlCache
+
+        self.urls = UrlCache(store.root / "downloads")
+        """ADD's URLs, asked once per build whether they changed (see fetch.py)."""
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets,
-                                 options.add_hosts)
+                                 options.add_hosts, fetch=self.urls.fetch)
         self.imported = imported
         self.export = export
         self.fetch = fetch
@@ -308,10 +312,13 @@ class Executor:
             return mounts + names
         if not isinstance(step, ir.Copy):
             return ()
+        # A URL keys by what the server serves now; `--checksum` pins it (in the step).
+        urls = () if step.checksum else tuple(
+            self.urls.key(s.url) for s in step.sources if isinstance(s, ir.UrlSource))
         paths = [s.path for s in step.sources if isinstance(s, ir.PathSource)]
         if not paths:
-            return ()
-        return (self._source_digest(step.origin, paths, futures, listing),)
+            return urls
+        return (self._source_digest(step.origin, paths, futures, listing), *urls)
 
     def _source_digest(self, ref: ir.Ref, paths: list[str],
                        futures: dict[int, Future[StageResult]],

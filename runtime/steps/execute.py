@@ -18,7 +18,7 @@ from dfc.runtime.fs.rootview import RootView
 from dfc.runtime.fs.users import chown_ids
 from dfc.runtime.secrets import Secret
 from dfc.runtime.steps.cachedirs import CacheDirs
-from dfc.runtime.steps.copy import copy_entries, existing_dir
+from dfc.runtime.steps.copy import Fetch, copy_entries, existing_dir
 
 if TYPE_CHECKING:
     from dfc.runtime.network.private import PrivateNetwork
@@ -39,8 +39,11 @@ class StepRunner:
     """Executes RUN, COPY/ADD and WORKDIR steps; the caller writes the layer."""
 
     def __init__(self, store: Store, backend: str, epoch: int | None,
-                 secrets: tuple[Secret, ...] = (), extra_hosts: tuple[tuple[str, str], ...] = ()):
+                 secrets: tuple[Secret, ...] = (), extra_hosts: tuple[tuple[str, str], ...] = (),
+                 fetch: Fetch | None = None):
+        """`fetch` brings ADD's remote sources (default: `fetch_remote`, no cache)."""
         self.store = store
+        self.fetch = fetch
         self.backend = backend
         self.epoch = epoch
         self.secrets = secrets
@@ -76,7 +79,7 @@ class StepRunner:
             from dfc.runtime.fetch import fetch_remote
 
             return copy_entries(step, origin, RootView(lowerdirs), str(scratch),
-                                fetch=fetch_remote, epoch=self.epoch)
+                                fetch=self.fetch or fetch_remote, epoch=self.epoch)
         if isinstance(step, ir.Mkdir):
             return mkdir_entries(step, RootView(lowerdirs), self.epoch)
         raise DfcError(f"nothing to execute for a {type(step).__name__} step")
