@@ -33,7 +33,7 @@ from dfc.errors import DfcError
 from dfc.runtime import events, explain
 from dfc.runtime.images import config as image
 from dfc.runtime.secrets import Secret
-from dfc.runtime.steps.execute import StepRunner
+from dfc.runtime.steps.execute import RunLimits, StepRunner
 
 if TYPE_CHECKING:
     from dfc.runtime.fs.layer import Entry
@@ -57,6 +57,8 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     """`--add-host` (name, ip) pairs for every RUN's /etc/hosts."""
     secrets: tuple[Secret, ...] = ()
     """Sources of `--secret`s; values are read only when a RUN mounts them."""
+    limits: RunLimits = RunLimits()
+    """`--ulimit` and `--shm-size` of every RUN."""
 
 
 class State(msgspec.Struct, frozen=True):
@@ -129,7 +131,8 @@ class Executor:
         self.urls = UrlCache(store.root / "downloads")
         """ADD's URLs, asked once per build whether they changed (see fetch.py)."""
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets,
-                                 options.add_hosts, fetch=self.urls.fetch)
+                                 options.add_hosts, fetch=self.urls.fetch,
+                                 limits=options.limits)
         self.imported = imported
         self.export = export
         self.fetch = fetch
@@ -309,7 +312,7 @@ class Executor:
                            if keys.keyed_by_content(m) and m.origin is not None)
             # `--add-host` names (not their addresses) key a RUN, as in BuildKit.
             names = tuple(f"add-host:{name}" for name, _ in self.options.add_hosts)
-            return mounts + names
+            return mounts + names + self.options.limits.key_inputs()
         if not isinstance(step, ir.Copy):
             return ()
         # A URL keys by what the server serves now; `--checksum` pins it (in the step).

@@ -33,6 +33,7 @@ from dfc.runtime.images import config as image
 from dfc.runtime.images import convert as configs
 from dfc.runtime.images.export import OutputSpec, export
 from dfc.runtime.secrets import Secret
+from dfc.runtime.steps.execute import RunLimits
 from dfc.source import Source
 
 if TYPE_CHECKING:  # imported where used: a build without a registry never loads them
@@ -65,6 +66,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`--network=default|none|host` for RUN steps that do not choose."""
     add_hosts: tuple[tuple[str, str], ...] = ()
     """`--add-host name:ip` entries for the /etc/hosts of RUN steps."""
+    limits: RunLimits = RunLimits()
+    """`--ulimit` and `--shm-size` of RUN steps."""
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -216,7 +219,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                cache_mode=request.cache_to.mode if request.cache_to else "min",
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend, secrets=request.secrets,
-                               network=request.network, add_hosts=request.add_hosts)
+                               network=request.network, add_hosts=request.add_hosts,
+                               limits=request.limits)
         warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
         try:

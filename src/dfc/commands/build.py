@@ -14,6 +14,7 @@ import typer
 
 if TYPE_CHECKING:
     from dfc.cache.store import Store
+    from dfc.runtime.steps.execute import RunLimits
 
 
 class Progress(StrEnum):
@@ -47,6 +48,21 @@ def parse_host(item: str) -> tuple[str, str]:
     if not sep or not name:
         raise UsageError(f"invalid argument {item!r} for --add-host: expected name:ip")
     return name, ip.strip("[]")
+
+
+def run_limits(ulimits: list[str], shm_size: str | None) -> "RunLimits":
+    """`--ulimit` (the last of one name wins, as in docker) and `--shm-size`."""
+    from dfc.commands.builder import parse_size
+    from dfc.runtime.sandbox.limits import DEFAULT_SHM_SIZE, parse_ulimit
+    from dfc.runtime.steps.execute import RunLimits
+
+    by_name = {limit.name: limit for limit in map(parse_ulimit, ulimits)}
+    size = DEFAULT_SHM_SIZE if shm_size is None else parse_size(shm_size)
+    if size <= 0:
+        from dfc.errors import UsageError
+
+        raise UsageError(f"invalid --shm-size {shm_size!r}: it must be greater than 0")
+    return RunLimits(tuple(by_name[name] for name in sorted(by_name)), size)
 
 
 def register(app: typer.Typer) -> None:
@@ -105,6 +121,12 @@ def build_command(
                                        "the base images.")] = False,
     push: Annotated[bool, typer.Option("--push", help="Push the tagged image to its "
                                        "registry after the build.")] = False,
+    ulimit: Annotated[list[str] | None, typer.Option(
+        "--ulimit", help="name=soft[:hard] resource limit of RUN steps (repeatable).")]
+    = None,
+    shm_size: Annotated[str | None, typer.Option(
+        "--shm-size", help="Size of /dev/shm in RUN steps (e.g. 128m; default 64m).")]
+    = None,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build
@@ -130,6 +152,7 @@ def build_command(
         secrets=tuple(parse_secret(s) for s in secret or ()), pull=pull,
         network=checked_network(network),
         add_hosts=tuple(parse_host(item) for item in add_host or ()),
+        limits=run_limits(ulimit or [], shm_size),
     )
     if push and not tag:
         from dfc.errors import UsageError
