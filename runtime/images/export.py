@@ -40,16 +40,27 @@ from dfc.reference import familiar, split_name, tag_name
 from dfc.runtime.fs.snapshots import flatten
 from dfc.runtime.images.describe import platform_manifest, read
 
-OutputType = Literal["oci", "docker", "local", "tar"]
-_TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar")
+OutputType = Literal["oci", "docker", "local", "tar", "image", "registry"]
+_TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar", "image", "registry")
 _CHUNK = 1 << 20
 
 
 class OutputSpec(msgspec.Struct, frozen=True):
-    """One `--output`: what to write and where (`-` is stdout for the tar kinds)."""
+    """One `--output`: what to write and where (`-` is stdout for the tar kinds).
+
+    `image` and `registry` are buildx's image exporter: the image (always in the store)
+    takes the `name=`s too, and is pushed with `push=true` (implied by `registry`).
+    `docker` without a dest is loaded into the docker engine, as buildx does."""
 
     type: OutputType
     dest: str
+    names: tuple[str, ...] = ()
+    push: bool = False
+
+    @property
+    def loads(self) -> bool:
+        """Into the docker engine (`type=docker` without a dest, or `--load`)."""
+        return self.type == "docker" and not self.dest
 
 
 class ArchiveImage(msgspec.Struct, frozen=True):
@@ -76,12 +87,27 @@ def parse_output(text: str) -> OutputSpec:
     kind = fields.pop("type", "")
     if kind not in _TYPES:
         raise DfcError(f"invalid output {text!r}: type must be one of {', '.join(_TYPES)}")
+    if kind in ("image", "registry"):
+        names = tuple(n for n in fields.pop("name", "").split(",") if n)
+        push = kind == "registry" or _bool(fields.pop("push", "false"), text)
+        if fields:
+            raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r} "
+                           "(dfc's image exporter takes name= and push=)")
+        return OutputSpec(kind, "", names, push)
     dest = fields.pop("dest", "")
-    if not dest:
+    if not dest and kind != "docker":
         raise DfcError(f"invalid output {text!r}: dest is required")
     if fields:
         raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r}")
     return OutputSpec(kind, dest)
+
+
+def _bool(value: str, text: str) -> bool:
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise DfcError(f"invalid output {text!r}: push must be true or false")
 
 
 class _Sink(Protocol):
@@ -257,7 +283,10 @@ def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 def export(store: Store, spec: OutputSpec, record: ImageRecord, names: Sequence[str],
            stdout: BinaryIO | None = None) -> None:
-    """Write one built image as `spec` asks."""
+    """Write one built image as `spec` asks (image, registry and engine outputs are the
+    build's and the CLI's: the store already holds the image)."""
+    if spec.type in ("image", "registry") or spec.loads:
+        return
     if spec.dest == "-" and spec.type == "local":
         raise DfcError("type=local needs a folder, not -")
     target: Path | BinaryIO

@@ -69,6 +69,14 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     limits: RunLimits = RunLimits()
     """`--ulimit` and `--shm-size` of RUN steps."""
 
+    annotations: Mapping[str, str] = {}
+    """`--annotation`s of the image manifest."""
+
+    def names(self) -> tuple[str, ...]:
+        """`-t` names and those of `-o type=image|registry,name=…`, each once."""
+        extra = (n for spec in self.outputs for n in spec.names)
+        return tuple(dict.fromkeys((*self.tags, *extra)))
+
 
 class BuildResult(msgspec.Struct, frozen=True):
     image_id: str
@@ -231,8 +239,9 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
             source = Source(context.dockerfile_name,
                             context.dockerfile.decode("utf-8", "replace"))
             raise exc.located(exc.span, source) from None
-        stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline)
-        tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
+        stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline,
+                                   request.annotations)
+        tags = tuple(store.tag(tag, stored.manifest) for tag in request.names())
         if not tags:
             store.add(stored.manifest)
     report(events.Note(step=0, message=f"writing image {stored.config.digest}"))
@@ -240,7 +249,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
         report(events.Note(step=0, message=f"naming to {tag}"))
     record = store.resolve(stored.manifest.digest)
     for spec in request.outputs:
-        report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
+        if spec.dest:
+            report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
         export(store, spec, record, tags, stdout)
     return BuildResult(stored.config.digest, stored.manifest.digest, tags)
 
@@ -300,9 +310,10 @@ class CacheTransfer:
 
 def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
                       labels: Mapping[str, str], epoch: int | None,
-                      cache: dict[str, Result] | None = None) -> image.StoredImage:
+                      cache: dict[str, Result] | None = None,
+                      annotations: Mapping[str, str] | None = None) -> image.StoredImage:
     """The target stage as an image: its config (with `--label`s), history and layers,
-    and with `cache` its inline build cache."""
+    with `cache` its inline build cache, with `annotations` on its manifest."""
     config = configs.to_image(result.config)
     if labels:
         merged = {**(config.labels or {}), **labels}
@@ -315,7 +326,7 @@ def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
         rootfs=image.RootFS(diff_ids=state.diff_ids), config=config, history=history,
         created=created, author=result.config.author or None, cache=cache,
     )
-    return image.write_image(store, blob, state.layers)
+    return image.write_image(store, blob, state.layers, annotations)
 
 
 def dated(history: tuple[image.History, ...], epoch: int | None,

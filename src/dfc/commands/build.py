@@ -50,6 +50,30 @@ def parse_host(item: str) -> tuple[str, str]:
     return name, ip.strip("[]")
 
 
+def parse_annotations(items: list[str]) -> dict[str, str]:
+    """buildx's `--annotation [TYPES:]KEY=VALUE`: dfc writes single-platform images, so
+    the manifest (the default type) is the one place they can go.
+
+    >>> parse_annotations(["a=1", "manifest:b=2"])
+    {'a': '1', 'b': '2'}
+    """
+    from dfc.errors import UsageError
+
+    annotations: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        kinds, _, name = key.rpartition(":")
+        if not sep or not name:
+            raise UsageError(f"invalid annotation {item!r}: expected KEY=VALUE")
+        for kind in kinds.split(","):
+            if kind.strip() not in ("", "manifest"):
+                raise UsageError(f"invalid annotation {item!r}: type {kind!r} is not "
+                                 "supported (dfc writes single-platform images: annotations "
+                                 "go on the manifest)")
+        annotations[name] = value
+    return annotations
+
+
 def run_limits(ulimits: list[str], shm_size: str | None) -> "RunLimits":
     """`--ulimit` (the last of one name wins, as in docker) and `--shm-size`."""
     from dfc.commands.builder import parse_size
@@ -127,6 +151,12 @@ def build_command(
     shm_size: Annotated[str | None, typer.Option(
         "--shm-size", help="Size of /dev/shm in RUN steps (e.g. 128m; default 64m).")]
     = None,
+    annotation: Annotated[list[str] | None, typer.Option(
+        "--annotation", help="[manifest:]KEY=VALUE annotation of the image manifest "
+        "(repeatable).")] = None,
+    load: Annotated[bool, typer.Option(
+        "--load", help="Load the result into the docker engine (DOCKER_HOST or "
+        "/var/run/docker.sock), as -o type=docker does.")] = False,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build
@@ -148,13 +178,16 @@ def build_command(
         cache_from=tuple(parse_cache_option(v, "--cache-from") for v in cache_from or ()),
         cache_to=parse_cache_option(cache_to, "--cache-to") if cache_to else None,
         backend=runtime,
-        outputs=tuple(parse_output(o) for o in output or ()),
+        outputs=tuple(parse_output(o) for o in [*(output or ()), *(["type=docker"] if load
+                                                                    else [])]),
         secrets=tuple(parse_secret(s) for s in secret or ()), pull=pull,
         network=checked_network(network),
         add_hosts=tuple(parse_host(item) for item in add_host or ()),
         limits=run_limits(ulimit or [], shm_size),
+        annotations=parse_annotations(annotation or []),
     )
-    if push and not tag:
+    pushed = [spec for spec in request.outputs if spec.push]
+    if (push and not tag) or any(not (spec.names or tag) for spec in pushed):
         from dfc.errors import UsageError
 
         raise UsageError("--push needs a name: add -t NAME[:TAG]")
@@ -168,6 +201,16 @@ def build_command(
             close()
     if push:
         push_tags(store, result.tags, quiet)
+    for spec in pushed:
+        from dfc.reference import tag_name
+
+        names = tuple(tag_name(n) for n in spec.names) or result.tags
+        push_tags(store, tuple(n for n in names if not push or n not in result.tags), quiet)
+    if any(spec.loads for spec in request.outputs):
+        from dfc.runtime.images.docker_load import load_into_docker
+
+        for line in load_into_docker(store, store.resolve(result.manifest), result.tags):
+            typer.echo(line, err=True)
     if iidfile is not None:
         iidfile.write_text(result.image_id)
     if quiet:
