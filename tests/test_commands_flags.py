@@ -179,3 +179,105 @@ def test_rmi_no_prune_removes_the_image(fresh_store: Store, dfc_cmd: list[str],
     assert run(dfc_cmd, fresh_store, "rmi", "--no-prune", "child:1") == (
         f"Untagged: child:1\nDeleted: {image_id}\n")
     assert [r.names for r in fresh_store.images()] == [("docker.io/library/busybox:latest",)]
+
+
+def test_system_df_build_cache_is_what_builder_prune_frees(fresh_store: Store,
+                                                           dfc_cmd: list[str],
+                                                           tmp_path: Path) -> None:
+    from dfc.cache.gc import usage
+    from dfc.commands.formatting import human_size
+
+    build_child(fresh_store, tmp_path, "child:1", "one")
+    build_child(fresh_store, tmp_path, "child:1", "two")  # one's image is dangling now
+    run(dfc_cmd, fresh_store, "image", "prune", "-f")  # one's layer: only the cache has it
+    cache = usage(fresh_store)
+    assert (fresh_store.root / "snapshots").exists() and cache.reclaimable > 0
+    row = run(dfc_cmd, fresh_store, "system", "df", "--format",
+              "{{.Type}}|{{.TotalCount}}|{{.Size}}|{{.Reclaimable}}").splitlines()[-1]
+    assert row == f"Build Cache|2|{human_size(cache.size)}|{human_size(cache.reclaimable)}"
+    du = run(dfc_cmd, fresh_store, "builder", "du").splitlines()
+    assert du[-2:] == [f"Reclaimable:\t{human_size(cache.reclaimable)}",
+                       f"Total:\t\t{human_size(cache.size)}"]
+    assert du[0].split() == ["ID", "RECLAIMABLE", "SIZE", "LAST", "ACCESSED"]
+    from dfc.cache.gc import prune
+
+    assert prune(fresh_store).reclaimed == cache.reclaimable
+    assert usage(fresh_store).reclaimable == 0
+
+
+def test_system_df_verbose_lists_images_and_cache(fresh_store: Store, dfc_cmd: list[str],
+                                                  tmp_path: Path) -> None:
+    build_child(fresh_store, tmp_path, "child:1")
+    out = run(dfc_cmd, fresh_store, "system", "df", "-v")
+    head, _, cache = out.partition("Build cache usage: ")
+    lines = head.splitlines()
+    assert lines[:2] == ["Images space usage:", ""]
+    assert lines[2].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE",
+                                "SHARED", "SIZE", "UNIQUE", "SIZE", "CONTAINERS"]
+    rows = {line.split()[0]: line.split() for line in lines[3:] if line}
+    assert set(rows) == {"busybox", "child"}
+    assert rows["busybox"][-2:] == ["0B", "0"]  # all of busybox is shared with child
+    assert cache.splitlines()[2].split() == ["CACHE", "ID", "CACHE", "TYPE", "SIZE",
+                                             "CREATED", "LAST", "USED", "USAGE", "SHARED"]
+
+
+@pytest.mark.interop
+def test_system_df_verbose_sizes_match_docker(fresh_store: Store, dfc_cmd: list[str],
+                                              tmp_path: Path, docker_repo: str) -> None:
+    """Two images of this test alone (their layers shared with no other image of the
+    engine): SIZE, SHARED SIZE and UNIQUE SIZE as docker computes them."""
+    import tarfile as tar_module
+
+    from dfc.runtime.images.importer import import_rootfs
+    from tests.conftest import make_busybox_rootfs
+
+    root = tmp_path / "rootfs"
+    make_busybox_rootfs(root)
+    (root / "etc" / "unique").write_text(docker_repo)
+    with tar_module.open(tmp_path / "root.tar", "w") as tar:
+        tar.add(root, arcname=".")
+    import_rootfs(fresh_store, tmp_path / "root.tar", f"{docker_repo}:base")
+    ctx = tmp_path / "child"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM {docker_repo}:base\nRUN echo hi > /hi\n")
+    from dfc.build import BuildRequest, build
+
+    build(BuildRequest(context=str(ctx), tags=(f"{docker_repo}:child",)), fresh_store,
+          lambda e: None)
+    archive = tmp_path / "both.tar"
+    run(dfc_cmd, fresh_store, "save", "-o", str(archive), docker_repo)
+    docker("load", "-i", str(archive))
+
+    def rows(text: str) -> dict[str, list[str]]:
+        lines = text.split("Images space usage:")[1].split("\n\n")[1].splitlines()
+        return {f"{line.split()[0]}:{line.split()[1]}": line.split()[-4:]
+                for line in lines[1:] if line.startswith(docker_repo)}
+
+    ours = rows(run(dfc_cmd, fresh_store, "system", "df", "-v"))
+    theirs = rows(docker("system", "df", "-v"))
+    assert len(ours) == 2 and ours == theirs
+
+
+def test_system_prune_removes_dangling_images_and_cache(fresh_store: Store,
+                                                        dfc_cmd: list[str],
+                                                        tmp_path: Path) -> None:
+    build_child(fresh_store, tmp_path, "child:1", "one")
+    build_child(fresh_store, tmp_path, "child:1", "two")
+    assert run(dfc_cmd, fresh_store, "system", "prune") == (
+        "WARNING! This will remove:\n  - all dangling images\n  - unused build cache\n\n"
+        "Are you sure you want to continue? [y/N] ")
+    assert len(fresh_store.images()) == 3
+    out = run(dfc_cmd, fresh_store, "system", "prune", "-f").splitlines()
+    assert out[0] == "Deleted Images:" and out[1].startswith("deleted: sha256:")
+    assert "Deleted build cache objects:" in out
+    assert out[-1].startswith("Total reclaimed space: ")
+    assert sorted(r.names for r in fresh_store.images()) == [
+        ("docker.io/library/busybox:latest",), ("docker.io/library/child:1",)]
+    out = run(dfc_cmd, fresh_store, "system", "prune", "-a", "--volumes", "-f")
+    assert "untagged: child:1" in out and "untagged: busybox:latest" in out
+    assert fresh_store.images() == []
+    assert run(dfc_cmd, fresh_store, "system", "prune", "-a", stdin=b"n\n") == (
+        "WARNING! This will remove:\n"
+        "  - all images without at least one container associated to them\n"
+        "  - all build cache\n\n"
+        "Are you sure you want to continue? [y/N] ")

@@ -17,6 +17,7 @@ SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgtp]?)i?b?\s*$", re.IGNORECA
 
 def register(app: typer.Typer) -> None:
     builder_app.command("prune")(prune_command)
+    builder_app.command("du")(du_command)
     app.add_typer(builder_app, name="builder")
 
 
@@ -78,3 +79,33 @@ def prune_command(
             typer.echo(key.removeprefix("sha256:")[:25])
         typer.echo("")
     typer.echo(f"Total:\t{human_size(report.reclaimed, 3)}")
+
+
+def du_command(
+    verbose: Annotated[bool, typer.Option("--verbose", help="Accepted for buildx; the "
+                                          "table is the same.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Show the build cache's disk usage, as `docker buildx du`: its items, then what is
+    shared with images, private, reclaimable (what `builder prune` frees) and the total."""
+    from datetime import UTC, datetime
+
+    from dfc.cache.gc import usage
+    from dfc.commands.formatting import Template, since
+
+    del verbose
+    cache = usage(open_store(root))
+    headers = {"ID": "ID", "Reclaimable": "RECLAIMABLE", "Size": "SIZE",
+               "LastAccessed": "LAST ACCESSED"}
+    rows = [{"ID": item.id, "Reclaimable": str(item.reclaimable).lower(),
+             "Size": human_size(item.size),
+             "LastAccessed": since(datetime.fromtimestamp(item.last_used, UTC))}
+            for item in cache.items]
+    if rows:
+        table = "table {{.ID}}\t{{.Reclaimable}}\t{{.Size}}\t{{.LastAccessed}}"
+        typer.echo(Template(table, list(headers)).render(rows, headers), nl=False)
+    shared = sum(item.size for item in cache.items if not item.reclaimable)
+    typer.echo(f"Shared:\t\t{human_size(shared)}")
+    typer.echo(f"Private:\t{human_size(cache.size - shared)}")
+    typer.echo(f"Reclaimable:\t{human_size(cache.reclaimable)}")
+    typer.echo(f"Total:\t\t{human_size(cache.size)}")
