@@ -59,6 +59,11 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Sources of `--secret`s; values are read only when a RUN mounts them."""
     limits: RunLimits = RunLimits()
     """`--ulimit` and `--shm-size` of every RUN."""
+    image_names: tuple[tuple[str, str], ...] = ()
+    """`--build-context NAME=docker-image://REF` (or an oci-layout's manifest digest):
+    the image an ImageRef named NAME means."""
+    folders: tuple[tuple[str, str], ...] = ()
+    """`--build-context NAME=DIR`: the folder `COPY --from=NAME` and mounts read."""
 
 
 class State(msgspec.Struct, frozen=True):
@@ -323,11 +328,24 @@ class Executor:
             return urls
         return (self._source_digest(step.origin, paths, futures, listing), *urls)
 
+    def _folder(self, ref: ir.Ref) -> Origin | None:
+        """The `--build-context NAME=DIR` folder an ImageRef named NAME means, if any."""
+        if isinstance(ref, ir.ImageRef):
+            folder = dict(self.options.folders).get(ref.name)
+            if folder is not None:
+                return Origin(folder)
+        return None
+
+    def _image_name(self, ref: ir.ImageRef) -> str:
+        return dict(self.options.image_names).get(ref.name, ref.name)
+
     def _source_digest(self, ref: ir.Ref, paths: list[str],
                        futures: dict[int, Future[StageResult]],
                        listing: list[tuple[str, str]]) -> str:
         if isinstance(ref, ir.ContextRef):
             return selection_digest(self.context, paths, self.stat_cache, listing)
+        if (folder := self._folder(ref)) is not None:
+            return selection_digest(folder, paths, StatCache(), listing)
         with self._origin_view(ref, futures) as origin:
             return selection_digest(origin, paths, StatCache(), listing)
 
@@ -336,6 +354,8 @@ class Executor:
         """The tree `ref` names: the context as it is, or a mounted view of a stage/image."""
         if isinstance(ref, ir.ContextRef):
             return contextlib.nullcontext(self.context)
+        if (folder := self._folder(ref)) is not None:
+            return contextlib.nullcontext(folder)
         return self._origin_view(ref, futures)
 
     def _origin_view(self, ref: ir.Ref, futures: dict[int, Future[StageResult]]
@@ -354,9 +374,10 @@ class Executor:
     def _image_state(self, ref: ir.ImageRef) -> tuple[State, str]:
         """An image of the store (pulled first when missing, as `docker build` does) as a
         starting state, and its manifest digest."""
+        name = self._image_name(ref)
         if self.fetch is not None:
-            self.fetch(ref.name, ref.platform)
-        record = self.store.resolve(ref.name)
+            self.fetch(name, ref.platform)
+        record = self.store.resolve(name)
         manifest = self.store.read_json(record.manifest.digest, Manifest)
         config = self.store.read_json(manifest.config.digest, image.ImageConfig)
         state = State(manifest.layers, config.rootfs.diff_ids, config.history,
@@ -383,7 +404,7 @@ class Executor:
                                           data=data))
 
             if isinstance(step, ir.Copy) and not isinstance(step.origin, ir.ContextRef):
-                with self._origin_view(step.origin, futures) as origin:
+                with self._origin(step.origin, futures) as origin:
                     made = list(self.runner.entries(step, lowerdirs, origin, scratch, output))
                     return self._layer_and_snapshot(made, state)
             if isinstance(step, ir.Run):

@@ -27,7 +27,7 @@ from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.platform import parse_platform
 from dfc.runtime import events
-from dfc.runtime.contexts import open_context
+from dfc.runtime.contexts import NamedContext, open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.images import config as image
 from dfc.runtime.images import convert as configs
@@ -71,6 +71,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
 
     annotations: Mapping[str, str] = {}
     """`--annotation`s of the image manifest."""
+    contexts: tuple[NamedContext, ...] = ()
+    """`--build-context`s: names FROM, COPY --from and mounts resolve to first."""
 
     def names(self) -> tuple[str, ...]:
         """`-t` names and those of `-o type=image|registry,name=…`, each once."""
@@ -103,23 +105,57 @@ Fetch = Callable[[str, str | None], None]
 """Makes sure an image (name, platform) is in the store: `registry_pull.BaseFetcher`."""
 
 
+class Named(msgspec.Struct, frozen=True):
+    """`--build-context`s made ready: image names by context name (a docker-image://
+    reference, or the manifest digest of an oci-layout:// image now in the store), and
+    local folders by context name."""
+
+    images: Mapping[str, str] = {}
+    folders: Mapping[str, str] = {}
+
+    def image(self, name: str) -> str:
+        return self.images.get(name, name)
+
+
+def named_contexts(contexts: tuple[NamedContext, ...], store: Store) -> Named:
+    from dfc.runtime.images.load import load_layout_image
+
+    images: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    for context in contexts:
+        if context.image:
+            images[context.name] = context.image
+        elif context.layout:
+            images[context.name] = load_layout_image(store, Path(context.layout),
+                                                     context.digest)
+        else:
+            folders[context.name] = context.folder
+    return Named(images, folders)
+
+
 class StoreResolver:
     """The compiler's base-image resolver: the config of an image in the store, pulled
-    first through `fetch` when given. It notes each base's manifest digest, which keys
-    the plan cache."""
+    first through `fetch` when given (a `--build-context` name resolves to its image).
+    It notes each base's manifest digest, which keys the plan cache."""
 
-    def __init__(self, store: Store, fetch: Fetch | None = None):
+    def __init__(self, store: Store, fetch: Fetch | None = None, named: Named | None = None):
         self.store = store
         self.fetch = fetch
+        self.named = named or Named()
         self.used: dict[str, str] = {}
 
     def __call__(self, ref: ir.ImageRef) -> ir.ImageConfig:
-        manifest, stored = read_manifest(self.store, ref.name, self.fetch, ref.platform)
+        if ref.name in self.named.folders:
+            raise DfcError(f"--build-context {ref.name}={self.named.folders[ref.name]}: a "
+                           "folder cannot be a FROM base in dfc (use docker-image:// or "
+                           "oci-layout://)")
+        manifest, stored = read_manifest(self.store, self.named.image(ref.name), self.fetch,
+                                         ref.platform)
         self.used[ref.name] = manifest
         return configs.to_compiler(stored.config, stored.author)
 
     def current(self, name: str) -> str | None:
-        return self.store.manifest_digest(name)
+        return self.store.manifest_digest(self.named.image(name))
 
 
 def read_manifest(store: Store, name: str, fetch: Fetch | None = None,
@@ -192,14 +228,15 @@ def missing_image_fetcher(store: Store, report: events.Reporter) -> Fetch:
 
 
 def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: str,
-                 report: events.Reporter) -> ir.Plan:
+                 report: events.Reporter, named: Named | None = None) -> ir.Plan:
     """The plan for this Dockerfile and these options: from the plan cache when nothing it
     depends on changed (and no `--pull` asks for newer bases), else compiled (and cached)."""
     from dfc.cache import plans
 
-    resolver = StoreResolver(store, base_fetcher(store, report, request.pull))
+    named = named or Named()
+    resolver = StoreResolver(store, base_fetcher(store, report, request.pull), named)
     key = plans.plan_key(dockerfile, name, request.build_args, request.target,
-                         request.platform)
+                         request.platform, msgspec.json.encode(named))
     cached = None if request.pull else plans.load(store, key, resolver.current)
     if cached is not None:
         return cached
@@ -220,15 +257,18 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     epoch = source_date_epoch(request.build_args)
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
+        named = named_contexts(request.contexts, store)
         plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name,
-                            report)
+                            report, named)
         options = BuildOptions(dockerfile=context.dockerfile_name,
                                explain_cache=request.explain_cache, no_cache=request.no_cache,
                                cache_mode=request.cache_to.mode if request.cache_to else "min",
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend, secrets=request.secrets,
                                network=request.network, add_hosts=request.add_hosts,
-                               limits=request.limits)
+                               limits=request.limits,
+                               image_names=tuple(named.images.items()),
+                               folders=tuple(named.folders.items()))
         warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
         try:

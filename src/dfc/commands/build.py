@@ -154,6 +154,10 @@ def build_command(
     annotation: Annotated[list[str] | None, typer.Option(
         "--annotation", help="[manifest:]KEY=VALUE annotation of the image manifest "
         "(repeatable).")] = None,
+    build_context: Annotated[list[str] | None, typer.Option(
+        "--build-context", help="NAME=DIR | NAME=docker-image://REF | "
+        "NAME=oci-layout://PATH[@sha256:DIGEST]: what FROM NAME and COPY --from=NAME use "
+        "(repeatable).")] = None,
     load: Annotated[bool, typer.Option(
         "--load", help="Load the result into the docker engine (DOCKER_HOST or "
         "/var/run/docker.sock), as -o type=docker does.")] = False,
@@ -164,6 +168,7 @@ def build_command(
     from dfc.cache.transfer import parse_cache_option
     from dfc.commands.options import parse_key_values
     from dfc.progress import reporter
+    from dfc.runtime.contexts import parse_build_context
     from dfc.runtime.images.export import parse_output
     from dfc.runtime.secrets import parse_secret
 
@@ -185,6 +190,7 @@ def build_command(
         add_hosts=tuple(parse_host(item) for item in add_host or ()),
         limits=run_limits(ulimit or [], shm_size),
         annotations=parse_annotations(annotation or []),
+        contexts=tuple(parse_build_context(c) for c in build_context or ()),
     )
     pushed = [spec for spec in request.outputs if spec.push]
     if (push and not tag) or any(not (spec.names or tag) for spec in pushed):
