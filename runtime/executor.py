@@ -32,7 +32,7 @@ from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import events, explain
 from dfc.runtime.images import config as image
-from dfc.runtime.secrets import Secret
+from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.execute import RunLimits, StepRunner
 
 if TYPE_CHECKING:
@@ -64,6 +64,8 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     the image an ImageRef named NAME means."""
     folders: tuple[tuple[str, str], ...] = ()
     """`--build-context NAME=DIR`: the folder `COPY --from=NAME` and mounts read."""
+    ssh: tuple[SshAgent, ...] = ()
+    """`--ssh` agents for RUN --mount=type=ssh (they key nothing, as secrets)."""
 
 
 class State(msgspec.Struct, frozen=True):
@@ -137,7 +139,7 @@ class Executor:
         """ADD's URLs, asked once per build whether they changed (see fetch.py)."""
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets,
                                  options.add_hosts, fetch=self.urls.fetch,
-                                 limits=options.limits)
+                                 limits=options.limits, ssh=options.ssh)
         self.imported = imported
         self.export = export
         self.fetch = fetch

@@ -19,7 +19,7 @@ from dfc.runtime.fs.layer import Entry
 from dfc.runtime.fs.rootview import RootView
 from dfc.runtime.fs.users import chown_ids
 from dfc.runtime.sandbox.limits import DEFAULT_SHM_SIZE, Ulimit
-from dfc.runtime.secrets import Secret
+from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.cachedirs import CacheDirs
 from dfc.runtime.steps.copy import Fetch, copy_entries, existing_dir
 
@@ -56,10 +56,12 @@ class StepRunner:
 
     def __init__(self, store: Store, backend: str, epoch: int | None,
                  secrets: tuple[Secret, ...] = (), extra_hosts: tuple[tuple[str, str], ...] = (),
-                 fetch: Fetch | None = None, limits: RunLimits | None = None):
+                 fetch: Fetch | None = None, limits: RunLimits | None = None,
+                 ssh: tuple[SshAgent, ...] = ()):
         """`fetch` brings ADD's remote sources (default: `fetch_remote`, no cache);
-        `limits` are `--ulimit` and `--shm-size`."""
+        `limits` are `--ulimit` and `--shm-size`; `ssh` the `--ssh` agents."""
         self.store = store
+        self.ssh = ssh
         self.fetch = fetch
         self.limits = limits or RunLimits()
         self.backend = backend
@@ -111,7 +113,7 @@ class StepRunner:
 
         upper = scratch / "upper"
         upper.mkdir()
-        maker = MountMaker(scratch, origins, self.caches, self.secrets)
+        maker = MountMaker(scratch, origins, self.caches, self.secrets, self.ssh)
         with maker.prepared(step, digests) as extra:
             spec = sandbox.RunSpec(
                 argv=step.argv, env=(*step.state.env, *step.proxy_env, *extra.env),

@@ -32,7 +32,7 @@ from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.images import config as image
 from dfc.runtime.images import convert as configs
 from dfc.runtime.images.export import OutputSpec, export
-from dfc.runtime.secrets import Secret
+from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.execute import RunLimits
 from dfc.source import Source
 
@@ -73,6 +73,8 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`--annotation`s of the image manifest."""
     contexts: tuple[NamedContext, ...] = ()
     """`--build-context`s: names FROM, COPY --from and mounts resolve to first."""
+    ssh: tuple[SshAgent, ...] = ()
+    """`--ssh` agent sockets for RUN --mount=type=ssh."""
 
     def names(self) -> tuple[str, ...]:
         """`-t` names and those of `-o type=image|registry,name=…`, each once."""
@@ -268,7 +270,7 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                network=request.network, add_hosts=request.add_hosts,
                                limits=request.limits,
                                image_names=tuple(named.images.items()),
-                               folders=tuple(named.folders.items()))
+                               folders=tuple(named.folders.items()), ssh=request.ssh)
         warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
         try:

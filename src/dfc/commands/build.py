@@ -158,6 +158,9 @@ def build_command(
         "--build-context", help="NAME=DIR | NAME=docker-image://REF | "
         "NAME=oci-layout://PATH[@sha256:DIGEST]: what FROM NAME and COPY --from=NAME use "
         "(repeatable).")] = None,
+    ssh: Annotated[list[str] | None, typer.Option(
+        "--ssh", help="default|ID[=SOCKET]: an ssh-agent socket RUN --mount=type=ssh can "
+        "use (default: $SSH_AUTH_SOCK; repeatable).")] = None,
     load: Annotated[bool, typer.Option(
         "--load", help="Load the result into the docker engine (DOCKER_HOST or "
         "/var/run/docker.sock), as -o type=docker does.")] = False,
@@ -170,7 +173,7 @@ def build_command(
     from dfc.progress import reporter
     from dfc.runtime.contexts import parse_build_context
     from dfc.runtime.images.export import parse_output
-    from dfc.runtime.secrets import parse_secret
+    from dfc.runtime.secrets import parse_secret, parse_ssh
 
 
     request = BuildRequest(
@@ -191,6 +194,7 @@ def build_command(
         limits=run_limits(ulimit or [], shm_size),
         annotations=parse_annotations(annotation or []),
         contexts=tuple(parse_build_context(c) for c in build_context or ()),
+        ssh=tuple(parse_ssh(s) for s in ssh or ()),
     )
     pushed = [spec for spec in request.outputs if spec.push]
     if (push and not tag) or any(not (spec.names or tag) for spec in pushed):
