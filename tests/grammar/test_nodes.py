@@ -64,3 +64,19 @@ def test_instruction_checks_stay_with_the_compiler(dfc_cmd: list[str], tmp_path:
                               text=True)
     assert compiled.returncode != 0
     assert "error: unknown flag: --user" in compiled.stderr
+
+
+def test_a_file_without_from_parses_and_fails_to_compile(dfc_cmd: list[str],
+                                                         tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("ARG A=1\nRUN echo hi\n")
+    parsed = subprocess.run([*dfc_cmd, "parse", str(dockerfile)], capture_output=True,
+                            text=True)
+    assert parsed.returncode == 0, parsed.stderr
+    assert parsed.stdout.splitlines()[1] == '2:1 RUN command={"type": "shell", "text": ' \
+        '"echo hi"}'
+    compiled = subprocess.run([*dfc_cmd, "compile", str(dockerfile)], capture_output=True,
+                              text=True)
+    assert compiled.returncode == 1
+    assert compiled.stderr.startswith(f"{dockerfile}:2:1: error: no build stage in current "
+                                      "context\n")
