@@ -281,3 +281,14 @@ def test_system_prune_removes_dangling_images_and_cache(fresh_store: Store,
         "  - all images without at least one container associated to them\n"
         "  - all build cache\n\n"
         "Are you sure you want to continue? [y/N] ")
+
+
+def test_images_all_lists_what_images_lists(fresh_store: Store, dfc_cmd: list[str],
+                                            tmp_path: Path) -> None:
+    """Builds make no intermediate images (as BuildKit's): dangling images show either way."""
+    build_child(fresh_store, tmp_path, "child:1", "one")
+    build_child(fresh_store, tmp_path, "child:1", "two")
+    template = "{{.Repository}}:{{.Tag}} {{.ID}}"
+    listed = run(dfc_cmd, fresh_store, "images", "--format", template)
+    assert "<none>:<none>" in listed and len(listed.splitlines()) == 3
+    assert run(dfc_cmd, fresh_store, "images", "-a", "--format", template) == listed

@@ -58,8 +58,10 @@ def short_id(digest: str, no_trunc: bool) -> str:
 
 def images_command(
     reference: Annotated[str | None, typer.Argument(help="REPOSITORY[:TAG] to list.")] = None,
-    all_: Annotated[bool, typer.Option("-a", "--all", help="Show all images (dfc keeps no "
-                                       "intermediate images: same as without).")] = False,
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Show all images (default "
+                                       "hides intermediate images; dfc's builds, as "
+                                       "BuildKit's, make none, so the list is the same).")]
+    = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only show image IDs.")]
     = False,
     digests: Annotated[bool, typer.Option("--digests", help="Show digests.")] = False,
