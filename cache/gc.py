@@ -22,7 +22,7 @@ from dfc.cache.index import Result
 from dfc.cache.oci import MANIFEST_TYPES, MEDIA_MANIFEST, Descriptor, Manifest, chain_ids
 from dfc.cache.store import Store
 
-REBUILDABLE = ("plans", "explain", "tmp", "ingest", "cachemounts")
+REBUILDABLE = ("plans", "explain", "tmp", "ingest", "cachemounts", "downloads")
 
 
 class _RootFS(msgspec.Struct, frozen=True):
@@ -33,6 +33,78 @@ class _LayersOfConfig(msgspec.Struct, frozen=True):
     """The part of an image config that names its unpacked layers."""
 
     rootfs: _RootFS = _RootFS()
+
+
+SIZE_PREFIX = "size-"
+"""keys/ files that note a layer's unpacked size (runtime/images/describe.py), not records."""
+
+
+
+class CacheUsage(msgspec.Struct, frozen=True):
+    """What the build cache takes: `system df`'s row, `builder du`'s summary. Its
+    `reclaimable` is what `builder prune` (without --all) frees: the two agree."""
+
+    records: int
+    size: int
+    reclaimable: int
+    items: tuple[CacheItem, ...]
+
+
+class CacheItem(msgspec.Struct, frozen=True):
+    """One `builder du` row: a cache record with its layer, or a folder of rebuildable
+    state (unpacked snapshots, downloads, ...)."""
+
+    id: str
+    size: int
+    reclaimable: bool
+    last_used: float
+
+
+def usage(store: Store, in_use: Sequence[str] = ()) -> CacheUsage:
+    """The build cache as `builder prune` sees it: every blob no image needs (layers of
+    records and leftovers), the snapshots no image or container uses, and the folders it
+    empties (plans only with --all). `in_use` as for `prune`."""
+    roots = [*store.index().manifests, *_manifests(store, in_use)]
+    in_images = store.referenced(roots)
+    items: list[CacheItem] = []
+    counted: set[str] = set()
+    records = 0
+    for path, result, used in _records(store):
+        if path.name.startswith(SIZE_PREFIX):
+            continue
+        records += 1
+        layer = result.layer.digest if result.layer is not None else None
+        size = 0
+        if layer is not None and layer not in counted and store.has_blob(layer):
+            counted.add(layer)
+            size = _blob_bytes(store, layer) if layer not in in_images else 0
+        items.append(CacheItem(path.name[:25], size, layer not in in_images, used))
+    loose = sum(_blob_bytes(store, d) for d in store.blobs()
+                if d not in in_images and d not in counted)
+    if loose:
+        items.append(CacheItem("blobs (unreferenced)", loose, True, time.time()))
+    for name in REBUILDABLE:
+        folder = store.root / name
+        if folder.exists():
+            items.append(CacheItem(f"{name}/", _tree_size(folder), name != "plans",
+                                   folder.stat().st_mtime))
+    snapshots = store.root / "snapshots"
+    if snapshots.is_dir():
+        keep = image_snapshots(store, roots)
+        loose_snapshots = [p for p in snapshots.iterdir() if p.name not in keep]
+        if loose_snapshots:
+            items.append(CacheItem("snapshots/ (no image)", sum(map(_tree_size, loose_snapshots)),
+                                   True, snapshots.stat().st_mtime))
+    size = sum(item.size for item in items)
+    reclaimable = sum(item.size for item in items if item.reclaimable)
+    return CacheUsage(records, size, reclaimable, tuple(items))
+
+
+def _blob_bytes(store: Store, digest: str) -> int:
+    try:
+        return store.blob_path(digest).stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 class PruneReport(msgspec.Struct, frozen=True):
@@ -142,6 +214,11 @@ def _layer_size(result: Result, store: Store) -> int:
 def _remove_tree(path: Path) -> int:
     if not path.exists():
         return 0
-    size = sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    size = _tree_size(path)
     shutil.rmtree(path, ignore_errors=True)
     return size
+
+
+def _tree_size(path: Path) -> int:
+    """The bytes of the regular files under `path` (what removing it frees)."""
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())

@@ -33,11 +33,12 @@ once in a daemon that preloads dfc, instead of in every build it forks."""
 
 
 def plan_key(dockerfile: bytes, name: str, build_args: Mapping[str, str], target: str | None,
-             platform: str | None) -> str:
-    """The key of a compilation's inputs."""
+             platform: str | None, contexts: bytes = b"") -> str:
+    """The key of a compilation's inputs (`contexts`: the encoded `--build-context`s)."""
+    extra = [contexts] if contexts else []
     payload = msgspec.msgpack.encode(
         [FORMAT, VERSION, name, dict(sorted(build_args.items())), target,
-         platform]) + dockerfile
+         platform, *extra]) + dockerfile
     return hashlib.sha256(payload).hexdigest()
 
 

@@ -123,15 +123,17 @@ class CacheSpec(msgspec.Struct, frozen=True):
 
 def parse_cache_option(value: str, flag: str) -> CacheSpec:
     """`type=local,dest=DIR,mode=max`, `type=registry,ref=REPO:TAG`, `type=inline`,
-    checked; a bare value is a local folder (as for docker's `--cache-from`).
+    checked; a bare value is a registry reference, as buildx reads it.
 
     >>> parse_cache_option("type=local,src=/c", "--cache-from")
     CacheSpec(type='local', where='/c', mode='min')
+    >>> parse_cache_option("user/app:cache", "--cache-from")
+    CacheSpec(type='registry', where='user/app:cache', mode='min')
     >>> parse_cache_option("type=registry,ref=r/c:1,mode=max", "--cache-to")
     CacheSpec(type='registry', where='r/c:1', mode='max')
     """
     if "=" not in value:
-        return CacheSpec("local", value)
+        return CacheSpec("registry", value)
     fields = key_values(value, flag)
     kind = fields.get("type", "local")
     kinds = ("local", "registry", "inline") if flag == "--cache-to" else ("local", "registry")

@@ -143,6 +143,7 @@ def unconsumed_build_args(declared: Iterable[str], build_args: Mapping[str, str]
     """
     from dfc.compiler.platforms import AUTOMATIC_ARGS
 
-    builtin = {*AUTOMATIC_ARGS, *PROXY_ARGS, *(name.lower() for name in PROXY_ARGS)}
+    builtin = {*AUTOMATIC_ARGS, *PROXY_ARGS, *(name.lower() for name in PROXY_ARGS),
+               "SOURCE_DATE_EPOCH"}
     known = set(declared)
     return sorted(name for name in build_args if name not in known and name not in builtin)

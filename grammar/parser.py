@@ -47,16 +47,19 @@ def decode(data: str | bytes, source: Source) -> str:
                          source) from None
 
 
-def parse_dockerfile(data: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
-    """Parse a whole Dockerfile; any problem is a ParseError with a location."""
+def parse_dockerfile(data: str | bytes, filename: str = "Dockerfile",
+                     require_stages: bool = True) -> ast.Dockerfile:
+    """Parse a whole Dockerfile; any problem is a ParseError with a location. Without
+    `require_stages` (`dfc parse`), a file without FROM parses too: that check belongs to
+    BuildKit's instruction layer, where compiling still makes it."""
     source = Source(filename, data if isinstance(data, str) else data.decode("utf-8", "replace"))
     try:
-        return _parse(decode(data, source))
+        return _parse(decode(data, source), require_stages)
     except ParseError as exc:
         raise exc.located(exc.span, source) from None
 
 
-def _parse(text: str) -> ast.Dockerfile:
+def _parse(text: str, require_stages: bool = True) -> ast.Dockerfile:
     if not text:
         raise ParseError("the Dockerfile cannot be empty")
     lexed = prelex(text)
@@ -76,7 +79,8 @@ def _parse(text: str) -> ast.Dockerfile:
             raise
         except UnexpectedInput as exc:
             raise syntax_error(exc, lexed.lines) from None
-    check_stages(instructions)
+    if require_stages:
+        check_stages(instructions)
     return ast.Dockerfile(
         instructions=tuple(instructions), directives=lexed.directives,
         warnings=tuple(lexed.warnings),

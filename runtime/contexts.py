@@ -154,3 +154,40 @@ def _download_tar(url: str, dest: str) -> None:
     if not _is_tar(data):
         raise DfcError(f"unable to prepare context: {url} is not a tar archive")
     _unpack(io.BytesIO(data), dest)
+
+
+class NamedContext(msgspec.Struct, frozen=True):
+    """`--build-context NAME=VALUE`: what `FROM NAME`, `COPY --from=NAME` and
+    `RUN --mount=from=NAME` use instead of the image NAME. Exactly one of `image` (a
+    `docker-image://` reference), `folder` (a local directory) or `layout` (an
+    `oci-layout://` folder, with an optional `@sha256:` digest) is set."""
+
+    name: str
+    image: str = ""
+    folder: str = ""
+    layout: str = ""
+    digest: str = ""
+
+
+def parse_build_context(text: str) -> NamedContext:
+    """`NAME=DIR`, `NAME=docker-image://REF`, `NAME=oci-layout://PATH[@sha256:…]`.
+
+    >>> parse_build_context("base=docker-image://busybox:1")
+    NamedContext(name='base', image='busybox:1', folder='', layout='', digest='')
+    """
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise DfcError(f"invalid --build-context {text!r}: expected NAME=VALUE")
+    if value.startswith("docker-image://"):
+        return NamedContext(name, image=value.removeprefix("docker-image://"))
+    if value.startswith("oci-layout://"):
+        path, at, digest = value.removeprefix("oci-layout://").partition("@")
+        if at and not digest.startswith("sha256:"):
+            raise DfcError(f"invalid --build-context {text!r}: expected @sha256:DIGEST")
+        return NamedContext(name, layout=path, digest=digest)
+    if "://" in value or is_git_url(value):
+        raise DfcError(f"--build-context {text!r}: dfc takes a folder, docker-image:// or "
+                       "oci-layout:// (not URLs)")
+    if not os.path.isdir(value):
+        raise DfcError(f"--build-context {text!r}: {value} is not a folder")
+    return NamedContext(name, folder=os.path.abspath(value))

@@ -32,8 +32,8 @@ from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import events, explain
 from dfc.runtime.images import config as image
-from dfc.runtime.secrets import Secret
-from dfc.runtime.steps.execute import StepRunner
+from dfc.runtime.secrets import Secret, SshAgent
+from dfc.runtime.steps.execute import RunLimits, StepRunner
 
 if TYPE_CHECKING:
     from dfc.runtime.fs.layer import Entry
@@ -57,6 +57,15 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     """`--add-host` (name, ip) pairs for every RUN's /etc/hosts."""
     secrets: tuple[Secret, ...] = ()
     """Sources of `--secret`s; values are read only when a RUN mounts them."""
+    limits: RunLimits = RunLimits()
+    """`--ulimit` and `--shm-size` of every RUN."""
+    image_names: tuple[tuple[str, str], ...] = ()
+    """`--build-context NAME=docker-image://REF` (or an oci-layout's manifest digest):
+    the image an ImageRef named NAME means."""
+    folders: tuple[tuple[str, str], ...] = ()
+    """`--build-context NAME=DIR`: the folder `COPY --from=NAME` and mounts read."""
+    ssh: tuple[SshAgent, ...] = ()
+    """`--ssh` agents for RUN --mount=type=ssh (they key nothing, as secrets)."""
 
 
 class State(msgspec.Struct, frozen=True):
@@ -100,6 +109,9 @@ class Where(msgspec.Struct, frozen=True):
 class StageResult(msgspec.Struct, frozen=True):
     state: State
     config: ir.ImageConfig
+    base_history: tuple[image.History, ...] = ()
+    """The history of the image the stage chain starts from (SOURCE_DATE_EPOCH leaves
+    those entries' dates alone, as BuildKit does)."""
 
 
 class Executor:
@@ -121,8 +133,13 @@ class Executor:
             store.root, context.root)
         self.counter = 0
         self.lock = threading.Lock()
+        from dfc.runtime.fetch import UrlCache
+
+        self.urls = UrlCache(store.root / "downloads")
+        """ADD's URLs, asked once per build whether they changed (see fetch.py)."""
         self.runner = StepRunner(store, options.backend, options.epoch, options.secrets,
-                                 options.add_hosts)
+                                 options.add_hosts, fetch=self.urls.fetch,
+                                 limits=options.limits, ssh=options.ssh)
         self.imported = imported
         self.export = export
         self.fetch = fetch
@@ -202,6 +219,8 @@ class Executor:
         for dep in stage.deps:
             futures[dep.stage].result()
         state, base = self._base(stage, futures)
+        base_history = futures[stage.base.index].result().base_history \
+            if isinstance(stage.base, ir.StageRef) else state.history
         ignore_cache = self.options.no_cache or (stage.name or "").lower() in {
             name.lower() for name in self.options.no_cache_filter}
         total = 1 + sum(not isinstance(step, ir.SetConfig) for step in stage.steps)
@@ -224,7 +243,7 @@ class Executor:
                                      self.options.dockerfile, stage.index, position)
             state = self._step(step, state, entry, Where(name, ident, base, stage.index),
                                ignore_cache, futures)
-        return StageResult(state, resolved.config)
+        return StageResult(state, resolved.config, base_history)
 
     def _created(self) -> str:
         return image.rfc3339(self.options.epoch if self.options.epoch is not None
@@ -252,7 +271,7 @@ class Executor:
         try:
             listing: list[tuple[str, str]] = []
             inputs = self._inputs(step, futures, listing)
-            key = keys.step_key(state.key, step, inputs)
+            key = keys.step_key(state.key, step, inputs + self._epoch_input())
             record = explain.StepRecord(key=key, parent=state.key, base=where.base,
                                         step=keys.encode(keys.keyed(step)).decode(),
                                         files=tuple(listing))
@@ -282,6 +301,13 @@ class Executor:
         self.report(events.Done(step=number, elapsed=time.monotonic() - started))
         return state.with_result(key, result, entry)
 
+    def _epoch_input(self) -> tuple[str, ...]:
+        """SOURCE_DATE_EPOCH clamps the file times of every layer written (and dates what
+        a step creates), so it keys each step when set; unset, keys are those of a build
+        without it."""
+        epoch = self.options.epoch
+        return () if epoch is None else (f"source-date-epoch:{epoch}",)
+
     def _inputs(self, step: ir.AnyStep, futures: dict[int, Future[StageResult]],
                 listing: list[tuple[str, str]]) -> tuple[str, ...]:
         """Digests of what the step reads besides its parent, by content: COPY sources, and
@@ -293,19 +319,35 @@ class Executor:
                            if keys.keyed_by_content(m) and m.origin is not None)
             # `--add-host` names (not their addresses) key a RUN, as in BuildKit.
             names = tuple(f"add-host:{name}" for name, _ in self.options.add_hosts)
-            return mounts + names
+            return mounts + names + self.options.limits.key_inputs()
         if not isinstance(step, ir.Copy):
             return ()
+        # A URL keys by what the server serves now; `--checksum` pins it (in the step).
+        urls = () if step.checksum else tuple(
+            self.urls.key(s.url) for s in step.sources if isinstance(s, ir.UrlSource))
         paths = [s.path for s in step.sources if isinstance(s, ir.PathSource)]
         if not paths:
-            return ()
-        return (self._source_digest(step.origin, paths, futures, listing),)
+            return urls
+        return (self._source_digest(step.origin, paths, futures, listing), *urls)
+
+    def _folder(self, ref: ir.Ref) -> Origin | None:
+        """The `--build-context NAME=DIR` folder an ImageRef named NAME means, if any."""
+        if isinstance(ref, ir.ImageRef):
+            folder = dict(self.options.folders).get(ref.name)
+            if folder is not None:
+                return Origin(folder)
+        return None
+
+    def _image_name(self, ref: ir.ImageRef) -> str:
+        return dict(self.options.image_names).get(ref.name, ref.name)
 
     def _source_digest(self, ref: ir.Ref, paths: list[str],
                        futures: dict[int, Future[StageResult]],
                        listing: list[tuple[str, str]]) -> str:
         if isinstance(ref, ir.ContextRef):
             return selection_digest(self.context, paths, self.stat_cache, listing)
+        if (folder := self._folder(ref)) is not None:
+            return selection_digest(folder, paths, StatCache(), listing)
         with self._origin_view(ref, futures) as origin:
             return selection_digest(origin, paths, StatCache(), listing)
 
@@ -314,6 +356,8 @@ class Executor:
         """The tree `ref` names: the context as it is, or a mounted view of a stage/image."""
         if isinstance(ref, ir.ContextRef):
             return contextlib.nullcontext(self.context)
+        if (folder := self._folder(ref)) is not None:
+            return contextlib.nullcontext(folder)
         return self._origin_view(ref, futures)
 
     def _origin_view(self, ref: ir.Ref, futures: dict[int, Future[StageResult]]
@@ -332,9 +376,10 @@ class Executor:
     def _image_state(self, ref: ir.ImageRef) -> tuple[State, str]:
         """An image of the store (pulled first when missing, as `docker build` does) as a
         starting state, and its manifest digest."""
+        name = self._image_name(ref)
         if self.fetch is not None:
-            self.fetch(ref.name, ref.platform)
-        record = self.store.resolve(ref.name)
+            self.fetch(name, ref.platform)
+        record = self.store.resolve(name)
         manifest = self.store.read_json(record.manifest.digest, Manifest)
         config = self.store.read_json(manifest.config.digest, image.ImageConfig)
         state = State(manifest.layers, config.rootfs.diff_ids, config.history,
@@ -361,7 +406,7 @@ class Executor:
                                           data=data))
 
             if isinstance(step, ir.Copy) and not isinstance(step.origin, ir.ContextRef):
-                with self._origin_view(step.origin, futures) as origin:
+                with self._origin(step.origin, futures) as origin:
                     made = list(self.runner.entries(step, lowerdirs, origin, scratch, output))
                     return self._layer_and_snapshot(made, state)
             if isinstance(step, ir.Run):

@@ -68,3 +68,36 @@ def secret_value(secrets: Sequence[Secret], ident: str) -> bytes | None:
             return handle.read()
     except OSError as exc:
         raise DfcError(f"secret {ident}: cannot read {found.file}: {exc.strerror}") from None
+
+
+class SshAgent(msgspec.Struct, frozen=True):
+    """`--ssh ID[=SOCKET]`: an ssh-agent socket RUN --mount=type=ssh,id=ID may use."""
+
+    id: str
+    socket: str
+
+
+def parse_ssh(text: str) -> SshAgent:
+    """`default`, `default=SOCKET`, `ID=SOCKET`: an agent socket (`default` alone is
+    $SSH_AUTH_SOCK, as buildx reads it). Key files, which buildx loads into an agent of
+    its own, are refused: start `ssh-agent` and `ssh-add` them."""
+    import stat
+
+    ident, sep, paths = text.partition("=")
+    if not ident:
+        raise DfcError(f"invalid --ssh {text!r}: expected default|ID[=SOCKET]")
+    if not sep:
+        paths = os.environ.get("SSH_AUTH_SOCK", "")
+        if not paths:
+            raise DfcError("invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set")
+    if "," in paths:
+        raise DfcError(f"--ssh {text!r}: dfc forwards one agent socket per id (key files "
+                       "are not supported: load them into ssh-agent with ssh-add)")
+    try:
+        mode = os.stat(paths).st_mode
+    except OSError as exc:
+        raise DfcError(f"--ssh {text!r}: {paths}: {exc.strerror}") from None
+    if not stat.S_ISSOCK(mode):
+        raise DfcError(f"--ssh {text!r}: {paths} is not an agent socket (key files are not "
+                       "supported: load them into ssh-agent with ssh-add)")
+    return SshAgent(ident, paths)

@@ -208,6 +208,12 @@ def test_a_shebang_heredoc_runs_as_a_script_and_leaves_no_trace(
     assert last_layer(fresh_store) == {"ran": b"ran\n"}
 
 
-def test_ssh_mounts_are_a_clear_error(fresh_store: Store, context: Path) -> None:
-    with pytest.raises(DfcError, match="type=ssh is not supported"):
-        dfc_build(fresh_store, context, "FROM busybox\nRUN --mount=type=ssh true\n", "native")
+def test_ssh_mount_without_an_agent_is_skipped_unless_required(fresh_store: Store,
+                                                                context: Path) -> None:
+    """(forwarding an agent: tests/test_build_ssh.py)"""
+    built = dfc_build(fresh_store, context, "FROM busybox\nRUN --mount=type=ssh "
+                      "test ! -e /run/buildkit/ssh_agent.0 && echo skipped\n", "native")
+    assert built.output == "skipped\n"
+    with pytest.raises(DfcError, match="no SSH key 'default' forwarded from the client"):
+        dfc_build(fresh_store, context, "FROM busybox\nRUN --mount=type=ssh,required true\n",
+                  "native")

@@ -216,13 +216,18 @@ def test_image_prune_dangling_then_all(fresh_store: Store, dfc_cmd: list[str],
 
 def test_system_df_counts_shared_layers_once(fresh_store: Store, dfc_cmd: list[str],
                                               tmp_path: Path) -> None:
+    """Images as `images` sizes them (unpacked), busybox's layer once for both images."""
     build_child(fresh_store, tmp_path, "child:1")
-    total = sum(p.stat().st_size for p in (fresh_store.root / "blobs" / "sha256").iterdir())
+    views = all_images(fresh_store)
+    layers = {d: s for v in views for d, s in zip(v.config.rootfs.diff_ids, v.layer_sizes,
+                                                    strict=True)}
+    assert len(layers) == 2
     lines = run(dfc_cmd, fresh_store, "system", "df").splitlines()
     assert lines[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
-    assert lines[1].split() == ["Images", "2", "0", human_size(total), human_size(total),
-                                "(100%)"]
-    assert lines[2].split() == ["Build", "Cache", "0", "0", "0B", "0B"]
+    size = human_size(sum(layers.values()))
+    assert lines[1].split() == ["Images", "2", "0", size, size, "(100%)"]
+    cache_row = next(line for line in lines if line.startswith("Build Cache"))
+    assert cache_row.split()[:4] == ["Build", "Cache", "1", "0"]  # the RUN's record
 
 
 def test_system_check_finds_corrupt_blobs(fresh_store: Store, dfc_cmd: list[str]) -> None:

@@ -152,6 +152,11 @@ class ContainerStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         return self.folder
 
+    def image_manifests(self) -> list[str]:
+        """The manifest digests containers run from: their layers must stay unpacked
+        and their blobs kept, whether or not a name still points at them."""
+        return [c.record.manifest for c in self.all() if c.record.manifest]
+
     def names(self) -> dict[str, str]:
         return {c.name: c.id for c in self.all()}
 

@@ -8,7 +8,7 @@ which is what `docker inspect` and every runtime read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import msgspec
@@ -119,12 +119,16 @@ class StoredImage(msgspec.Struct, frozen=True):
     config: Descriptor
 
 
-def write_image(store: Store, config: ImageConfig, layers: Sequence[Descriptor]) -> StoredImage:
-    """Store the config and the manifest. The manifest descriptor carries the platform, so
-    that index.json entries say what they run on."""
+def write_image(store: Store, config: ImageConfig, layers: Sequence[Descriptor],
+                annotations: Mapping[str, str] | None = None) -> StoredImage:
+    """Store the config and the manifest (with `annotations`, `--annotation`). The
+    manifest descriptor carries the platform, so that index.json entries say what they
+    run on."""
     if len(layers) != len(config.rootfs.diff_ids):
         raise ValueError("one diff_id per layer")
     config_desc = store.put_json(config, MEDIA_CONFIG)
-    manifest = store.put_json(Manifest(config=config_desc, layers=tuple(layers)), MEDIA_MANIFEST)
+    manifest = store.put_json(Manifest(config=config_desc, layers=tuple(layers),
+                                       annotations=dict(annotations) if annotations else None),
+                              MEDIA_MANIFEST)
     return StoredImage(manifest=msgspec.structs.replace(manifest, platform=config.platform),
                        config=config_desc)

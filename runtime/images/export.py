@@ -40,16 +40,27 @@ from dfc.reference import familiar, split_name, tag_name
 from dfc.runtime.fs.snapshots import flatten
 from dfc.runtime.images.describe import platform_manifest, read
 
-OutputType = Literal["oci", "docker", "local", "tar"]
-_TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar")
+OutputType = Literal["oci", "docker", "local", "tar", "image", "registry"]
+_TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar", "image", "registry")
 _CHUNK = 1 << 20
 
 
 class OutputSpec(msgspec.Struct, frozen=True):
-    """One `--output`: what to write and where (`-` is stdout for the tar kinds)."""
+    """One `--output`: what to write and where (`-` is stdout for the tar kinds).
+
+    `image` and `registry` are buildx's image exporter: the image (always in the store)
+    takes the `name=`s too, and is pushed with `push=true` (implied by `registry`).
+    `docker` without a dest is loaded into the docker engine, as buildx does."""
 
     type: OutputType
     dest: str
+    names: tuple[str, ...] = ()
+    push: bool = False
+
+    @property
+    def loads(self) -> bool:
+        """Into the docker engine (`type=docker` without a dest, or `--load`)."""
+        return self.type == "docker" and not self.dest
 
 
 class ArchiveImage(msgspec.Struct, frozen=True):
@@ -76,12 +87,27 @@ def parse_output(text: str) -> OutputSpec:
     kind = fields.pop("type", "")
     if kind not in _TYPES:
         raise DfcError(f"invalid output {text!r}: type must be one of {', '.join(_TYPES)}")
+    if kind in ("image", "registry"):
+        names = tuple(n for n in fields.pop("name", "").split(",") if n)
+        push = kind == "registry" or _bool(fields.pop("push", "false"), text)
+        if fields:
+            raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r} "
+                           "(dfc's image exporter takes name= and push=)")
+        return OutputSpec(kind, "", names, push)
     dest = fields.pop("dest", "")
-    if not dest:
+    if not dest and kind != "docker":
         raise DfcError(f"invalid output {text!r}: dest is required")
     if fields:
         raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r}")
     return OutputSpec(kind, dest)
+
+
+def _bool(value: str, text: str) -> bool:
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise DfcError(f"invalid output {text!r}: push must be true or false")
 
 
 class _Sink(Protocol):
@@ -200,17 +226,40 @@ def write_layout_dir(store: Store, images: Sequence[ArchiveImage], dest: Path) -
 
 
 def save_images(store: Store, refs: Sequence[str], dest: Path | BinaryIO) -> None:
-    """`docker save`: a name keeps that name in the archive; an ID saves no name."""
-    images: list[ArchiveImage] = []
+    """`docker save`: a name keeps that name in the archive; a repository without a tag
+    saves every tagged image of it with all its tags; an ID saves no name."""
+    images: dict[str, list[str]] = {}
+    records: dict[str, ImageRecord] = {}
     for ref in refs:
-        record = store.resolve(ref)
-        try:
-            full = tag_name(ref)
-        except DfcError:
-            full = ""
-        names = (full,) if full in record.names else ()
-        images.append(ArchiveImage(record, names))
-    write_archive(store, images, dest)
+        for record, names in _saved(store, ref):
+            records.setdefault(record.manifest.digest, record)
+            kept = images.setdefault(record.manifest.digest, [])
+            kept.extend(n for n in names if n not in kept)
+    write_archive(store, [ArchiveImage(records[d], tuple(names))
+                          for d, names in images.items()], dest)
+
+
+def _saved(store: Store, ref: str) -> list[tuple[ImageRecord, tuple[str, ...]]]:
+    """The images `ref` saves, each with the names it keeps in the archive."""
+    from dfc.reference import parse_named
+
+    try:
+        named = parse_named(ref)
+    except DfcError:
+        named = None
+    if named is not None and named.tag is None and named.digest is None:
+        tagged = [(record, tuple(n for n in record.names
+                                 if n.rpartition(":")[0] == named.name))
+                  for record in store.images()]
+        found = [(record, names) for record, names in tagged if names]
+        if found:
+            return found
+    record = store.resolve(ref)
+    try:
+        full = tag_name(ref)
+    except DfcError:
+        full = ""
+    return [(record, (full,) if full in record.names else ())]
 
 
 def write_rootfs_tar(store: Store, record: ImageRecord, dest: Path | BinaryIO) -> None:
@@ -234,7 +283,10 @@ def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 def export(store: Store, spec: OutputSpec, record: ImageRecord, names: Sequence[str],
            stdout: BinaryIO | None = None) -> None:
-    """Write one built image as `spec` asks."""
+    """Write one built image as `spec` asks (image, registry and engine outputs are the
+    build's and the CLI's: the store already holds the image)."""
+    if spec.type in ("image", "registry") or spec.loads:
+        return
     if spec.dest == "-" and spec.type == "local":
         raise DfcError("type=local needs a folder, not -")
     target: Path | BinaryIO

@@ -130,6 +130,48 @@ class _Unpacked:
         return found
 
 
+class _Folder:
+    """An OCI layout folder read as `_Unpacked` reads an archive."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def find(self, name: str) -> Path | None:
+        path = self._root / clean_path(name)
+        return path if path.is_file() else None
+
+    def path(self, name: str) -> Path:
+        found = self.find(name)
+        if found is None:
+            raise DfcError(f"invalid OCI layout {self._root}: {name} is missing")
+        return found
+
+
+def load_layout_image(store: Store, folder: Path, digest: str = "") -> str:
+    """One image of an OCI layout folder (`oci-layout://PATH[@DIGEST]`) into the store,
+    unnamed; returns its manifest digest. Without a digest the layout must hold one
+    image."""
+    files = _Folder(folder)
+    try:
+        index = msgspec.json.decode(files.path("index.json").read_bytes(), type=Index)
+    except (msgspec.DecodeError, OSError) as exc:
+        raise DfcError(f"invalid OCI layout {folder}: index.json: {exc}") from None
+    entries = {e.digest: msgspec.structs.replace(e, annotations=None)
+               for e in index.manifests}
+    if digest:
+        if digest not in entries:
+            raise DfcError(f"OCI layout {folder} has no manifest {digest}")
+        entry = entries[digest]
+    elif len(entries) == 1:
+        [entry] = entries.values()
+    else:
+        raise DfcError(f"OCI layout {folder} holds {len(entries)} images: name one with "
+                       "@sha256:DIGEST")
+    _copy_blobs(store, files, entry)
+    store.add(entry)
+    return entry.digest
+
+
 def _put_file(store: Store, path: Path, media_type: str, expected: str | None = None
               ) -> Descriptor:
     """Copy a file into the store, verified against `expected` when given."""
@@ -187,7 +229,7 @@ def _load_docker(store: Store, files: _Unpacked) -> list[tuple[Descriptor, Loade
     return out
 
 
-def _copy_blobs(store: Store, files: _Unpacked, root: Descriptor) -> str:
+def _copy_blobs(store: Store, files: _Unpacked | _Folder, root: Descriptor) -> str:
     """Ingest a manifest or index and everything below it; returns the image ID (the
     config digest, or the index digest for a multi-platform image)."""
     _put_file(store, files.path(_blob_name(root.digest)), root.media_type, root.digest)

@@ -14,6 +14,7 @@ import msgspec
 
 from dfc.cache.oci import INDEX_TYPES, MANIFEST_TYPES, Descriptor, Index, Manifest
 from dfc.cache.store import DigestMismatch, Store
+from dfc.errors import DfcError
 from dfc.platform import Platform, host_platform, parse_platform
 from dfc.reference import DOCKER_HUB, Reference, parse_reference
 from dfc.runtime.images.config import ImageConfig
@@ -111,6 +112,18 @@ def pull(store: Store, ref: Reference, settings: RegistrySettings, report: Repor
                 continue
     with open_for_pull(ref, settings) as client:
         return _pull_from(client, store, ref, report, platform)
+
+
+def pull_all_tags(store: Store, repo: Reference, settings: RegistrySettings,
+                  report: Reporter, platform: Platform | None = None) -> list[PullResult]:
+    """`docker pull --all-tags`: every tag the repository lists, in its order."""
+    if repo.tag is not None or repo.digest is not None:
+        raise DfcError("tag can't be used with --all-tags/-a")
+    with open_for_pull(repo, settings) as client:
+        tags = client.tags(repo.repository)
+    if not tags:
+        raise DfcError(f"no tags found for {repo.familiar()}")
+    return [pull(store, repo.with_tag(tag), settings, report, platform) for tag in tags]
 
 
 def _pull_from(client: RegistryClient, store: Store, ref: Reference, report: Reporter,

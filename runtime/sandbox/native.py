@@ -22,6 +22,7 @@ from dfc.runtime.fs.rootview import RootView
 from dfc.runtime.linux import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
 from dfc.runtime.sandbox import seccomp
 from dfc.runtime.sandbox.console import ConsoleSocket, open_console
+from dfc.runtime.sandbox.limits import DEFAULT_SHM_SIZE
 from dfc.runtime.sandbox.mounts import file_mounts, ordered
 from dfc.runtime.sandbox.policy import (
     CAP_MASK,
@@ -44,7 +45,7 @@ class ExecFailed(OSError):
     answers 127 or 126 for these, 125 for any other setup failure."""
 
 
-def _mount_dev(dev: str) -> None:
+def _mount_dev(dev: str, shm_size: int = DEFAULT_SHM_SIZE) -> None:
     """A tmpfs /dev mounted nodev, with only host device nodes bind-mounted in: a node made
     with `mknod` anywhere in the container (all nodev) cannot be opened, so no host disk can
     be read even with CAP_MKNOD, which Docker grants (it relies on the devices cgroup)."""
@@ -60,7 +61,7 @@ def _mount_dev(dev: str) -> None:
         os.mkdir(f"{dev}/{name}", 0o755)
     sys_.mount("devpts", f"{dev}/pts", "devpts", sys_.MS_NOSUID | sys_.MS_NOEXEC,
                "newinstance,ptmxmode=0666,mode=0620,gid=5")
-    sys_.mount("shm", f"{dev}/shm", "tmpfs", _HARDENED, "mode=1777,size=65536k")
+    sys_.mount("shm", f"{dev}/shm", "tmpfs", _HARDENED, f"mode=1777,size={shm_size}")
     sys_.mount("mqueue", f"{dev}/mqueue", "mqueue", _HARDENED)
 
 
@@ -118,7 +119,7 @@ def _build_root(root: Rootfs, spec: RunSpec) -> None:
     read_only = sys_.MS_RDONLY if spec.read_only else 0
     sys_.mount("overlay", top, "overlay", sys_.MS_NODEV | read_only, root.overlay_options())
     sys_.mount("proc", f"{top}/proc", "proc", _HARDENED)
-    _mount_dev(f"{top}/dev")
+    _mount_dev(f"{top}/dev", spec.shm_size)
     sys_.mount("sysfs", f"{top}/sys", "sysfs", sys_.MS_RDONLY | _HARDENED)
     _bind_readonly(str(root.hosts), f"{top}/etc/hosts")
     _bind_readonly(str(root.resolv_conf), f"{top}/etc/resolv.conf")
@@ -149,6 +150,8 @@ def _exec(spec: RunSpec, user: ExecUser, syscall_filter: seccomp.LoadableFilter)
     """Last steps as root, then Docker's confinement, then the command."""
     os.makedirs(spec.cwd, 0o755, exist_ok=True)
     os.chdir(spec.cwd)
+    for limit in spec.ulimits:  # while CAP_SYS_RESOURCE may still raise a hard limit
+        limit.apply()
     sys_.drop_bounding_set(spec.capabilities)
     # The user changes while this process still has every capability (a set without
     # CAP_SETUID could not change it afterwards); leaving uid 0 clears them all, as

@@ -47,9 +47,12 @@ _MOUNTS: tuple[dict[str, Any], ...] = (
      "options": ["ro", "nosuid", "noexec", "nodev"]},
     {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
      "options": ["nosuid", "noexec", "nodev"]},
-    {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
-     "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
 )
+
+
+def _shm(size: int) -> dict[str, Any]:
+    return {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+            "options": ["nosuid", "noexec", "nodev", "mode=1777", f"size={size}"]}
 
 
 def _device_rules() -> list[dict[str, Any]]:
@@ -95,10 +98,13 @@ def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser,
             "capabilities": {"bounding": caps, "effective": caps, "permitted": caps,
                              "inheritable": [], "ambient": []},
             "noNewPrivileges": True,
+            "rlimits": [{"type": f"RLIMIT_{u.name.upper()}", "soft": _rlimit(u.soft),
+                         "hard": _rlimit(u.hard)} for u in spec.ulimits],
         },
         "root": {"path": str(root.merged), "readonly": False},
         "hostname": spec.hostname,
-        "mounts": [*_MOUNTS, *binds, *(_oci_mount(m) for m in ordered([*spec.mounts, *files]))],
+        "mounts": [*_MOUNTS, _shm(spec.shm_size), *binds,
+                   *(_oci_mount(m) for m in ordered([*spec.mounts, *files]))],
         "linux": {
             "namespaces": namespaces,
             "resources": {"devices": _device_rules()},
@@ -107,6 +113,11 @@ def oci_config(spec: RunSpec, root: Rootfs, user: ExecUser,
             "seccomp": oci_seccomp(frozenset(caps)),
         },
     }
+
+
+def _rlimit(value: int) -> int:
+    """-1 (unlimited) as the OCI spec's uint64 RLIM_INFINITY."""
+    return 2**64 - 1 if value < 0 else value
 
 
 def _oci_mount(mount: Mount) -> dict[str, Any]:

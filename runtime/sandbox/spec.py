@@ -8,6 +8,7 @@ from typing import Literal
 import msgspec
 
 from dfc.runtime.network.ports import PortMapping
+from dfc.runtime.sandbox.limits import DEFAULT_SHM_SIZE, Ulimit
 from dfc.runtime.sandbox.policy import CAP_MASK, HOSTNAME
 
 
@@ -66,3 +67,7 @@ class RunSpec(msgspec.Struct, frozen=True):
     """The bounding, permitted and effective set (`--cap-add`/`--cap-drop` change it)."""
     tty: bool = False
     """stdin is a terminal the command gets as its controlling terminal (`-t`)."""
+    shm_size: int = DEFAULT_SHM_SIZE
+    """The size of /dev/shm in bytes (`--shm-size`)."""
+    ulimits: tuple[Ulimit, ...] = ()
+    """`--ulimit`s, set on the command's process."""

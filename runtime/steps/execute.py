@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import msgspec
+
 from dfc.cache.inputs import Origin
 from dfc.cache.store import Store
 from dfc.compiler import ir
@@ -16,9 +18,10 @@ from dfc.runtime.fs.changeset import upper_entries
 from dfc.runtime.fs.layer import Entry
 from dfc.runtime.fs.rootview import RootView
 from dfc.runtime.fs.users import chown_ids
-from dfc.runtime.secrets import Secret
+from dfc.runtime.sandbox.limits import DEFAULT_SHM_SIZE, Ulimit
+from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.cachedirs import CacheDirs
-from dfc.runtime.steps.copy import copy_entries, existing_dir
+from dfc.runtime.steps.copy import Fetch, copy_entries, existing_dir
 
 if TYPE_CHECKING:
     from dfc.runtime.network.private import PrivateNetwork
@@ -31,6 +34,19 @@ _SANDBOX_NETWORK: dict[str, Literal["private", "host", "none"]] = {
 network namespace with outbound access, as BuildKit gives each RUN."""
 
 
+class RunLimits(msgspec.Struct, frozen=True):
+    """`--ulimit`s and `--shm-size` of a build's RUN steps (both key each RUN, as they
+    are part of BuildKit's exec op)."""
+
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int = DEFAULT_SHM_SIZE
+
+    def key_inputs(self) -> tuple[str, ...]:
+        """What they add to a RUN's key: nothing at their defaults."""
+        shm = () if self.shm_size == DEFAULT_SHM_SIZE else (f"shm-size:{self.shm_size}",)
+        return (*(f"ulimit:{u}" for u in self.ulimits), *shm)
+
+
 class StepFailed(DfcError):
     """A RUN exited non-zero."""
 
@@ -39,8 +55,15 @@ class StepRunner:
     """Executes RUN, COPY/ADD and WORKDIR steps; the caller writes the layer."""
 
     def __init__(self, store: Store, backend: str, epoch: int | None,
-                 secrets: tuple[Secret, ...] = (), extra_hosts: tuple[tuple[str, str], ...] = ()):
+                 secrets: tuple[Secret, ...] = (), extra_hosts: tuple[tuple[str, str], ...] = (),
+                 fetch: Fetch | None = None, limits: RunLimits | None = None,
+                 ssh: tuple[SshAgent, ...] = ()):
+        """`fetch` brings ADD's remote sources (default: `fetch_remote`, no cache);
+        `limits` are `--ulimit` and `--shm-size`; `ssh` the `--ssh` agents."""
         self.store = store
+        self.ssh = ssh
+        self.fetch = fetch
+        self.limits = limits or RunLimits()
         self.backend = backend
         self.epoch = epoch
         self.secrets = secrets
@@ -76,7 +99,7 @@ class StepRunner:
             from dfc.runtime.fetch import fetch_remote
 
             return copy_entries(step, origin, RootView(lowerdirs), str(scratch),
-                                fetch=fetch_remote, epoch=self.epoch)
+                                fetch=self.fetch or fetch_remote, epoch=self.epoch)
         if isinstance(step, ir.Mkdir):
             return mkdir_entries(step, RootView(lowerdirs), self.epoch)
         raise DfcError(f"nothing to execute for a {type(step).__name__} step")
@@ -90,13 +113,14 @@ class StepRunner:
 
         upper = scratch / "upper"
         upper.mkdir()
-        maker = MountMaker(scratch, origins, self.caches, self.secrets)
+        maker = MountMaker(scratch, origins, self.caches, self.secrets, self.ssh)
         with maker.prepared(step, digests) as extra:
             spec = sandbox.RunSpec(
                 argv=step.argv, env=(*step.state.env, *step.proxy_env, *extra.env),
                 cwd=step.state.workdir, user=step.state.user,
                 network=_SANDBOX_NETWORK[step.network],
                 mounts=extra.mounts, files=extra.files, extra_hosts=self.extra_hosts,
+                shm_size=self.limits.shm_size, ulimits=self.limits.ulimits,
             )
             shared = self.private_network() if spec.network == "private" else None
             code = sandbox.run(spec, lowerdirs, upper, stdout=output,

@@ -9,7 +9,8 @@ what the sandbox mounts, as BuildKit does it.
   from a `from=` source.
 - tmpfs: a fresh tmpfs (`size`).
 - secret: the value of a `--secret`, a read-only file in a private tmpfs (and/or an env var).
-- ssh: refused with a clear error (no agent forwarding yet).
+- ssh: a socket relaying to the `--ssh` agent of that id (see ssh.py); SSH_AUTH_SOCK names
+  the first one, as in BuildKit.
 
 Heredoc scripts become read-only inline files at `/dev/pipes/<name>`.
 """
@@ -33,7 +34,7 @@ from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime.fs.views import overlay_path
 from dfc.runtime.sandbox import run as sandbox
-from dfc.runtime.secrets import Secret, secret_value
+from dfc.runtime.secrets import Secret, SshAgent, secret_value
 from dfc.runtime.steps.cachedirs import CacheDirs
 
 OriginOpener = Callable[[ir.Ref], contextlib.AbstractContextManager[Origin]]
@@ -88,11 +89,12 @@ class MountMaker:
     """Prepares the mounts of one RUN inside `scratch`, for the duration of a `with`."""
 
     def __init__(self, scratch: Path, origins: OriginOpener, caches: CacheDirs,
-                 secrets: Sequence[Secret]):
+                 secrets: Sequence[Secret], ssh: Sequence[SshAgent] = ()):
         self.scratch = scratch
         self.origins = origins
         self.caches = caches
         self.secrets = secrets
+        self.ssh = ssh
 
     @contextlib.contextmanager
     def prepared(self, step: ir.Run, digests: Sequence[str]) -> Iterator[StepMounts]:
@@ -116,8 +118,11 @@ class MountMaker:
                 elif mount.type == "secret":
                     self._secret(mount, files, env)
                 else:
-                    raise DfcError("RUN --mount=type=ssh is not supported by dfc: it cannot "
-                                   "forward an SSH agent yet")
+                    agent = self._ssh(mount, number, stack)
+                    if agent is not None:
+                        mounts.append(agent)
+                        if not any(e.startswith("SSH_AUTH_SOCK=") for e in env):
+                            env.append(f"SSH_AUTH_SOCK={mount.target}")
             yield StepMounts(tuple(mounts), tuple(files), tuple(env))
 
     def _source(self, mount: ir.Mount, stack: contextlib.ExitStack) -> tuple[Origin, str]:
@@ -165,6 +170,22 @@ class MountMaker:
             self.caches.use(encode(name).decode(), mount.sharing or "shared", seed))
         return sandbox.Mount(mount.target, "bind", str(directory),
                              ("rbind", "ro") if mount.readonly else ("rbind",))
+
+    def _ssh(self, mount: ir.Mount, number: int, stack: contextlib.ExitStack
+             ) -> sandbox.Mount | None:
+        """The agent socket of `--ssh ID`, relayed; a missing one is skipped unless
+        required (BuildKit's message)."""
+        from dfc.runtime.steps.ssh import forwarded_agent
+
+        agent = next((a for a in self.ssh if a.id == mount.id), None)
+        if agent is None:
+            if mount.required:
+                raise DfcError(f"no SSH key {mount.id!r} forwarded from the client")
+            return None
+        path = stack.enter_context(forwarded_agent(
+            agent.socket, self.scratch / f"ssh-{number}.sock",
+            0o600 if mount.mode is None else mount.mode, mount.uid or 0, mount.gid or 0))
+        return sandbox.Mount(mount.target, "bind", str(path), ("rbind",))
 
     def _secret(self, mount: ir.Mount, files: list[sandbox.InlineFile], env: list[str]) -> None:
         """A secret as a file and/or an env var; a missing one is skipped unless required."""

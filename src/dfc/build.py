@@ -27,12 +27,13 @@ from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.platform import parse_platform
 from dfc.runtime import events
-from dfc.runtime.contexts import open_context
+from dfc.runtime.contexts import NamedContext, open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.images import config as image
 from dfc.runtime.images import convert as configs
 from dfc.runtime.images.export import OutputSpec, export
-from dfc.runtime.secrets import Secret
+from dfc.runtime.secrets import Secret, SshAgent
+from dfc.runtime.steps.execute import RunLimits
 from dfc.source import Source
 
 if TYPE_CHECKING:  # imported where used: a build without a registry never loads them
@@ -65,6 +66,20 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`--network=default|none|host` for RUN steps that do not choose."""
     add_hosts: tuple[tuple[str, str], ...] = ()
     """`--add-host name:ip` entries for the /etc/hosts of RUN steps."""
+    limits: RunLimits = RunLimits()
+    """`--ulimit` and `--shm-size` of RUN steps."""
+
+    annotations: Mapping[str, str] = {}
+    """`--annotation`s of the image manifest."""
+    contexts: tuple[NamedContext, ...] = ()
+    """`--build-context`s: names FROM, COPY --from and mounts resolve to first."""
+    ssh: tuple[SshAgent, ...] = ()
+    """`--ssh` agent sockets for RUN --mount=type=ssh."""
+
+    def names(self) -> tuple[str, ...]:
+        """`-t` names and those of `-o type=image|registry,name=…`, each once."""
+        extra = (n for spec in self.outputs for n in spec.names)
+        return tuple(dict.fromkeys((*self.tags, *extra)))
 
 
 class BuildResult(msgspec.Struct, frozen=True):
@@ -73,37 +88,76 @@ class BuildResult(msgspec.Struct, frozen=True):
     tags: tuple[str, ...]
 
 
-def source_date_epoch() -> int | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH")
+def source_date_epoch(build_args: Mapping[str, str] | None = None) -> int | None:
+    """`--build-arg SOURCE_DATE_EPOCH=N`, else the environment's (which buildx passes on
+    as that build arg): the time every date of the image is clamped to."""
+    value = (build_args or {}).get("SOURCE_DATE_EPOCH") or os.environ.get("SOURCE_DATE_EPOCH")
     if not value:
         return None
     try:
-        return int(value)
+        epoch = int(value)
     except ValueError:
         raise DfcError(f"invalid SOURCE_DATE_EPOCH: {value!r}") from None
+    if epoch < 0:
+        raise DfcError(f"invalid SOURCE_DATE_EPOCH: {value!r}")
+    return epoch
 
 
 Fetch = Callable[[str, str | None], None]
 """Makes sure an image (name, platform) is in the store: `registry_pull.BaseFetcher`."""
 
 
+class Named(msgspec.Struct, frozen=True):
+    """`--build-context`s made ready: image names by context name (a docker-image://
+    reference, or the manifest digest of an oci-layout:// image now in the store), and
+    local folders by context name."""
+
+    images: Mapping[str, str] = {}
+    folders: Mapping[str, str] = {}
+
+    def image(self, name: str) -> str:
+        return self.images.get(name, name)
+
+
+def named_contexts(contexts: tuple[NamedContext, ...], store: Store) -> Named:
+    from dfc.runtime.images.load import load_layout_image
+
+    images: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    for context in contexts:
+        if context.image:
+            images[context.name] = context.image
+        elif context.layout:
+            images[context.name] = load_layout_image(store, Path(context.layout),
+                                                     context.digest)
+        else:
+            folders[context.name] = context.folder
+    return Named(images, folders)
+
+
 class StoreResolver:
     """The compiler's base-image resolver: the config of an image in the store, pulled
-    first through `fetch` when given. It notes each base's manifest digest, which keys
-    the plan cache."""
+    first through `fetch` when given (a `--build-context` name resolves to its image).
+    It notes each base's manifest digest, which keys the plan cache."""
 
-    def __init__(self, store: Store, fetch: Fetch | None = None):
+    def __init__(self, store: Store, fetch: Fetch | None = None, named: Named | None = None):
         self.store = store
         self.fetch = fetch
+        self.named = named or Named()
         self.used: dict[str, str] = {}
 
     def __call__(self, ref: ir.ImageRef) -> ir.ImageConfig:
-        manifest, stored = read_manifest(self.store, ref.name, self.fetch, ref.platform)
+        if ref.name in self.named.folders:
+            raise DfcError(f"--build-context {ref.name}={self.named.folders[ref.name]}: a "
+                           "folder cannot be a FROM base in dfc (use docker-image:// or "
+                           "oci-layout://)")
+        manifest, stored = read_manifest(self.store, self.named.image(ref.name), self.fetch,
+                                         ref.platform)
         self.used[ref.name] = manifest
         return configs.to_compiler(stored.config, stored.author)
 
     def current(self, name: str) -> str | None:
-        return self.store.manifest_digest(name)
+        return self.store.manifest_digest(self.named.image(name))
 
 
 def read_manifest(store: Store, name: str, fetch: Fetch | None = None,
@@ -176,14 +230,15 @@ def missing_image_fetcher(store: Store, report: events.Reporter) -> Fetch:
 
 
 def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: str,
-                 report: events.Reporter) -> ir.Plan:
+                 report: events.Reporter, named: Named | None = None) -> ir.Plan:
     """The plan for this Dockerfile and these options: from the plan cache when nothing it
     depends on changed (and no `--pull` asks for newer bases), else compiled (and cached)."""
     from dfc.cache import plans
 
-    resolver = StoreResolver(store, base_fetcher(store, report, request.pull))
+    named = named or Named()
+    resolver = StoreResolver(store, base_fetcher(store, report, request.pull), named)
     key = plans.plan_key(dockerfile, name, request.build_args, request.target,
-                         request.platform)
+                         request.platform, msgspec.json.encode(named))
     cached = None if request.pull else plans.load(store, key, resolver.current)
     if cached is not None:
         return cached
@@ -201,17 +256,21 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
           stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store`, tag it and export it as asked
     (`stdout` takes the outputs whose dest is `-`)."""
-    epoch = source_date_epoch()
+    epoch = source_date_epoch(request.build_args)
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
+        named = named_contexts(request.contexts, store)
         plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name,
-                            report)
+                            report, named)
         options = BuildOptions(dockerfile=context.dockerfile_name,
                                explain_cache=request.explain_cache, no_cache=request.no_cache,
                                cache_mode=request.cache_to.mode if request.cache_to else "min",
                                no_cache_filter=request.no_cache_filter, epoch=epoch,
                                backend=request.backend, secrets=request.secrets,
-                               network=request.network, add_hosts=request.add_hosts)
+                               network=request.network, add_hosts=request.add_hosts,
+                               limits=request.limits,
+                               image_names=tuple(named.images.items()),
+                               folders=tuple(named.folders.items()), ssh=request.ssh)
         warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
         try:
@@ -222,8 +281,9 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
             source = Source(context.dockerfile_name,
                             context.dockerfile.decode("utf-8", "replace"))
             raise exc.located(exc.span, source) from None
-        stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline)
-        tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
+        stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline,
+                                   request.annotations)
+        tags = tuple(store.tag(tag, stored.manifest) for tag in request.names())
         if not tags:
             store.add(stored.manifest)
     report(events.Note(step=0, message=f"writing image {stored.config.digest}"))
@@ -231,7 +291,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
         report(events.Note(step=0, message=f"naming to {tag}"))
     record = store.resolve(stored.manifest.digest)
     for spec in request.outputs:
-        report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
+        if spec.dest:
+            report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
         export(store, spec, record, tags, stdout)
     return BuildResult(stored.config.digest, stored.manifest.digest, tags)
 
@@ -291,32 +352,55 @@ class CacheTransfer:
 
 def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
                       labels: Mapping[str, str], epoch: int | None,
-                      cache: dict[str, Result] | None = None) -> image.StoredImage:
+                      cache: dict[str, Result] | None = None,
+                      annotations: Mapping[str, str] | None = None) -> image.StoredImage:
     """The target stage as an image: its config (with `--label`s), history and layers,
-    and with `cache` its inline build cache."""
+    with `cache` its inline build cache, with `annotations` on its manifest."""
     config = configs.to_image(result.config)
     if labels:
         merged = {**(config.labels or {}), **labels}
         config = msgspec.structs.replace(config, labels=merged)
     platform = parse_platform(plan.platform)
     state = result.state
-    history, created = dated(state.history, epoch)
+    history, created = dated(state.history, epoch, result.base_history)
     blob = image.ImageConfig(
         architecture=platform.architecture, os=platform.os, variant=platform.variant,
         rootfs=image.RootFS(diff_ids=state.diff_ids), config=config, history=history,
         created=created, author=result.config.author or None, cache=cache,
     )
-    return image.write_image(store, blob, state.layers)
+    return image.write_image(store, blob, state.layers, annotations)
 
 
-def dated(history: tuple[image.History, ...], epoch: int | None
-          ) -> tuple[tuple[image.History, ...], str]:
+def dated(history: tuple[image.History, ...], epoch: int | None,
+          base: tuple[image.History, ...] = ()) -> tuple[tuple[image.History, ...], str]:
     """Fill the dates metadata entries still lack (no layer came after them) with the
     last known one; the image's `created` is the newest entry's (so an all-cached rebuild
-    writes the same config, hence the same image ID, as BuildKit does)."""
+    writes the same config, hence the same image ID, as BuildKit does).
+
+    With SOURCE_DATE_EPOCH, as BuildKit's image exporter: the entries the image shares
+    with its base image keep their dates; every later one, and `created`, newer than the
+    epoch (or undated) becomes the epoch."""
     known = [h.created for h in history if h.created is not None]
     fallback = image.rfc3339(epoch if epoch is not None else time.time())
     last = max(known) if known else fallback
     filled = tuple(h if h.created is not None else msgspec.structs.replace(h, created=last)
                    for h in history)
-    return filled, last
+    if epoch is None:
+        return filled, last
+    stamp = image.rfc3339(epoch)
+    shared = 0
+    while shared < min(len(base), len(history)) and history[shared] == base[shared]:
+        shared += 1
+    clamped = tuple(h if i < shared or not _after(h.created, epoch)
+                    else msgspec.structs.replace(h, created=stamp)
+                    for i, h in enumerate(filled))
+    return clamped, stamp if _after(last, epoch) else last
+
+
+def _after(created: str | None, epoch: int) -> bool:
+    """Is an RFC 3339 date later than `epoch` (undated counts as later)?"""
+    if created is None:
+        return True
+    from datetime import datetime
+
+    return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() > epoch

@@ -87,6 +87,10 @@ def test_search_lists_catalog_matches_with_their_tags(registry, image_store: Sto
     assert names.stdout == f"{registry.host}/findme/tool\n"
     assert run_dfc("search", "nomatch", "--registry", registry.host,
                    "--format", "{{.Name}}").stdout == ""
+    # docker's HOST/TERM form searches that registry
+    hosted = run_dfc("search", f"{registry.host}/findme", "--format", "{{.Name}}")
+    assert hosted.returncode == 0, hosted.stderr
+    assert hosted.stdout == f"{registry.host}/findme/tool\n"
 
 
 def test_search_uses_a_search_api_when_the_registry_has_one(run_dfc, docker_config) -> None:

@@ -133,3 +133,36 @@ def test_registry_stores_what_dfc_sends_byte_for_byte(registry, image_store: Sto
     with image_store.open_blob(digest) as f:
         assert body == f.read()
     assert kind == json.loads(body)["mediaType"]
+
+
+def test_push_and_pull_all_tags(registry, image_store: Store, empty_store: Store, run_dfc,
+                                docker_config) -> None:
+    import subprocess
+
+    repo = f"{registry.host}/alltags/app"
+    for tag in ("1", "2", "latest"):
+        image_store.tag(f"{repo}:{tag}", image_store.resolve("app:1").manifest)
+    image_store.tag(f"{registry.host}/alltags/other:1", image_store.resolve("busybox").manifest)
+    refused = run_dfc("push", "-a", f"{repo}:1", "--root", str(image_store.root))
+    assert refused.returncode == 1
+    assert refused.stderr == "error: tag can't be used with --all-tags/-a\n"
+    pushed = run_dfc("push", "--all-tags", repo, "--root", str(image_store.root))
+    assert pushed.returncode == 0, pushed.stderr
+    assert [line.split(":")[0] for line in pushed.stdout.splitlines()
+            if ": digest: " in line] == ["1", "2", "latest"]
+    pulled = run_dfc("pull", "-a", repo, "--root", str(empty_store.root))
+    assert pulled.returncode == 0, pulled.stderr
+    assert pulled.stdout.splitlines()[-1] == repo
+    assert sorted(n for r in empty_store.images() for n in r.names) == [
+        f"{repo}:1", f"{repo}:2", f"{repo}:latest"]
+    # the docker engine sees the same tags with the same image
+    try:
+        subprocess.run(["docker", "pull", "-q", "-a", repo], check=True, capture_output=True)
+        listed = subprocess.run(["docker", "images", "--format", "{{.Tag}} {{.ID}}", repo],
+                                capture_output=True, text=True, check=True).stdout.split("\n")
+        image_id = image_store.resolve("app:1").config.removeprefix("sha256:")[:12]
+        assert sorted(line for line in listed if line) == [
+            f"1 {image_id}", f"2 {image_id}", f"latest {image_id}"]
+    finally:
+        subprocess.run(["docker", "rmi", "-f", f"{repo}:1", f"{repo}:2", f"{repo}:latest"],
+                       capture_output=True, check=False)

@@ -14,6 +14,7 @@ import typer
 
 if TYPE_CHECKING:
     from dfc.cache.store import Store
+    from dfc.runtime.steps.execute import RunLimits
 
 
 class Progress(StrEnum):
@@ -49,6 +50,45 @@ def parse_host(item: str) -> tuple[str, str]:
     if not sep or not name:
         raise UsageError(f"invalid argument {item!r} for --add-host: expected name:ip")
     return name, ip.strip("[]")
+
+
+def parse_annotations(items: list[str]) -> dict[str, str]:
+    """buildx's `--annotation [TYPES:]KEY=VALUE`: dfc writes single-platform images, so
+    the manifest (the default type) is the one place they can go.
+
+    >>> parse_annotations(["a=1", "manifest:b=2"])
+    {'a': '1', 'b': '2'}
+    """
+    from dfc.errors import UsageError
+
+    annotations: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        kinds, _, name = key.rpartition(":")
+        if not sep or not name:
+            raise UsageError(f"invalid annotation {item!r}: expected KEY=VALUE")
+        for kind in kinds.split(","):
+            if kind.strip() not in ("", "manifest"):
+                raise UsageError(f"invalid annotation {item!r}: type {kind!r} is not "
+                                 "supported (dfc writes single-platform images: annotations "
+                                 "go on the manifest)")
+        annotations[name] = value
+    return annotations
+
+
+def run_limits(ulimits: list[str], shm_size: str | None) -> "RunLimits":
+    """`--ulimit` (the last of one name wins, as in docker) and `--shm-size`."""
+    from dfc.commands.builder import parse_size
+    from dfc.runtime.sandbox.limits import DEFAULT_SHM_SIZE, parse_ulimit
+    from dfc.runtime.steps.execute import RunLimits
+
+    by_name = {limit.name: limit for limit in map(parse_ulimit, ulimits)}
+    size = DEFAULT_SHM_SIZE if shm_size is None else parse_size(shm_size)
+    if size <= 0:
+        from dfc.errors import UsageError
+
+        raise UsageError(f"invalid --shm-size {shm_size!r}: it must be greater than 0")
+    return RunLimits(tuple(by_name[name] for name in sorted(by_name)), size)
 
 
 def register(app: typer.Typer) -> None:
@@ -112,6 +152,25 @@ def build_command(
                                        "the base images.")] = False,
     push: Annotated[bool, typer.Option("--push", help="Push the tagged image to its "
                                        "registry after the build.")] = False,
+    ulimit: Annotated[list[str] | None, typer.Option(
+        "--ulimit", help="name=soft[:hard] resource limit of RUN steps (repeatable).")]
+    = None,
+    shm_size: Annotated[str | None, typer.Option(
+        "--shm-size", help="Size of /dev/shm in RUN steps (e.g. 128m; default 64m).")]
+    = None,
+    annotation: Annotated[list[str] | None, typer.Option(
+        "--annotation", help="[manifest:]KEY=VALUE annotation of the image manifest "
+        "(repeatable).")] = None,
+    build_context: Annotated[list[str] | None, typer.Option(
+        "--build-context", help="NAME=DIR | NAME=docker-image://REF | "
+        "NAME=oci-layout://PATH[@sha256:DIGEST]: what FROM NAME and COPY --from=NAME use "
+        "(repeatable).")] = None,
+    ssh: Annotated[list[str] | None, typer.Option(
+        "--ssh", help="default|ID[=SOCKET]: an ssh-agent socket RUN --mount=type=ssh can "
+        "use (default: $SSH_AUTH_SOCK; repeatable).")] = None,
+    load: Annotated[bool, typer.Option(
+        "--load", help="Load the result into the docker engine (DOCKER_HOST or "
+        "/var/run/docker.sock), as -o type=docker does.")] = False,
 ) -> None:
     """Build an image from a Dockerfile and a context."""
     from dfc.build import BuildRequest, build
@@ -119,8 +178,9 @@ def build_command(
     from dfc.cache.transfer import parse_cache_option
     from dfc.commands.options import parse_key_values
     from dfc.progress import reporter
+    from dfc.runtime.contexts import parse_build_context
     from dfc.runtime.images.export import parse_output
-    from dfc.runtime.secrets import parse_secret
+    from dfc.runtime.secrets import parse_secret, parse_ssh
 
 
     request = BuildRequest(
@@ -133,12 +193,18 @@ def build_command(
         cache_from=tuple(parse_cache_option(v, "--cache-from") for v in cache_from or ()),
         cache_to=parse_cache_option(cache_to, "--cache-to") if cache_to else None,
         backend=runtime,
-        outputs=tuple(parse_output(o) for o in output or ()),
+        outputs=tuple(parse_output(o) for o in [*(output or ()), *(["type=docker"] if load
+                                                                    else [])]),
         secrets=tuple(parse_secret(s) for s in secret or ()), pull=pull,
         network=checked_network(network),
         add_hosts=tuple(parse_host(item) for item in add_host or ()),
+        limits=run_limits(ulimit or [], shm_size),
+        annotations=parse_annotations(annotation or []),
+        contexts=tuple(parse_build_context(c) for c in build_context or ()),
+        ssh=tuple(parse_ssh(s) for s in ssh or ()),
     )
-    if push and not tag:
+    pushed = [spec for spec in request.outputs if spec.push]
+    if (push and not tag) or any(not (spec.names or tag) for spec in pushed):
         from dfc.errors import UsageError
 
         raise UsageError("--push needs a name: add -t NAME[:TAG]")
@@ -152,6 +218,16 @@ def build_command(
             close()
     if push:
         push_tags(store, result.tags, quiet)
+    for spec in pushed:
+        from dfc.reference import tag_name
+
+        names = tuple(tag_name(n) for n in spec.names) or result.tags
+        push_tags(store, tuple(n for n in names if not push or n not in result.tags), quiet)
+    if any(spec.loads for spec in request.outputs):
+        from dfc.runtime.images.docker_load import load_into_docker
+
+        for line in load_into_docker(store, store.resolve(result.manifest), result.tags):
+            typer.echo(line, err=True)
     if iidfile is not None:
         iidfile.write_text(result.image_id)
     if metadata_file is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,12 +11,17 @@ from dfc.commands.formatting import human_size
 from dfc.commands.options import RootOpt, open_store
 from dfc.errors import UsageError
 
+if TYPE_CHECKING:
+    from dfc.cache.gc import CacheUsage
+    from dfc.cache.store import Store
+
 builder_app = typer.Typer(help="Manage the build cache.", no_args_is_help=True)
 SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgtp]?)i?b?\s*$", re.IGNORECASE)
 
 
 def register(app: typer.Typer) -> None:
     builder_app.command("prune")(prune_command)
+    builder_app.command("du")(du_command)
     app.add_typer(builder_app, name="builder")
 
 
@@ -65,14 +70,15 @@ def prune_command(
 
     until = parse_until(filters or [])
     keep = parse_size(keep_storage) if keep_storage else None
-    if not force and not typer.confirm(
-            "WARNING! This will remove all dangling build cache. Are you sure you want to "
-            "continue?", default=False):
-        raise typer.Exit(1)
+    from dfc.commands.prompt import confirmed
     from dfc.runtime.containers.store import ContainerStore
 
+    what = "all build cache" if all_ else "all dangling build cache"
+    if not force and not confirmed(f"WARNING! This will remove {what}. Are you sure you "
+                                   "want to continue?"):
+        return
     store = open_store(root)
-    in_use = [c.record.manifest for c in ContainerStore(store.root).all() if c.record.manifest]
+    in_use = ContainerStore(store.root).image_manifests()
     report = prune(store, all_records=all_, until=until, keep_storage=keep, in_use=in_use)
     if report.records:
         typer.echo("Deleted build cache objects:")
@@ -80,3 +86,40 @@ def prune_command(
             typer.echo(key.removeprefix("sha256:")[:25])
         typer.echo("")
     typer.echo(f"Total:\t{human_size(report.reclaimed, 3)}")
+
+
+def cache_usage(store: Store) -> CacheUsage:
+    """The build cache as `builder prune` would see it now (containers' images kept)."""
+    from dfc.cache.gc import usage
+    from dfc.runtime.containers.store import ContainerStore
+
+    return usage(store, ContainerStore(store.root).image_manifests())
+
+
+def du_command(
+    verbose: Annotated[bool, typer.Option("--verbose", help="Accepted for buildx; the "
+                                          "table is the same.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Show the build cache's disk usage, as `docker buildx du`: its items, then what is
+    shared with images, private, reclaimable (what `builder prune` frees) and the total."""
+    from datetime import UTC, datetime
+
+    from dfc.commands.formatting import Template, since
+
+    del verbose
+    cache = cache_usage(open_store(root))
+    headers = {"ID": "ID", "Reclaimable": "RECLAIMABLE", "Size": "SIZE",
+               "LastAccessed": "LAST ACCESSED"}
+    rows = [{"ID": item.id, "Reclaimable": str(item.reclaimable).lower(),
+             "Size": human_size(item.size),
+             "LastAccessed": since(datetime.fromtimestamp(item.last_used, UTC))}
+            for item in cache.items]
+    if rows:
+        table = "table {{.ID}}\t{{.Reclaimable}}\t{{.Size}}\t{{.LastAccessed}}"
+        typer.echo(Template(table, list(headers)).render(rows, headers), nl=False)
+    shared = sum(item.size for item in cache.items if not item.reclaimable)
+    typer.echo(f"Shared:\t\t{human_size(shared)}")
+    typer.echo(f"Private:\t{human_size(cache.size - shared)}")
+    typer.echo(f"Reclaimable:\t{human_size(cache.reclaimable)}")
+    typer.echo(f"Total:\t\t{human_size(cache.size)}")

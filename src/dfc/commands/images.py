@@ -57,8 +57,10 @@ def short_id(digest: str, no_trunc: bool) -> str:
 
 def images_command(
     reference: Annotated[str | None, typer.Argument(help="REPOSITORY[:TAG] to list.")] = None,
-    all_: Annotated[bool, typer.Option("-a", "--all", help="Show all images (dfc keeps no "
-                                       "intermediate images: same as without).")] = False,
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Show all images (default "
+                                       "hides intermediate images; dfc's builds, as "
+                                       "BuildKit's, make none, so the list is the same).")]
+    = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only show image IDs.")]
     = False,
     digests: Annotated[bool, typer.Option("--digests", help="Show digests.")] = False,
@@ -89,22 +91,27 @@ def history_command(
     = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only show image IDs.")]
     = False,
+    human: Annotated[str, typer.Option(
+        "-H", "--human", metavar="BOOL", help="Print sizes and dates in human readable "
+        "format: -H=false prints bytes and RFC 3339 dates.")] = "true",
     fmt: FormatOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Show the history of an image, newest step first."""
+    from dfc.commands.flags import go_bool
     from dfc.runtime.images.describe import history, view
 
+    readable = go_bool(human, "-H, --human")
     store = open_store(root)
     rows = []
     for entry in history(view(store, store.resolve(image))):
         created_by = entry.created_by.replace("\t", " ")
         rows.append({
             "ID": short_id(entry.image, no_trunc) if entry.image else "<missing>",
-            "CreatedSince": since(entry.created),
+            "CreatedSince": since(entry.created) if readable else _rfc3339(entry.created),
             "CreatedAt": _rfc3339(entry.created),
             "CreatedBy": created_by if no_trunc else ellipsis(created_by, 45),
-            "Size": human_size(entry.size, 3),
+            "Size": human_size(entry.size, 3) if readable else str(entry.size),
             "Comment": entry.comment,
         })
     template = "{{.ID}}" if quiet else fmt or _HISTORY_TABLE
@@ -120,34 +127,79 @@ def _rfc3339(when: object) -> str:
     return when.astimezone().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+INSPECT_TYPES = ("config", "container", "image", "network", "node", "plugin", "secret",
+                 "service", "task", "volume")
+"""docker inspect's `--type` values; dfc keeps images and containers only."""
+
+
 def inspect_command(
     images: Annotated[list[str], typer.Argument(help="Images or containers.")],
     fmt: InspectFormatOpt = None,
+    type_: Annotated[str | None, typer.Option(
+        "--type", help="Only this kind of object: image, container or volume.")] = None,
     root: RootOpt = None,
 ) -> None:
     """Show images and containers as `docker inspect` does (a JSON array); a container
     is found first, as docker does."""
-    _inspect(images, fmt, root, objects=True)
+    if type_ is None:
+        _inspect(images, fmt, root, objects=True)
+        return
+    if type_ not in INSPECT_TYPES:
+        from dfc.errors import UsageError
+
+        kinds = ", ".join(f'"{kind}"' for kind in INSPECT_TYPES)
+        raise UsageError(f'unknown type: "{type_}": must be one of {kinds}')
+    if type_ == "image":
+        _inspect(images, fmt, root, objects=False)
+    elif type_ == "container":
+        _inspect(images, fmt, root, objects=True, images=False)
+    elif type_ == "volume":
+        _inspect_volumes(images, fmt, root)
+    else:
+        # dfc keeps no objects of the other kinds (networks...: see docs/differences.md).
+        _show([], fmt)
+        raise DfcError("\n".join(f"No such {type_}: {ref}" for ref in images))
 
 
-def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: bool) -> None:
+def _inspect_volumes(names: list[str], fmt: str | None, root: Path | None) -> None:
+    from dfc.runtime.containers.volumes import VolumeStore
+
+    volumes = VolumeStore(open_store(root).root)
+    found = [v.inspect() for name in names if (v := volumes.get(name)) is not None]
+    _show(found, fmt)
+    missing = [name for name in names if volumes.get(name) is None]
+    if missing:
+        raise DfcError("\n".join(f"get {name}: no such volume" for name in missing))
+
+
+def _inspect(refs: list[str], fmt: str | None, root: Path | None, objects: bool,
+             images: bool = True) -> None:
+    """Inspect `refs` as images (and, with `objects`, containers first); with `images`
+    false, as containers only."""
     from dfc.runtime.images.describe import inspect, view
 
     store = open_store(root)
     containers = _container_finder(store) if objects else None
     found, missing = [], []
-    for ref in images:
+    for ref in refs:
         try:
             if containers is not None and (container := containers(ref)) is not None:
                 found.append(container)
+                continue
+            if not images:
+                missing.append(f"No such container: {ref}")
                 continue
             found.append(inspect(view(store, store.resolve(ref))))
         except DfcError as exc:
             missing.append(f"No such object: {ref}" if containers is not None
                            else exc.message)
-    typer.echo(inspect_output(found, fmt), nl=False)
+    _show(found, fmt)
     if missing:
         raise DfcError("\n".join(missing))
+
+
+def _show(found: list[dict[str, object]], fmt: str | None) -> None:
+    typer.echo(inspect_output(found, fmt), nl=False)
 
 
 def image_inspect_command(
@@ -198,10 +250,14 @@ def tag_command(
 def rmi_command(
     images: Annotated[list[str], typer.Argument(help="Images.")],
     force: Annotated[bool, typer.Option("-f", "--force", help="Force removal.")] = False,
+    no_prune: Annotated[bool, typer.Option(
+        "--no-prune", help="Do not delete untagged parents (dfc images have no parent "
+        "images: the image's own unused layers still go, as in docker).")] = False,
     root: RootOpt = None,
 ) -> None:
     """Remove images: untag a name; delete the image with its last name, and its blobs
     that no other image uses."""
+    del no_prune  # docker's parents are classic-builder images; dfc never makes them
     from dfc.runtime.images.remove import remove_images
 
     done, errors = remove_images(open_store(root), images, force=force)
@@ -223,13 +279,14 @@ def prune_command(
 ) -> None:
     """Remove dangling images (all images with -a: dfc runs no containers, so none is in
     use), then every blob no image uses."""
+    from dfc.commands.prompt import confirmed
     from dfc.runtime.images.remove import prune_images
 
     if not force:
         what = ("all images without at least one container associated to them" if all_
                 else "all dangling images")
-        typer.echo(f"WARNING! This will remove {what}.")
-        if not typer.confirm("Are you sure you want to continue?", default=False):
+        if not confirmed(f"WARNING! This will remove {what}.\n"
+                         "Are you sure you want to continue?"):
             return
     removal = prune_images(open_store(root), everything=all_)
     if removal.untagged or removal.deleted:

@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
 class ParseFormat(StrEnum):
     json = "json"
     text = "text"
+    buildkit = "buildkit"
 
 
 def read_input(path: str) -> tuple[bytes, str]:
@@ -43,12 +44,18 @@ def parse_command(
     = "Dockerfile",
     fmt: Annotated[ParseFormat, typer.Option("--format", help="Output format.")] = ParseFormat.text,
 ) -> None:
-    """Print the typed AST of a Dockerfile."""
+    """Print the typed AST of a Dockerfile (`--format buildkit`: the nodes of BuildKit's
+    parser layer, before any instruction check, as its parser tests print them)."""
     from dfc.grammar.dump import dump_json, dump_text
     from dfc.grammar.parser import parse_dockerfile
 
     data, name = read_input(file)
-    tree = parse_dockerfile(data, name)
+    if fmt is ParseFormat.buildkit:
+        from dfc.grammar.nodes import dump_nodes, parse_nodes
+
+        typer.echo(dump_nodes(parse_nodes(data)), nl=False)
+        return
+    tree = parse_dockerfile(data, name, require_stages=False)
     typer.echo(dump_json(tree) if fmt is ParseFormat.json else dump_text(tree), nl=False)
 
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:  # the commands import what they use when they run
+    from dfc.cache.store import Store
+    from dfc.reference import Reference
     from dfc.runtime.registry.config import RegistrySettings
     from dfc.runtime.registry.search import SearchResult
 
@@ -42,6 +44,8 @@ def pull_command(
     platform: Annotated[str | None, typer.Option(
         "--platform", help="os/arch[/variant] to pick from a multi-platform image.")] = None,
     quiet: QuietOpt = False,
+    all_tags: Annotated[bool, typer.Option("-a", "--all-tags", help="Download all tagged "
+                                           "images in the repository.")] = False,
     root: RootOpt = None,
     insecure_registry: InsecureOpt = None,
 ) -> None:
@@ -50,9 +54,15 @@ def pull_command(
     from dfc.platform import parse_platform
     from dfc.reference import parse_named
     from dfc.registry_progress import transfers
-    from dfc.runtime.registry.pull import pull
+    from dfc.runtime.registry.pull import pull, pull_all_tags
 
     named = parse_named(name)
+    if all_tags:
+        with transfers(quiet) as report:
+            pull_all_tags(Store(root), named, settings_of(insecure_registry), report,
+                          parse_platform(platform) if platform else None)
+        typer.echo(named.name)
+        return
     ref = named.with_default_tag()
     if not quiet and ref != named:
         typer.echo("Using default tag: latest")
@@ -66,20 +76,47 @@ def pull_command(
 def push_command(
     name: Annotated[str, typer.Argument(help="NAME[:TAG]")],
     quiet: QuietOpt = False,
+    all_tags: Annotated[bool, typer.Option("-a", "--all-tags", help="Push all tags of the "
+                                           "repository.")] = False,
     root: RootOpt = None,
     insecure_registry: InsecureOpt = None,
 ) -> None:
     """Upload an image to a registry."""
     from dfc.cache.store import Store
-    from dfc.reference import parse_reference
+    from dfc.reference import parse_named, parse_reference
     from dfc.registry_progress import transfers
     from dfc.runtime.registry.push import push
 
+    if all_tags:
+        push_all_tags(Store(root), parse_named(name), quiet, settings_of(insecure_registry))
+        return
     ref = parse_reference(name)
     with transfers(quiet) as report:
         result = push(Store(root), ref, settings_of(insecure_registry), report)
     if quiet:
         typer.echo(f"{ref.name}:{result.tag}")
+
+
+def push_all_tags(store: Store, repo: Reference, quiet: bool,
+                  settings: RegistrySettings) -> None:
+    """`docker push --all-tags`: every tag the store holds for the repository."""
+    from dfc.errors import DfcError
+    from dfc.reference import parse_reference
+    from dfc.registry_progress import transfers
+    from dfc.runtime.registry.push import push
+
+    if repo.tag is not None or repo.digest is not None:
+        raise DfcError("tag can't be used with --all-tags/-a")
+    names = sorted(n for r in store.images() for n in r.names
+                   if n.rpartition(":")[0] == repo.name)
+    if not names:
+        raise DfcError(f"An image does not exist locally with the tag: {repo.familiar()}")
+    for full in names:
+        ref = parse_reference(full)
+        with transfers(quiet) as report:
+            result = push(store, ref, settings, report)
+        if quiet:
+            typer.echo(f"{ref.name}:{result.tag}")
 
 
 def login_command(
@@ -150,8 +187,22 @@ def search_command(
     """Search a registry: Docker Hub's search API, or any registry's catalog and tags."""
     from dfc.runtime.registry.search import search
 
+    registry, term = search_index(registry, term)
     results = search(registry, term, limit, settings_of(insecure_registry))
     typer.echo(render(results, fmt, truncate=not no_trunc), nl=False)
+
+
+def search_index(registry: str, term: str) -> tuple[str, str]:
+    """`docker search HOST/TERM` searches HOST: a first component with a `.` or a `:`,
+    or `localhost`, names the registry, as docker splits a search term.
+
+    >>> search_index("docker.io", "localhost:5000/tool"), search_index("docker.io", "a/b")
+    (('localhost:5000', 'tool'), ('docker.io', 'a/b'))
+    """
+    host, sep, rest = term.partition("/")
+    if sep and ("." in host or ":" in host or host == "localhost"):
+        return host, rest
+    return registry, term
 
 
 def render(results: list[SearchResult], template: str | None, truncate: bool) -> str:

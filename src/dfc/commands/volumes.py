@@ -41,18 +41,6 @@ def _root(root: Any) -> Any:
     return open_store(root).root
 
 
-def df_row(store_root: Any) -> dict[str, str]:
-    """`system df`'s `Local Volumes` row: sizes of the volumes' files, unused ones
-    reclaimable."""
-    from dfc.runtime.containers.volume_removal import usage
-
-    found = usage(store_root)
-    share = f" ({found.reclaimable * 100 // found.size}%)" if found.size else ""
-    return {"Type": "Local Volumes", "TotalCount": str(found.total),
-            "Active": str(found.active), "Size": human_size(found.size),
-            "Reclaimable": human_size(found.reclaimable) + share}
-
-
 def create_command(
     name_arg: Annotated[str | None, typer.Argument(metavar="[VOLUME]", help="Name.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Name.")] = None,
