@@ -100,6 +100,7 @@ RUNTIME_MAY_IMPORT: dict[str, set[str]] = {
     "sandbox": {"fs", "network", "linux"},
     "steps": {"sandbox", "network", "fs", "images", "fetch", "secrets", "linux"},
     "containers": {"sandbox", "network", "images", "registry", "fs", "linux", "events"},
+    "emulation": {"linux"},
 }
 
 

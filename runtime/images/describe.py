@@ -111,7 +111,8 @@ def platform_manifest(store: Store, descriptor: Descriptor) -> Descriptor:
     that runs best on this machine (else the first one), as `docker run` picks."""
     if descriptor.media_type not in INDEX_TYPES:
         return descriptor
-    children = store.read_json(descriptor.digest, Index).manifests
+    listed = store.read_json(descriptor.digest, Index).manifests
+    children = [c for c in listed if store.has_blob(c.digest)]  # a pulled list: some only
     if not children:
         raise DfcError(f"image index {descriptor.digest} lists no images")
     best = best_match(host_platform(), [child.platform for child in children])

@@ -99,7 +99,7 @@ class StoreResolver:
 
     def __call__(self, ref: ir.ImageRef) -> ir.ImageConfig:
         manifest, stored = read_manifest(self.store, ref.name, self.fetch, ref.platform)
-        self.used[ref.name] = manifest
+        self.used[ref.name] = self.store.manifest_digest(ref.name) or manifest
         return configs.to_compiler(stored.config, stored.author)
 
     def current(self, name: str) -> str | None:
@@ -123,6 +123,11 @@ def read_manifest(store: Store, name: str, fetch: Fetch | None = None,
         raise DfcError(
             f"image {name!r} is not in the store: get it with `dfc pull {name}`, "
             f"`dfc load -i FILE` or `dfc import FILE {name}`") from None
+    if platform is not None:  # an index's entry for the platform being built
+        from dfc.runtime.images.platforms import select
+
+        chosen = select(store, record.manifest, parse_platform(platform), name)
+        return chosen.manifest.digest, chosen.config
     manifest = store.read_json(record.manifest.digest, image.Manifest)
     return record.manifest.digest, store.read_json(manifest.config.digest, image.ImageConfig)
 
@@ -151,7 +156,9 @@ def base_fetcher(store: Store, report: events.Reporter, always: bool) -> Fetch:
     fetcher: list[Fetch] = []
 
     def fetch(name: str, platform: str | None) -> None:
-        if not always and store.manifest_digest(name) is not None:
+        from dfc.runtime.images.platforms import available
+
+        if not always and available(store, name, platform):
             return
         if not fetcher:
             from dfc.runtime.registry.config import load_settings
@@ -169,7 +176,9 @@ def missing_image_fetcher(store: Store, report: events.Reporter) -> Fetch:
     pull = base_fetcher(store, report, always=False)
 
     def fetch(name: str, platform: str | None) -> None:
-        if store.manifest_digest(name) is None:
+        from dfc.runtime.images.platforms import available
+
+        if not available(store, name, platform):
             read_manifest(store, name, pull, platform)
 
     return fetch
@@ -200,40 +209,62 @@ def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: s
 def build(request: BuildRequest, store: Store, report: events.Reporter,
           stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store`, tag it and export it as asked
-    (`stdout` takes the outputs whose dest is `-`)."""
+    (`stdout` takes the outputs whose dest is `-`). Several `--platform`s make one image
+    per platform (their shared steps run once) gathered in an OCI index."""
+    from dfc.multiplatform import check_outputs, platform_list, write_index
+
     epoch = source_date_epoch()
+    platforms = platform_list(request.platform)
+    several = len(platforms) > 1
+    if several:
+        check_outputs(request.outputs)
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
-        plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name,
-                            report)
-        options = BuildOptions(dockerfile=context.dockerfile_name,
-                               explain_cache=request.explain_cache, no_cache=request.no_cache,
-                               cache_mode=request.cache_to.mode if request.cache_to else "min",
-                               no_cache_filter=request.no_cache_filter, epoch=epoch,
-                               backend=request.backend, secrets=request.secrets,
-                               network=request.network, add_hosts=request.add_hosts)
-        warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
-        try:
-            result = Executor(plan, store, context.origin(), options, report,
-                              transfer.imported(), transfer.export,
-                              missing_image_fetcher(store, report)).build()
-        except DfcError as exc:
-            source = Source(context.dockerfile_name,
-                            context.dockerfile.decode("utf-8", "replace"))
-            raise exc.located(exc.span, source) from None
-        stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline)
-        tags = tuple(store.tag(tag, stored.manifest) for tag in request.tags)
+        images: list[image.StoredImage] = []
+        previous: Executor | None = None
+        for platform in platforms:
+            one = msgspec.structs.replace(request, platform=platform)
+            plan = compile_plan(one, store, context.dockerfile, context.dockerfile_name,
+                                report)
+            if previous is None:
+                warn_unconsumed(plan, request.build_args, report)
+            options = BuildOptions(dockerfile=context.dockerfile_name,
+                                   explain_cache=request.explain_cache,
+                                   no_cache=request.no_cache,
+                                   cache_mode=request.cache_to.mode if request.cache_to
+                                   else "min",
+                                   no_cache_filter=request.no_cache_filter, epoch=epoch,
+                                   backend=request.backend, secrets=request.secrets,
+                                   network=request.network, add_hosts=request.add_hosts,
+                                   label=f"{plan.platform} " if several else "")
+            executor = Executor(plan, store, context.origin(), options, report,
+                                transfer.imported(), transfer.export,
+                                missing_image_fetcher(store, report))
+            if previous is not None:
+                executor.share_steps(previous)
+            try:
+                result = executor.build()
+            except DfcError as exc:
+                source = Source(context.dockerfile_name,
+                                context.dockerfile.decode("utf-8", "replace"))
+                raise exc.located(exc.span, source) from None
+            images.append(write_final_image(store, plan, result, request.labels, epoch,
+                                            transfer.inline))
+            previous = executor
+        top = write_index(store, [i.manifest for i in images]) if several else images[0].manifest
+        tags = tuple(store.tag(tag, top) for tag in request.tags)
         if not tags:
-            store.add(stored.manifest)
-    report(events.Note(step=0, message=f"writing image {stored.config.digest}"))
+            store.add(top)
+    image_id = top.digest if several else images[0].config.digest
+    report(events.Note(step=0, message=f"writing image {image_id}"))
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))
-    record = store.resolve(stored.manifest.digest)
+    record = store.resolve(top.digest)
     for spec in request.outputs:
         report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
         export(store, spec, record, tags, stdout)
-    return BuildResult(stored.config.digest, stored.manifest.digest, tags)
+    return BuildResult(image_id, top.digest, tags)
 
 
 def warn_unconsumed(plan: ir.Plan, build_args: Mapping[str, str],
@@ -298,7 +329,7 @@ def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
     if labels:
         merged = {**(config.labels or {}), **labels}
         config = msgspec.structs.replace(config, labels=merged)
-    platform = parse_platform(plan.platform)
+    platform = parse_platform(result.platform or plan.platform)  # what it is, never relabelled
     state = result.state
     history, created = dated(state.history, epoch)
     blob = image.ImageConfig(
