@@ -37,14 +37,17 @@ class PlatformNotPulled(DfcError):
 
 
 def available(store: Store, name: str, platform: str | None) -> bool:
-    """Does the store hold an image of `name` to build `platform` on (a single image always
-    serves: another platform is a warning, not a pull)?"""
+    """Does the store answer for `name` on `platform` without a pull? A single image does
+    (another platform is a warning, not a pull), and so does a list that has no entry for
+    it (the error is final); a list whose entry was never fetched does not."""
     try:
         record = store.resolve(name)
         if platform and record.manifest.media_type in INDEX_TYPES:
             select(store, record.manifest, parse_platform(platform), name)
-    except (ImageNotFound, PlatformNotFound, PlatformNotPulled):
+    except (ImageNotFound, PlatformNotPulled):
         return False
+    except PlatformNotFound:
+        return True
     return True
 
 
