@@ -198,3 +198,26 @@ def test_missing_handler_is_registered_with_fix_binary_and_said_once() -> None:
         assert f"qemu-{name}" in said[0] and "fix-binary" in said[0]
     assert "F" in (binfmt.handler_flags(name) or "")
     assert (wanted, "emulated") in binfmt.runnable()
+
+
+def test_an_index_is_saved_loaded_and_listed_as_one_image(dfc_cmd: list[str], store: Store,
+                                                          tmp_path: Path) -> None:
+    ctx = context(tmp_path, "FROM busybox:multi\nARG TARGETARCH\nLABEL arch=$TARGETARCH\n")
+    built(dfc_cmd, store, "--platform", TWO, "-t", "labelled:1", str(ctx))
+    saved = dfc(dfc_cmd, store, "save", "-o", str(tmp_path / "saved.tar"), "labelled:1")
+    assert saved.returncode == 0, saved.stderr
+    other = Store(tmp_path / "other")
+    loaded = dfc(dfc_cmd, other, "load", "-i", str(tmp_path / "saved.tar"))
+    assert loaded.returncode == 0, loaded.stderr
+    record = other.resolve("labelled:1")
+    assert record.manifest == store.resolve("labelled:1").manifest
+    labels = []
+    for entry in other.read_json(record.manifest.digest, Index).manifests:
+        manifest = other.read_json(entry.digest, Manifest)
+        labels.append(other.read_json(manifest.config.digest, ImageConfig).config.labels)
+    assert labels == [{"arch": "amd64"}, {"arch": "arm64"}]
+    inspected = json.loads(dfc(dfc_cmd, other, "image", "inspect", "labelled:1").stdout)[0]
+    assert inspected["Descriptor"]["digest"] == record.manifest.digest
+    assert [(m["ImageData"]["Platform"]["architecture"], m["Available"])
+            for m in inspected["Manifests"]] == [("amd64", True), ("arm64", True)]
+    assert inspected["Architecture"] == "amd64"  # the image this machine runs

@@ -141,7 +141,7 @@ def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: boo
             if containers is not None and (container := containers(ref)) is not None:
                 found.append(container)
                 continue
-            found.append(inspect(view(store, store.resolve(ref))))
+            found.append(inspect(view(store, store.resolve(ref)), store))
         except DfcError as exc:
             missing.append(f"No such object: {ref}" if containers is not None
                            else exc.message)
