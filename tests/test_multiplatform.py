@@ -221,3 +221,14 @@ def test_an_index_is_saved_loaded_and_listed_as_one_image(dfc_cmd: list[str], st
     assert [(m["ImageData"]["Platform"]["architecture"], m["Available"])
             for m in inspected["Manifests"]] == [("amd64", True), ("arm64", True)]
     assert inspected["Architecture"] == "amd64"  # the image this machine runs
+
+
+def test_system_check_lists_the_platforms_this_machine_runs(dfc_cmd: list[str],
+                                                            store: Store) -> None:
+    binfmt.ensure(parse_platform("linux/arm64"), print)
+    done = dfc(dfc_cmd, store, "system", "check")
+    assert done.returncode == 0, done.stderr
+    platforms = next(line for line in done.stdout.splitlines()
+                     if line.startswith("Platforms: "))
+    assert platforms.removeprefix("Platforms: ").split(", ")[:2] == ["linux/amd64", "linux/386"]
+    assert "linux/arm64" in platforms.split(", ")

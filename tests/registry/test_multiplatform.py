@@ -83,6 +83,10 @@ def test_build_from_a_registry_list_takes_each_platforms_image(
         dfc(run_dfc, pusher, "push", f"{repo}:{arch}")
     dfc(run_dfc, pusher, "manifest", "create", "--oci", f"{repo}:all", f"{repo}:amd64",
         f"{repo}:arm64")
+    refused = run_dfc("manifest", "annotate", f"{repo}:all", f"{repo}:amd64", "--arch",
+                      "x86_64", "--root", str(pusher.root))
+    assert refused.returncode == 1
+    assert "unsupported os/arch combination: linux/x86_64" in refused.stderr
     dfc(run_dfc, pusher, "manifest", "push", "--purge", f"{repo}:all")
 
     empty = Store(tmp_path / "empty")
