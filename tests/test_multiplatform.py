@@ -5,6 +5,7 @@ silent relabel of a base of another platform."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -40,8 +41,8 @@ def store(multiplatform_base: MultiPlatformBase, tmp_path: Path) -> Store:
 
 
 def dfc(dfc_cmd: list[str], store: Store, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*dfc_cmd, *args, "--root", str(store.root)], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([*dfc_cmd, *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DFC_ROOT": str(store.root)})
 
 
 def context(tmp_path: Path, dockerfile: str) -> Path:
@@ -232,3 +233,22 @@ def test_system_check_lists_the_platforms_this_machine_runs(dfc_cmd: list[str],
                      if line.startswith("Platforms: "))
     assert platforms.removeprefix("Platforms: ").split(", ")[:2] == ["linux/amd64", "linux/386"]
     assert "linux/arm64" in platforms.split(", ")
+
+
+@pytest.mark.slow
+def test_run_platform_runs_an_index_entry_and_foreign_images_emulated(
+        dfc_cmd: list[str], store: Store) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return dfc(dfc_cmd, store, "run", "--rm", *args)
+
+    assert run("--platform", "linux/arm64", "busybox:multi", "uname", "-m").stdout == \
+        "aarch64\n"
+    assert run("busybox:multi", "uname", "-m").stdout == "x86_64\n"
+    foreign = run("busybox:arm64", "uname", "-m")
+    assert foreign.stdout == "aarch64\n"
+    assert ("WARNING: The requested image's platform (linux/arm64) does not match the "
+            "detected host platform (linux/amd64)") in foreign.stderr
+    refused = run("--platform", "linux/amd64", "busybox:arm64", "true")
+    assert refused.returncode == 125
+    assert ("image with reference busybox:arm64 was found but does not match the specified "
+            "platform: wanted linux/amd64, actual: linux/arm64") in refused.stderr

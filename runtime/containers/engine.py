@@ -46,6 +46,8 @@ class RunOptions(msgspec.Struct, frozen=True):
 
     image: str
     args: tuple[str, ...] = ()
+    platform: str | None = None
+    """`--platform`: the image of an index to run (this machine's by default)."""
     name: str | None = None
     entrypoint: str | None = None
     env: tuple[str, ...] = ()
@@ -72,7 +74,8 @@ class RunOptions(msgspec.Struct, frozen=True):
     """False for `run -d` and `create`."""
 
 
-def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
+def _image(store: Store, ref: str, platform: str | None = None
+           ) -> tuple[str, Manifest, ImageConfig]:
     try:
         record = store.resolve(ref)
     except DfcError:  # not in the store (ImageNotFound), or not a valid reference
@@ -80,8 +83,9 @@ def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
         raise ContainerError(
             f"Unable to find image '{shown}' locally (dfc run does not pull: get it with "
             f"'dfc pull {shown}' or 'dfc load -i FILE')") from None
-    manifest = store.read_json(record.manifest.digest, Manifest)
-    return record.manifest.digest, manifest, store.read_json(manifest.config.digest, ImageConfig)
+    from dfc.runtime.containers.platforms import image_for
+
+    return image_for(store, ref, record, platform)
 
 
 def _extra_hosts(items: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -144,7 +148,7 @@ def create(store: Store, opts: RunOptions) -> Container:
     options.capabilities(opts.cap_add, opts.cap_drop)  # refuse unknown names now
     if opts.stop_signal is not None:
         options.signal_number(opts.stop_signal)
-    manifest_digest, manifest, image = _image(store, opts.image)
+    manifest_digest, manifest, image = _image(store, opts.image, opts.platform)
     base = image.config
     entrypoint, cmd = options.command(base.entrypoint, base.cmd, opts.args, opts.entrypoint)
     argv = options.argv(entrypoint, cmd)
