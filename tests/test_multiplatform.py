@@ -252,3 +252,21 @@ def test_run_platform_runs_an_index_entry_and_foreign_images_emulated(
     assert refused.returncode == 125
     assert ("image with reference busybox:arm64 was found but does not match the specified "
             "platform: wanted linux/amd64, actual: linux/arm64") in refused.stderr
+
+
+@pytest.mark.slow
+def test_exported_cache_of_both_platforms_serves_another_store(
+        dfc_cmd: list[str], store: Store, multiplatform_base: MultiPlatformBase,
+        tmp_path: Path) -> None:
+    ctx = context(tmp_path, PROBE)
+    cache = tmp_path / "cache"
+    built(dfc_cmd, store, "--platform", TWO, "--cache-to", f"type=local,dest={cache},mode=max",
+          str(ctx))
+    other = Store(tmp_path / "other")
+    shutil.copytree(multiplatform_base.store.root, other.root, dirs_exist_ok=True,
+                    symlinks=True, ignore=shutil.ignore_patterns("snapshots", "tmp", "keys"))
+    again = built(dfc_cmd, other, "--platform", TWO, "--cache-from",
+                  f"type=local,src={cache}", "-o", f"type=local,dest={tmp_path / 'out'}",
+                  str(ctx))
+    assert again.stderr.count("CACHED") == 6, again.stderr  # arm64's steps too
+    assert (tmp_path / "out/linux_arm64/arch").read_text() == "aarch64 arm64\n"

@@ -239,7 +239,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
                                    network=request.network, add_hosts=request.add_hosts,
                                    label=f"{plan.platform} " if several else "")
             executor = Executor(plan, store, context.origin(), options, report,
-                                transfer.imported(), transfer.export,
+                                transfer.imported(),
+                                transfer.collect if several else transfer.export,
                                 missing_image_fetcher(store, report))
             if previous is not None:
                 executor.share_steps(previous)
@@ -252,6 +253,8 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
             images.append(write_final_image(store, plan, result, request.labels, epoch,
                                             transfer.inline))
             previous = executor
+        if several:
+            transfer.flush()
         top = write_index(store, [i.manifest for i in images]) if several else images[0].manifest
         tags = tuple(store.tag(tag, top) for tag in request.tags)
         if not tags:
@@ -285,6 +288,7 @@ class CacheTransfer:
         self.store = store
         self.report = report
         self.inline: dict[str, Result] | None = None
+        self.collected: dict[str, Result] = {}
 
     def _settings(self) -> RegistrySettings:
         from dfc.runtime.registry.config import load_settings
@@ -304,6 +308,18 @@ class CacheTransfer:
             else:
                 sources.append(FolderCache(Path(spec.where)))
         return ImportedCache(sources)
+
+    def collect(self, records: dict[str, Result]) -> None:
+        """One platform's records of a multi-platform build: inline ones go in that
+        platform's image; the others are gathered and exported once (`flush`)."""
+        if self.request.cache_to is not None and self.request.cache_to.type == "inline":
+            self.inline = records
+        else:
+            self.collected.update(records)
+
+    def flush(self) -> None:
+        if self.collected:
+            self.export(self.collected)
 
     def export(self, records: dict[str, Result]) -> None:
         spec = self.request.cache_to
