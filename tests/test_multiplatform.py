@@ -270,3 +270,14 @@ def test_exported_cache_of_both_platforms_serves_another_store(
                   str(ctx))
     assert again.stderr.count("CACHED") == 6, again.stderr  # arm64's steps too
     assert (tmp_path / "out/linux_arm64/arch").read_text() == "aarch64 arm64\n"
+
+
+def test_lint_reads_an_index_base_for_this_machine(dfc_cmd: list[str], store: Store,
+                                                   tmp_path: Path) -> None:
+    ctx = context(tmp_path, "FROM busybox:multi\nRUN true\n")
+    clean = dfc(dfc_cmd, store, "lint", "--root", str(store.root), str(ctx / "Dockerfile"))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    (ctx / "Dockerfile").write_text("FROM busybox:arm64\nRUN true\n")
+    odd = dfc(dfc_cmd, store, "lint", "--root", str(store.root), str(ctx / "Dockerfile"))
+    assert odd.returncode == 1
+    assert "was pulled with platform linux/arm64, expected linux/amd64" in odd.stdout

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import msgspec
 
 from dfc.cache.index import Result
+from dfc.cache.oci import INDEX_TYPES
 from dfc.cache.store import ImageNotFound, Store
 from dfc.cache.transfer import (
     CacheSource,
@@ -25,7 +26,7 @@ from dfc.cache.transfer import (
 )
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.platform import parse_platform
+from dfc.platform import host_platform, parse_platform
 from dfc.runtime import events
 from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
@@ -123,10 +124,12 @@ def read_manifest(store: Store, name: str, fetch: Fetch | None = None,
         raise DfcError(
             f"image {name!r} is not in the store: get it with `dfc pull {name}`, "
             f"`dfc load -i FILE` or `dfc import FILE {name}`") from None
-    if platform is not None:  # an index's entry for the platform being built
+    if platform is not None or record.manifest.media_type in INDEX_TYPES:
+        # An index's entry for the platform being built (else for this machine).
         from dfc.runtime.images.platforms import select
 
-        chosen = select(store, record.manifest, parse_platform(platform), name)
+        wanted = parse_platform(platform) if platform else host_platform()
+        chosen = select(store, record.manifest, wanted, name)
         return chosen.manifest.digest, chosen.config
     manifest = store.read_json(record.manifest.digest, image.Manifest)
     return record.manifest.digest, store.read_json(manifest.config.digest, image.ImageConfig)
