@@ -236,8 +236,10 @@ class Executor:
                     and self.options.network != "default":
                 # `--network` sets the default of every RUN: part of its key, as in BuildKit.
                 step = msgspec.structs.replace(step, network=self.options.network)
+            # Each platform of a multi-platform build keeps its own explain records.
             ident = explain.identity(os.path.realpath(self.context.root),
-                                     self.options.dockerfile, stage.index, position)
+                                     self.options.dockerfile + self.options.label.rstrip(),
+                                     stage.index, position)
             state = self._step(step, state, entry,
                                Where(name, ident, base, stage.index, platform),
                                ignore_cache, futures)
