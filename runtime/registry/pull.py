@@ -140,7 +140,7 @@ def _pull_from(client: RegistryClient, store: Store, ref: Reference, report: Rep
         store.add(stored)
         updated, name = True, None
     else:
-        updated = store.manifest_digest(str(ref)) != digest
+        updated = store.manifest_digest(str(ref)) != stored.digest
         name = store.tag(str(ref), stored)
     status = "Downloaded newer image" if updated else "Image is up to date"
     report(Message(f"Status: {status} for {ref.familiar()}"))
