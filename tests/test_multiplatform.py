@@ -213,7 +213,8 @@ def test_an_index_is_saved_loaded_and_listed_as_one_image(dfc_cmd: list[str], st
     record = other.resolve("labelled:1")
     assert record.manifest == store.resolve("labelled:1").manifest
     labels = []
-    for entry in other.read_json(record.manifest.digest, Index).manifests:
+    entries = other.read_json(record.manifest.digest, Index).manifests
+    for entry in entries:
         manifest = other.read_json(entry.digest, Manifest)
         labels.append(other.read_json(manifest.config.digest, ImageConfig).config.labels)
     assert labels == [{"arch": "amd64"}, {"arch": "arm64"}]
@@ -222,6 +223,12 @@ def test_an_index_is_saved_loaded_and_listed_as_one_image(dfc_cmd: list[str], st
     assert [(m["ImageData"]["Platform"]["architecture"], m["Available"])
             for m in inspected["Manifests"]] == [("amd64", True), ("arm64", True)]
     assert inspected["Architecture"] == "amd64"  # the image this machine runs
+    tree = dfc(dfc_cmd, other, "images", "--tree").stdout.splitlines()
+    assert tree[0].split() == ["IMAGE", "ID", "DISK", "USAGE", "CONTENT", "SIZE"]
+    assert tree[1].split()[:2] == ["labelled:1", record.manifest.digest[7:19]]
+    assert [line.split()[:3] for line in tree[2:4]] == [
+        ["├─", "linux/amd64", entries[0].digest[7:19]],
+        ["└─", "linux/arm64", entries[1].digest[7:19]]]
 
 
 def test_system_check_lists_the_platforms_this_machine_runs(dfc_cmd: list[str],
