@@ -288,3 +288,15 @@ def test_lint_reads_an_index_base_for_this_machine(dfc_cmd: list[str], store: St
     odd = dfc(dfc_cmd, store, "lint", "--root", str(store.root), str(ctx / "Dockerfile"))
     assert odd.returncode == 1
     assert "was pulled with platform linux/arm64, expected linux/amd64" in odd.stdout
+
+
+def test_the_issue_case_an_amd64_base_asked_for_arm64_is_not_relabelled(
+        dfc_cmd: list[str], store: Store, tmp_path: Path) -> None:
+    ctx = context(tmp_path, "FROM busybox:amd64\nRUN uname -m > /machine\n")
+    done = built(dfc_cmd, store, "--platform", "linux/arm64", "-t", "asked-arm",
+                 "-o", f"type=local,dest={tmp_path / 'out'}", str(ctx))
+    assert ('InvalidBaseImagePlatform: Base image busybox:amd64 was pulled with platform '
+            '"linux/amd64", expected "linux/arm64" for current build') in done.stderr
+    assert (tmp_path / "out/machine").read_text() == "x86_64\n"
+    inspected = json.loads(dfc(dfc_cmd, store, "image", "inspect", "asked-arm").stdout)
+    assert inspected[0]["Architecture"] == "amd64"
