@@ -185,6 +185,13 @@ def test_without_qemu_the_error_names_the_package(monkeypatch: pytest.MonkeyPatc
     binfmt.ensure(parse_platform("linux/386"), print)  # native: nothing needed
 
 
+def test_a_missing_handler_needs_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(binfmt, "BINFMT_MISC", tmp_path / "binfmt_misc")  # no handlers
+    monkeypatch.setattr(binfmt.os, "geteuid", lambda: 1000)
+    with pytest.raises(binfmt.EmulationUnavailable, match="only root can register it"):
+        binfmt.ensure(parse_platform("linux/arm64"), print)
+
+
 def test_missing_handler_is_registered_with_fix_binary_and_said_once() -> None:
     said: list[str] = []
     candidates = [p for p in ("linux/riscv64", "linux/s390x", "linux/ppc64le")
