@@ -102,3 +102,7 @@ def test_build_from_a_registry_list_takes_each_platforms_image(
     assert kept.media_type == INDEX
     assert all(empty.has_blob(m.digest) for m in empty.read_json(kept.digest, Index).manifests)
     assert empty.check().ok
+    missing = run_dfc("build", "--platform", "linux/s390x", str(ctx), "--root",
+                      str(empty.root))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "linux/s390x" in missing.stderr, missing.stderr
