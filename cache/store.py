@@ -430,7 +430,10 @@ class Store:
                     m = self.read_json(d.digest, Manifest)
                     todo += [m.config, *m.layers]
                 elif d.media_type in INDEX_TYPES:
-                    todo += self.read_json(d.digest, Index).manifests
+                    # A list pulled for a build holds the images of the platforms built,
+                    # not every platform it names: absent entries are not missing.
+                    todo += [c for c in self.read_json(d.digest, Index).manifests
+                             if self.has_blob(c.digest)]
             except msgspec.DecodeError:
                 continue  # a corrupt manifest: the re-hash reports it
 

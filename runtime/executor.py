@@ -66,6 +66,9 @@ class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     """`--build-context NAME=DIR`: the folder `COPY --from=NAME` and mounts read."""
     ssh: tuple[SshAgent, ...] = ()
     """`--ssh` agents for RUN --mount=type=ssh (they key nothing, as secrets)."""
+    label: str = ""
+    """Prefix of every step's progress name: the platform (`linux/arm64 `) when one build
+    makes several, as buildx shows them."""
 
 
 class State(msgspec.Struct, frozen=True):
@@ -104,6 +107,8 @@ class Where(msgspec.Struct, frozen=True):
     ident: str
     base: str
     stage: int
+    platform: str
+    """The platform of the stage's binaries (RUN steps of another one are emulated)."""
 
 
 class StageResult(msgspec.Struct, frozen=True):
@@ -112,6 +117,8 @@ class StageResult(msgspec.Struct, frozen=True):
     base_history: tuple[image.History, ...] = ()
     """The history of the image the stage chain starts from (SOURCE_DATE_EPOCH leaves
     those entries' dates alone, as BuildKit does)."""
+    platform: str = ""
+    """What the stage's binaries are: its base image's platform, else the stage's."""
 
 
 class Executor:
@@ -147,6 +154,15 @@ class Executor:
         self.built: dict[str, index.Result] = {}
         """Results executed by this build, by key."""
         self.claims: dict[str, threading.Lock] = {}
+        self.warned: set[tuple[str, str]] = set()
+
+    def share_steps(self, other: Executor) -> None:
+        """Run after `other` as one build (the platforms of a multi-platform build): a key
+        either executed stays executed (a `FROM --platform=$BUILDPLATFORM` stage is built
+        once, even under --no-cache, as BuildKit's solver merges equal vertices), and step
+        numbers go on."""
+        self.built, self.claims, self.counter = other.built, other.claims, other.counter
+        self.warned = other.warned
 
     def next_step(self) -> int:
         with self.lock:
@@ -218,7 +234,7 @@ class Executor:
         stage = resolved.stage
         for dep in stage.deps:
             futures[dep.stage].result()
-        state, base = self._base(stage, futures)
+        state, base, platform = self._base(stage, futures)
         base_history = futures[stage.base.index].result().base_history \
             if isinstance(stage.base, ir.StageRef) else state.history
         ignore_cache = self.options.no_cache or (stage.name or "").lower() in {
@@ -234,32 +250,37 @@ class Executor:
                     state = state.with_metadata(entry)
                 continue
             position += 1
-            name = f"[{stage.id} {position}/{total}] {_describe(step)}"
+            name = f"[{self.options.label}{stage.id} {position}/{total}] {_describe(step)}"
             if isinstance(step, ir.Run) and step.network == "default" \
                     and self.options.network != "default":
                 # `--network` sets the default of every RUN: part of its key, as in BuildKit.
                 step = msgspec.structs.replace(step, network=self.options.network)
+            # Each platform of a multi-platform build keeps its own explain records.
             ident = explain.identity(os.path.realpath(self.context.root),
-                                     self.options.dockerfile, stage.index, position)
-            state = self._step(step, state, entry, Where(name, ident, base, stage.index),
+                                     self.options.dockerfile + self.options.label.rstrip(),
+                                     stage.index, position)
+            state = self._step(step, state, entry,
+                               Where(name, ident, base, stage.index, platform),
                                ignore_cache, futures)
-        return StageResult(state, resolved.config, base_history)
+        return StageResult(state, resolved.config, base_history, platform)
 
     def _created(self) -> str:
         return image.rfc3339(self.options.epoch if self.options.epoch is not None
                              else time.time())
 
     def _base(self, stage: ir.Stage,
-              futures: dict[int, Future[StageResult]]) -> tuple[State, str]:
-        """The state a stage starts from, and a description of it for explanations."""
+              futures: dict[int, Future[StageResult]]) -> tuple[State, str, str]:
+        """The state a stage starts from, a description of it for explanations, and the
+        platform its binaries are."""
         base = stage.base
         if isinstance(base, ir.StageRef):
-            state = futures[base.index].result().state
-            return state, f"stage {base.name} ({state.key[7:19]})"
+            result = futures[base.index].result()
+            return result.state, f"stage {base.name} ({result.state.key[7:19]})", \
+                result.platform or stage.platform
         if isinstance(base, ir.ImageRef):
-            state, digest = self._image_state(base)
-            return state, f"image {base.name} ({digest[7:19]})"
-        return State((), (), (), keys.base_key(ir.Scratch(), "")), "scratch"
+            state, digest, platform = self._image_state(base)
+            return state, f"image {base.name} ({digest[7:19]})", platform
+        return State((), (), (), keys.base_key(ir.Scratch(), "")), "scratch", stage.platform
 
     def _step(self, step: ir.AnyStep, state: State, entry: image.History, where: Where,
               ignore_cache: bool, futures: dict[int, Future[StageResult]]) -> State:
@@ -289,7 +310,8 @@ class Executor:
                 if self.options.explain_cache:
                     why = "--no-cache" if ignore_cache else explain.reason(previous, record)
                     self.report(events.Note(step=number, message=f"cache miss: {why}"))
-                result = self._execute(step, state, number, started, futures, inputs)
+                result = self._execute(step, state, number, started, futures, inputs,
+                                       where.platform)
                 index.record(self.store, key, result)
                 self.built[key] = result
             self.results.setdefault(where.stage, {})[key] = result
@@ -373,18 +395,32 @@ class Executor:
 
         return readonly_view(self._lowerdirs(state))
 
-    def _image_state(self, ref: ir.ImageRef) -> tuple[State, str]:
-        """An image of the store (pulled first when missing, as `docker build` does) as a
-        starting state, and its manifest digest."""
+    def _image_state(self, ref: ir.ImageRef) -> tuple[State, str, str]:
+        """An image of the store (pulled first when missing, as `docker build` does) for
+        the ref's platform (an index's entry) as a starting state, its manifest digest and
+        the platform it is (another one than asked: BuildKit's warning, once)."""
+        from dfc.platform import parse_platform
+        from dfc.runtime.images.platforms import mismatch_warning, select
+
         name = self._image_name(ref)
         if self.fetch is not None:
             self.fetch(name, ref.platform)
         record = self.store.resolve(name)
-        manifest = self.store.read_json(record.manifest.digest, Manifest)
+        wanted = parse_platform(ref.platform) if ref.platform else None
+        chosen = select(self.store, record.manifest, wanted, name) if wanted else None
+        digest = chosen.manifest.digest if chosen else record.manifest.digest
+        manifest = self.store.read_json(digest, Manifest)
         config = self.store.read_json(manifest.config.digest, image.ImageConfig)
+        if chosen is not None and wanted is not None and not chosen.fits(wanted):
+            with self.lock:
+                first = (ref.name, ref.platform) not in self.warned
+                self.warned.add((ref.name, ref.platform))
+            if first:
+                self.report(events.Note(step=0, message="WARNING: " + mismatch_warning(
+                    ref.name, wanted, chosen.platform)))
         state = State(manifest.layers, config.rootfs.diff_ids, config.history,
-                      keys.base_key(ref, record.manifest.digest))
-        return state, record.manifest.digest
+                      keys.base_key(ref, digest))
+        return state, digest, str(chosen.platform) if chosen else ref.platform
 
     def _lowerdirs(self, state: State) -> list[Path]:
         """The unpacked layers of `state`, topmost first."""
@@ -393,8 +429,8 @@ class Executor:
         return list(reversed(snapshot_dirs(self.store, state.layers, state.diff_ids)))
 
     def _execute(self, step: ir.AnyStep, state: State, number: int, started: float,
-                 futures: dict[int, Future[StageResult]], inputs: tuple[str, ...]
-                 ) -> index.Result:
+                 futures: dict[int, Future[StageResult]], inputs: tuple[str, ...],
+                 platform: str = "") -> index.Result:
         from dfc.runtime.fs.views import check_depth
 
         check_depth(len(state.layers))
@@ -410,6 +446,7 @@ class Executor:
                     made = list(self.runner.entries(step, lowerdirs, origin, scratch, output))
                     return self._layer_and_snapshot(made, state)
             if isinstance(step, ir.Run):
+                self._emulate(platform)
                 entries = self.runner.run(step, lowerdirs, scratch, output,
                                           lambda ref: self._origin(ref, futures), inputs)
                 result = self._layer(entries)
@@ -423,6 +460,16 @@ class Executor:
             return self._layer_and_snapshot(made, state)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _emulate(self, platform: str) -> None:
+        """A RUN of a foreign platform runs under QEMU: make sure the kernel can start it."""
+        if not platform:
+            return
+        from dfc.platform import parse_platform
+        from dfc.runtime.emulation.binfmt import ensure
+
+        ensure(parse_platform(platform),
+               lambda text: self.report(events.Note(step=0, message=text)))
 
     def _layer_and_snapshot(self, entries: list[Entry], state: State) -> index.Result:
         """A COPY/ADD/WORKDIR layer, and its snapshot unpacked from the same entries (the

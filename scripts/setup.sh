@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(python3-venv busybox-static graphviz shellcheck git slirp4netns)
 if [ "${DFC_SETUP_FULL:-0}" = 1 ]; then
   # Interop peers: only the test suite needs them.
-  APT_PACKAGES+=(crun runc skopeo umoci docker.io docker-registry)
+  APT_PACKAGES+=(crun runc skopeo umoci docker.io docker-registry qemu-user-static)
 fi
 
 missing=()
@@ -37,6 +37,22 @@ if [ ! -f "/$SECCOMP_PROFILE" ]; then
   dpkg-deb --fsys-tarfile "$deb_dir"/"$SECCOMP_PKG"_*.deb \
     | $SUDO tar -x -C / --no-same-owner "./$SECCOMP_PROFILE"
   rm -rf "$deb_dir"
+fi
+
+# The arm64 test base of the multi-platform tests: Debian's busybox-static for arm64,
+# downloaded once into a cache folder (never installed: it would replace the host's).
+ARM64_BUSYBOX_DIR=/var/cache/dfc-test
+if [ "${DFC_SETUP_FULL:-0}" = 1 ] && ! ls "$ARM64_BUSYBOX_DIR"/busybox-static_*_arm64.deb >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  $SUDO mkdir -p "$ARM64_BUSYBOX_DIR"
+  $SUDO chmod 777 "$ARM64_BUSYBOX_DIR"  # apt's download user writes there
+  (cd "$ARM64_BUSYBOX_DIR" && { apt-get download -qq busybox-static:arm64 2>/dev/null \
+    || { $SUDO apt-get update -qq && apt-get download -qq busybox-static:arm64; }; })
 fi
 
 if [ ! -x .venv/bin/python ]; then

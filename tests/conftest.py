@@ -212,3 +212,43 @@ def debris(root: Path) -> set[str]:
     """What killed writers left in a store's scratch folders (reclaimed by builder prune)."""
     return {f"{name}/{entry}" for name in ("ingest", "tmp") if (root / name).is_dir()
             for entry in os.listdir(root / name)}
+ARM64_BUSYBOX_DEBS = Path("/var/cache/dfc-test")
+"""Where scripts/setup.sh (DFC_SETUP_FULL=1) downloads Debian's busybox-static:arm64."""
+
+
+class MultiPlatformBase(NamedTuple):
+    """A store with `busybox:amd64`, `busybox:arm64` and the index `busybox:multi` of both."""
+
+    store: Store
+    amd64: str
+    arm64: str
+    multi: str
+
+
+@pytest.fixture(scope="session")
+def multiplatform_base(busybox_image: BusyboxImage,
+                       tmp_path_factory: pytest.TempPathFactory) -> MultiPlatformBase:
+    """The two-platform test base: amd64 busybox (the busybox image) and arm64 busybox from
+    Debian's busybox-static:arm64 package, gathered in an OCI index."""
+    from dfc.multiplatform import write_index
+    from dfc.platform import parse_platform
+
+    debs = sorted(ARM64_BUSYBOX_DEBS.glob("busybox-static_*_arm64.deb"))
+    if not debs:
+        pytest.fail(f"needs busybox-static:arm64 in {ARM64_BUSYBOX_DEBS} "
+                    "(run DFC_SETUP_FULL=1 scripts/setup.sh)")
+    work = tmp_path_factory.mktemp("multiplatform")
+    subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(work / "deb")], check=True)
+    subprocess.run(["bash", str(ROOTFS_SCRIPT), str(work / "rootfs")], check=True,
+                   env={**os.environ, "BUSYBOX": str(work / "deb/bin/busybox"),
+                        "BUSYBOX_LIST": str(BUSYBOX)})
+    with tarfile.open(work / "rootfs.tar", "w") as tar:
+        tar.add(work / "rootfs", arcname=".")
+    store = busybox_store_copy(busybox_image, work / "store")
+    store.tag("busybox:amd64", store.resolve(busybox_image.ref).manifest)
+    arm64 = import_rootfs(store, work / "rootfs.tar", "busybox:arm64", epoch=BUSYBOX_EPOCH,
+                          platform=parse_platform("linux/arm64"))
+    images = [store.resolve(n).manifest for n in ("busybox:amd64", "busybox:arm64")]
+    multi = store.tag("busybox:multi", write_index(store, images))
+    assert arm64.name is not None
+    return MultiPlatformBase(store, "docker.io/library/busybox:amd64", arm64.name, multi)

@@ -99,7 +99,9 @@ RUNTIME_MAY_IMPORT: dict[str, set[str]] = {
     "registry": {"images", "fs", "fetch", "linux", "events"},
     "sandbox": {"fs", "network", "linux"},
     "steps": {"sandbox", "network", "fs", "images", "fetch", "secrets", "linux"},
-    "containers": {"sandbox", "network", "images", "registry", "fs", "linux", "events"},
+    "containers": {"sandbox", "network", "images", "registry", "fs", "linux", "events",
+                   "emulation"},
+    "emulation": {"linux"},
 }
 
 

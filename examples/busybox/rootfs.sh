@@ -11,7 +11,9 @@ chmod 1777 "$root"/tmp
 chmod 700 "$root"/root
 cp "$busybox" "$root"/bin/busybox
 chmod 755 "$root"/bin/busybox
-for applet in $("$busybox" --list); do
+# The applet list comes from BUSYBOX_LIST (a busybox this machine runs) when $busybox is
+# another architecture's (the arm64 test base).
+for applet in $("${BUSYBOX_LIST:-$busybox}" --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root"/etc/passwd

@@ -47,6 +47,8 @@ class RunOptions(msgspec.Struct, frozen=True):
 
     image: str
     args: tuple[str, ...] = ()
+    platform: str | None = None
+    """`--platform`: the image of an index to run (this machine's by default)."""
     name: str | None = None
     entrypoint: str | None = None
     env: tuple[str, ...] = ()
@@ -85,7 +87,8 @@ class RunOptions(msgspec.Struct, frozen=True):
     no_healthcheck: bool = False
 
 
-def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
+def _image(store: Store, ref: str, platform: str | None = None
+           ) -> tuple[str, Manifest, ImageConfig]:
     try:
         record = store.resolve(ref)
     except DfcError:  # not in the store (ImageNotFound), or not a valid reference
@@ -93,8 +96,9 @@ def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
         raise ContainerError(
             f"Unable to find image '{shown}' locally (dfc run does not pull: get it with "
             f"'dfc pull {shown}' or 'dfc load -i FILE')") from None
-    manifest = store.read_json(record.manifest.digest, Manifest)
-    return record.manifest.digest, manifest, store.read_json(manifest.config.digest, ImageConfig)
+    from dfc.runtime.containers.platforms import image_for
+
+    return image_for(store, ref, record, platform)
 
 
 def _extra_hosts(items: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -157,7 +161,7 @@ def create(store: Store, opts: RunOptions) -> Container:
     options.capabilities(opts.cap_add, opts.cap_drop)  # refuse unknown names now
     if opts.stop_signal is not None:
         options.signal_number(opts.stop_signal)
-    manifest_digest, manifest, image = _image(store, opts.image)
+    manifest_digest, manifest, image = _image(store, opts.image, opts.platform)
     base = image.config
     check = health.configured(
         base.healthcheck, opts.health_cmd, opts.health_interval, opts.health_timeout,

@@ -111,7 +111,8 @@ def platform_manifest(store: Store, descriptor: Descriptor) -> Descriptor:
     that runs best on this machine (else the first one), as `docker run` picks."""
     if descriptor.media_type not in INDEX_TYPES:
         return descriptor
-    children = store.read_json(descriptor.digest, Index).manifests
+    listed = store.read_json(descriptor.digest, Index).manifests
+    children = [c for c in listed if store.has_blob(c.digest)]  # a pulled list: some only
     if not children:
         raise DfcError(f"image index {descriptor.digest} lists no images")
     best = best_match(host_platform(), [child.platform for child in children])
@@ -153,7 +154,7 @@ def history(image: ImageView) -> list[HistoryRow]:
     return rows
 
 
-def inspect(image: ImageView) -> dict[str, object]:
+def inspect(image: ImageView, store: Store | None = None) -> dict[str, object]:
     """`docker image inspect`'s object for one image (engine-only fields left out)."""
     config = image.config
     comment = next((h.comment for h in reversed(config.history) if h.comment), "")
@@ -179,7 +180,21 @@ def inspect(image: ImageView) -> dict[str, object]:
         "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
         "Descriptor": msgspec.to_builtins(image.record.manifest),
     }
+    if store is not None and image.record.manifest.media_type in INDEX_TYPES:
+        data["Manifests"] = index_entries(store, image.record.manifest)
     return data
+
+
+def index_entries(store: Store, index: Descriptor) -> list[dict[str, object]]:
+    """What an index holds, as the Manifests of Docker's image inspect (containerd store):
+    each image's descriptor, platform and whether its content is in the store."""
+    out: list[dict[str, object]] = []
+    for child in store.read_json(index.digest, Index).manifests:
+        platform = msgspec.to_builtins(child.platform) if child.platform else {}
+        out.append({"ID": child.digest, "Descriptor": msgspec.to_builtins(child),
+                    "Available": store.has_blob(child.digest), "Kind": "image",
+                    "ImageData": {"Platform": platform}})
+    return out
 
 
 def docker_config(config: ImageConfig) -> dict[str, object]:

@@ -28,9 +28,11 @@ from dfc.cache.fsutil import atomic_file, atomic_write
 from dfc.cache.oci import (
     ANNOTATION_CONTAINERD_NAME,
     ANNOTATION_REF_NAME,
+    INDEX_TYPES,
     Descriptor,
     ImageLayout,
     Index,
+    Manifest,
     chain_ids,
     encode,
 )
@@ -166,6 +168,21 @@ def _blob_name(digest: str) -> str:
     return "blobs/sha256/" + digest.removeprefix("sha256:")
 
 
+def _listed(store: Store, index: Descriptor) -> Iterator[Descriptor]:
+    """The image manifests below an index (nested indexes walked)."""
+    for child in store.read_json(index.digest, Index).manifests:
+        if child.media_type in INDEX_TYPES:
+            yield from _listed(store, child)
+        else:
+            yield child
+
+
+def platform_folder(descriptor: Descriptor) -> str:
+    """buildx's folder of one platform's files in a multi-platform local/tar output."""
+    platform = descriptor.platform
+    return str(platform).replace("/", "_") if platform else descriptor.digest[7:19]
+
+
 def _write(store: Store, images: Sequence[ArchiveImage], sink: _Sink, docker: bool) -> None:
     """The layout (and the docker files) of `images` into `sink`, `index.json` last."""
     sink.add("oci-layout", encode(ImageLayout()))
@@ -176,12 +193,23 @@ def _write(store: Store, images: Sequence[ArchiveImage], sink: _Sink, docker: bo
     for image in images:
         descriptor = platform_manifest(store, image.record.manifest)
         manifest, config = read(store, image.record)
-        for blob in (descriptor, manifest.config, *manifest.layers):
-            if blob.digest not in written:
-                with store.open_blob(blob.digest) as f:
-                    sink.add_file(_blob_name(blob.digest), f, blob.size)
-                written.add(blob.digest)
-        bare = msgspec.structs.replace(descriptor, annotations=None)
+        top = descriptor
+        if image.record.manifest.media_type in INDEX_TYPES:
+            top = image.record.manifest  # the whole index, every image it lists
+            children = [*_listed(store, top)]
+        else:
+            children = [descriptor]
+        for child in children:
+            child_manifest = store.read_json(child.digest, Manifest)
+            for blob in (child, child_manifest.config, *child_manifest.layers):
+                if blob.digest not in written:
+                    with store.open_blob(blob.digest) as f:
+                        sink.add_file(_blob_name(blob.digest), f, blob.size)
+                    written.add(blob.digest)
+        if top is not descriptor:
+            with store.open_blob(top.digest) as f:
+                sink.add_file(_blob_name(top.digest), f, top.size)
+        bare = msgspec.structs.replace(top, annotations=None)
         entries += [msgspec.structs.replace(bare, annotations={
             ANNOTATION_REF_NAME: split_name(name)[1], ANNOTATION_CONTAINERD_NAME: name})
             for name in image.names] or [bare]
@@ -263,16 +291,28 @@ def _saved(store: Store, ref: str) -> list[tuple[ImageRecord, tuple[str, ...]]]:
 
 
 def write_rootfs_tar(store: Store, record: ImageRecord, dest: Path | BinaryIO) -> None:
-    """The image's root filesystem (all layers applied) as one plain tar."""
+    """The image's root filesystem (all layers applied) as one plain tar; an index's
+    images each in their platform's folder."""
     scratch = Path(tempfile.mkdtemp(prefix="export-", dir=store.root / "ingest"))
     try:
-        flatten(store, read(store, record)[0].layers, scratch / "rootfs")
+        write_rootfs(store, record, scratch / "rootfs")
         with _output_file(dest) as out:
             with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 for child in sorted(os.listdir(scratch / "rootfs")):
                     tar.add(scratch / "rootfs" / child, arcname=child, filter=_anonymous)
     finally:
         shutil.rmtree(scratch)
+
+
+def write_rootfs(store: Store, record: ImageRecord, dest: Path) -> None:
+    """The image's files into `dest`; for an index, one folder per platform
+    (`linux_amd64/`, `linux_arm64/`), as buildx writes a multi-platform local output."""
+    if record.manifest.media_type not in INDEX_TYPES:
+        flatten(store, read(store, record)[0].layers, dest)
+        return
+    for child in _listed(store, record.manifest):
+        manifest = store.read_json(child.digest, Manifest)
+        flatten(store, manifest.layers, dest / platform_folder(child))
 
 
 def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -299,7 +339,7 @@ def export(store: Store, spec: OutputSpec, record: ImageRecord, names: Sequence[
     image = ArchiveImage(record, tuple(names))
     if spec.type == "local":
         assert isinstance(target, Path)
-        flatten(store, read(store, record)[0].layers, target)
+        write_rootfs(store, record, target)
     elif spec.type == "tar":
         write_rootfs_tar(store, record, target)
     elif spec.type == "oci" and isinstance(target, Path) and not spec.dest.endswith(".tar"):

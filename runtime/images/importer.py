@@ -31,7 +31,7 @@ from dfc.compiler.scope import Scope
 from dfc.errors import DfcError
 from dfc.grammar import ast
 from dfc.grammar.parser import parse_dockerfile
-from dfc.platform import host_platform
+from dfc.platform import Platform, host_platform
 from dfc.runtime.fetch import download
 from dfc.runtime.fs.layer import write_tree
 from dfc.runtime.fs.snapshots import extract_layer
@@ -61,8 +61,8 @@ class Imported(msgspec.Struct, frozen=True):
 
 def import_rootfs(store: Store, source: Path | BinaryIO, ref: str | None = None, *,
                   changes: ContainerConfig | None = None, message: str = "",
-                  epoch: int | None = None) -> Imported:
-    """A one-layer image of the host's platform from a rootfs tarball (path or stream).
+                  epoch: int | None = None, platform: Platform | None = None) -> Imported:
+    """A one-layer image of `platform` (the host's by default) from a rootfs tarball.
 
     `changes` is the container config to give it (what `--change` lines compile to);
     `message` the history comment (Docker's default: "Imported from SOURCE"); `epoch`
@@ -79,7 +79,7 @@ def import_rootfs(store: Store, source: Path | BinaryIO, ref: str | None = None,
         shutil.rmtree(tree)
     created = rfc3339(epoch if epoch is not None else time.time())
     origin = str(source) if isinstance(source, Path) else "-"
-    host = host_platform()
+    host = platform or host_platform()
     config = ImageConfig(
         architecture=host.architecture, os=host.os, variant=host.variant, created=created,
         config=changes or ContainerConfig(),
@@ -119,22 +119,27 @@ def change_config(changes: Sequence[str]) -> ContainerConfig:
 
 def import_source(store: Store, source: str, ref: str | None = None, *,
                   changes: Sequence[str] = (), message: str = "",
-                  stdin: BinaryIO | None = None) -> Imported:
-    """`docker import SOURCE`: a file, `-` (stdin) or an http(s) URL."""
+                  stdin: BinaryIO | None = None, platform: Platform | None = None
+                  ) -> Imported:
+    """`docker import SOURCE`: a file, `-` (stdin) or an http(s) URL, as an image of
+    `platform` (`--platform`; this machine's by default)."""
     config = change_config(changes)
     if source == "-":
         if stdin is None:
             raise DfcError("no standard input to import from")
-        return import_rootfs(store, stdin, ref, changes=config, message=message)
+        return import_rootfs(store, stdin, ref, changes=config, message=message,
+                             platform=platform)
     if source.startswith(("http://", "https://")):
         folder = tempfile.mkdtemp(prefix="fetch-", dir=store.root / "ingest")
         try:
             name = download(source, folder, "")
             return import_rootfs(store, Path(folder) / name, ref, changes=config,
-                                 message=message or f"Imported from {source}")
+                                 message=message or f"Imported from {source}",
+                                 platform=platform)
         finally:
             shutil.rmtree(folder)
     path = Path(source)
     if not path.is_file():
         raise DfcError(f"open {source}: no such file or directory")
-    return import_rootfs(store, path, ref, changes=config, message=message)
+    return import_rootfs(store, path, ref, changes=config, message=message,
+                         platform=platform)

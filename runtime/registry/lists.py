@@ -29,7 +29,7 @@ from dfc.cache.oci import (
 )
 from dfc.cache.store import Store
 from dfc.errors import DfcError
-from dfc.platform import Platform
+from dfc.platform import KNOWN_ARCH, KNOWN_OS, Platform
 from dfc.reference import DEFAULT_TAG, Reference, parse_reference
 from dfc.runtime.images.config import ImageConfig
 from dfc.runtime.registry.config import RegistrySettings
@@ -127,6 +127,10 @@ def annotate(store: Store, name: str, image: str, *, os: str | None = None,
             platform = Platform(architecture=arch or old.architecture, os=os or old.os,
                                 variant=variant if variant is not None else old.variant,
                                 os_version=os_version or old.os_version)
+            if platform.os not in KNOWN_OS or platform.architecture not in KNOWN_ARCH:
+                # As the docker CLI: Go's names only (`x86_64` is refused, not rewritten).
+                raise DfcError(f"manifest entry for image has unsupported os/arch "
+                               f"combination: {platform.os}/{platform.architecture}")
             entries[i] = ListEntry(e.ref, msgspec.structs.replace(e.descriptor,
                                                                   platform=platform))
             break

@@ -18,6 +18,7 @@ from dfc.errors import DfcError
 from dfc.platform import Platform, host_platform, parse_platform
 from dfc.reference import DOCKER_HUB, Reference, parse_reference
 from dfc.runtime.images.config import ImageConfig
+from dfc.runtime.images.platforms import available
 from dfc.runtime.registry.auth import AuthError
 from dfc.runtime.registry.client import RegistryClient, RegistryError
 from dfc.runtime.registry.config import RegistrySettings
@@ -46,10 +47,10 @@ class PullResult(msgspec.Struct, frozen=True):
     updated: bool
 
 
-def fetch_manifest(client: RegistryClient, ref: Reference, wanted: Platform
-                   ) -> tuple[bytes, str, str]:
+def fetch_manifest(client: RegistryClient, ref: Reference, wanted: Platform,
+                   lists: list[tuple[bytes, str]] | None = None) -> tuple[bytes, str, str]:
     """The image manifest for `ref` on `wanted`, verified: (bytes, media type, the digest
-    of what the reference itself names)."""
+    of what the reference itself names). `lists` receives the list it was chosen from."""
     what = ref.familiar()
     fetched = client.get_manifest(ref.repository, ref.api_ref, what)
     top = sha256(fetched.data)
@@ -59,6 +60,8 @@ def fetch_manifest(client: RegistryClient, ref: Reference, wanted: Platform
                             f"got {top}")
     data, media = fetched.data, media_type_of(fetched.data, fetched.media_type)
     if media in INDEX_TYPES:
+        if lists is not None:
+            lists.append((data, media))
         entry = choose(msgspec.json.decode(data, type=Index), wanted)
         child = client.get_manifest(ref.repository, entry.digest, f"{what}@{entry.digest}")
         if sha256(child.data) != entry.digest or len(child.data) != entry.size:
@@ -102,16 +105,18 @@ def fetch_blobs(client: RegistryClient, store: Store, repository: str,
 
 
 def pull(store: Store, ref: Reference, settings: RegistrySettings, report: Reporter,
-         platform: Platform | None = None) -> PullResult:
-    """Pull `ref` into the store (mirrors first for Docker Hub) and tag it."""
+         platform: Platform | None = None, keep_index: bool = False) -> PullResult:
+    """Pull `ref` into the store (mirrors first for Docker Hub) and tag it. With
+    `keep_index`, a list stays the list (its other platforms' images fetched when a build
+    needs them), so one name serves every platform of a multi-platform build."""
     for mirror in mirrors(ref, settings):
         with mirror:
             try:
-                return _pull_from(mirror, store, ref, report, platform)
+                return _pull_from(mirror, store, ref, report, platform, keep_index)
             except (RegistryError, AuthError):  # as docker: on to the next endpoint
                 continue
     with open_for_pull(ref, settings) as client:
-        return _pull_from(client, store, ref, report, platform)
+        return _pull_from(client, store, ref, report, platform, keep_index)
 
 
 def pull_all_tags(store: Store, repo: Reference, settings: RegistrySettings,
@@ -127,8 +132,9 @@ def pull_all_tags(store: Store, repo: Reference, settings: RegistrySettings,
 
 
 def _pull_from(client: RegistryClient, store: Store, ref: Reference, report: Reporter,
-               platform: Platform | None) -> PullResult:
-    data, media, top = fetch_manifest(client, ref, platform or host_platform())
+               platform: Platform | None, keep_index: bool = False) -> PullResult:
+    lists: list[tuple[bytes, str]] = []
+    data, media, top = fetch_manifest(client, ref, platform or host_platform(), lists)
     manifest = msgspec.json.decode(data, type=Manifest)
     report(Message(f"{ref.tag or ref.digest}: Pulling from {_familiar_repo(ref)}"))
     blobs = [manifest.config, *manifest.layers]
@@ -137,13 +143,17 @@ def _pull_from(client: RegistryClient, store: Store, ref: Reference, report: Rep
     digest = store.put_bytes(data, expected=sha256(data))
     stored = Descriptor(media_type=media, digest=digest, size=len(data),
                         platform=config.platform)
+    if keep_index and lists:
+        index, index_media = lists[0]
+        stored = Descriptor(media_type=index_media, size=len(index),
+                            digest=store.put_bytes(index, expected=sha256(index)))
     remember(store, [d.digest for d in blobs], ref.name)
     report(Message(f"Digest: {top}"))
     if ref.digest:
         store.add(stored)
         updated, name = True, None
     else:
-        updated = store.manifest_digest(str(ref)) != digest
+        updated = store.manifest_digest(str(ref)) != stored.digest
         name = store.tag(str(ref), stored)
     status = "Downloaded newer image" if updated else "Image is up to date"
     report(Message(f"Status: {status} for {ref.familiar()}"))
@@ -173,7 +183,7 @@ class BaseFetcher:
             if (name, platform) in self._seen:
                 return
             self._seen.add((name, platform))
-            if not self.always and self.store.manifest_digest(name) is not None:
+            if not self.always and available(self.store, name, platform):
                 return
             pull(self.store, parse_reference(name), self.settings, self.report,
-                 parse_platform(platform) if platform else None)
+                 parse_platform(platform) if platform else None, keep_index=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import msgspec
 
 from dfc.cache.index import Result
+from dfc.cache.oci import INDEX_TYPES
 from dfc.cache.store import ImageNotFound, Store
 from dfc.cache.transfer import (
     CacheSource,
@@ -25,7 +26,7 @@ from dfc.cache.transfer import (
 )
 from dfc.compiler import ir
 from dfc.errors import DfcError
-from dfc.platform import parse_platform
+from dfc.platform import host_platform, parse_platform
 from dfc.runtime import events
 from dfc.runtime.contexts import NamedContext, open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
@@ -151,9 +152,9 @@ class StoreResolver:
             raise DfcError(f"--build-context {ref.name}={self.named.folders[ref.name]}: a "
                            "folder cannot be a FROM base in dfc (use docker-image:// or "
                            "oci-layout://)")
-        manifest, stored = read_manifest(self.store, self.named.image(ref.name), self.fetch,
-                                         ref.platform)
-        self.used[ref.name] = manifest
+        name = self.named.image(ref.name)
+        manifest, stored = read_manifest(self.store, name, self.fetch, ref.platform)
+        self.used[ref.name] = self.store.manifest_digest(name) or manifest
         return configs.to_compiler(stored.config, stored.author)
 
     def current(self, name: str) -> str | None:
@@ -177,6 +178,13 @@ def read_manifest(store: Store, name: str, fetch: Fetch | None = None,
         raise DfcError(
             f"image {name!r} is not in the store: get it with `dfc pull {name}`, "
             f"`dfc load -i FILE` or `dfc import FILE {name}`") from None
+    if platform is not None or record.manifest.media_type in INDEX_TYPES:
+        # An index's entry for the platform being built (else for this machine).
+        from dfc.runtime.images.platforms import select
+
+        wanted = parse_platform(platform) if platform else host_platform()
+        chosen = select(store, record.manifest, wanted, name)
+        return chosen.manifest.digest, chosen.config
     manifest = store.read_json(record.manifest.digest, image.Manifest)
     return record.manifest.digest, store.read_json(manifest.config.digest, image.ImageConfig)
 
@@ -205,7 +213,9 @@ def base_fetcher(store: Store, report: events.Reporter, always: bool) -> Fetch:
     fetcher: list[Fetch] = []
 
     def fetch(name: str, platform: str | None) -> None:
-        if not always and store.manifest_digest(name) is not None:
+        from dfc.runtime.images.platforms import available
+
+        if not always and available(store, name, platform):
             return
         if not fetcher:
             from dfc.runtime.registry.config import load_settings
@@ -223,7 +233,9 @@ def missing_image_fetcher(store: Store, report: events.Reporter) -> Fetch:
     pull = base_fetcher(store, report, always=False)
 
     def fetch(name: str, platform: str | None) -> None:
-        if store.manifest_digest(name) is None:
+        from dfc.runtime.images.platforms import available
+
+        if not available(store, name, platform):
             read_manifest(store, name, pull, platform)
 
     return fetch
@@ -255,46 +267,70 @@ def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: s
 def build(request: BuildRequest, store: Store, report: events.Reporter,
           stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> BuildResult:
     """Build the request's target into `store`, tag it and export it as asked
-    (`stdout` takes the outputs whose dest is `-`)."""
+    (`stdout` takes the outputs whose dest is `-`). Several `--platform`s make one image
+    per platform (their shared steps run once) gathered in an OCI index."""
+    from dfc.multiplatform import check_outputs, platform_list, write_index
+
     epoch = source_date_epoch(request.build_args)
+    platforms = platform_list(request.platform)
+    several = len(platforms) > 1
+    if several:
+        check_outputs(request.outputs)
     with store.gc_lock(shared=True), \
             open_context(request.context, request.dockerfile, stdin) as context:
         named = named_contexts(request.contexts, store)
-        plan = compile_plan(request, store, context.dockerfile, context.dockerfile_name,
-                            report, named)
-        options = BuildOptions(dockerfile=context.dockerfile_name,
-                               explain_cache=request.explain_cache, no_cache=request.no_cache,
-                               cache_mode=request.cache_to.mode if request.cache_to else "min",
-                               no_cache_filter=request.no_cache_filter, epoch=epoch,
-                               backend=request.backend, secrets=request.secrets,
-                               network=request.network, add_hosts=request.add_hosts,
-                               limits=request.limits,
-                               image_names=tuple(named.images.items()),
-                               folders=tuple(named.folders.items()), ssh=request.ssh)
-        warn_unconsumed(plan, request.build_args, report)
         transfer = CacheTransfer(request, store, report)
-        try:
-            result = Executor(plan, store, context.origin(), options, report,
-                              transfer.imported(), transfer.export,
-                              missing_image_fetcher(store, report)).build()
-        except DfcError as exc:
-            source = Source(context.dockerfile_name,
-                            context.dockerfile.decode("utf-8", "replace"))
-            raise exc.located(exc.span, source) from None
-        stored = write_final_image(store, plan, result, request.labels, epoch, transfer.inline,
-                                   request.annotations)
-        tags = tuple(store.tag(tag, stored.manifest) for tag in request.names())
+        images: list[image.StoredImage] = []
+        previous: Executor | None = None
+        for platform in platforms:
+            one = msgspec.structs.replace(request, platform=platform)
+            plan = compile_plan(one, store, context.dockerfile, context.dockerfile_name,
+                                report, named)
+            if previous is None:
+                warn_unconsumed(plan, request.build_args, report)
+            options = BuildOptions(dockerfile=context.dockerfile_name,
+                                   explain_cache=request.explain_cache,
+                                   no_cache=request.no_cache,
+                                   cache_mode=request.cache_to.mode if request.cache_to
+                                   else "min",
+                                   no_cache_filter=request.no_cache_filter, epoch=epoch,
+                                   backend=request.backend, secrets=request.secrets,
+                                   network=request.network, add_hosts=request.add_hosts,
+                                   limits=request.limits,
+                                   image_names=tuple(named.images.items()),
+                                   folders=tuple(named.folders.items()), ssh=request.ssh,
+                                   label=f"{plan.platform} " if several else "")
+            executor = Executor(plan, store, context.origin(), options, report,
+                                transfer.imported(),
+                                transfer.collect if several else transfer.export,
+                                missing_image_fetcher(store, report))
+            if previous is not None:
+                executor.share_steps(previous)
+            try:
+                result = executor.build()
+            except DfcError as exc:
+                source = Source(context.dockerfile_name,
+                                context.dockerfile.decode("utf-8", "replace"))
+                raise exc.located(exc.span, source) from None
+            images.append(write_final_image(store, plan, result, request.labels, epoch,
+                                            transfer.inline, request.annotations))
+            previous = executor
+        if several:
+            transfer.flush()
+        top = write_index(store, [i.manifest for i in images]) if several else images[0].manifest
+        tags = tuple(store.tag(tag, top) for tag in request.names())
         if not tags:
-            store.add(stored.manifest)
-    report(events.Note(step=0, message=f"writing image {stored.config.digest}"))
+            store.add(top)
+    image_id = top.digest if several else images[0].config.digest
+    report(events.Note(step=0, message=f"writing image {image_id}"))
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))
-    record = store.resolve(stored.manifest.digest)
+    record = store.resolve(top.digest)
     for spec in request.outputs:
         if spec.dest:
             report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
         export(store, spec, record, tags, stdout)
-    return BuildResult(stored.config.digest, stored.manifest.digest, tags)
+    return BuildResult(image_id, top.digest, tags)
 
 
 def warn_unconsumed(plan: ir.Plan, build_args: Mapping[str, str],
@@ -315,6 +351,7 @@ class CacheTransfer:
         self.store = store
         self.report = report
         self.inline: dict[str, Result] | None = None
+        self.collected: dict[str, Result] = {}
 
     def _settings(self) -> RegistrySettings:
         from dfc.runtime.registry.config import load_settings
@@ -334,6 +371,18 @@ class CacheTransfer:
             else:
                 sources.append(FolderCache(Path(spec.where)))
         return ImportedCache(sources)
+
+    def collect(self, records: dict[str, Result]) -> None:
+        """One platform's records of a multi-platform build: inline ones go in that
+        platform's image; the others are gathered and exported once (`flush`)."""
+        if self.request.cache_to is not None and self.request.cache_to.type == "inline":
+            self.inline = records
+        else:
+            self.collected.update(records)
+
+    def flush(self) -> None:
+        if self.collected:
+            self.export(self.collected)
 
     def export(self, records: dict[str, Result]) -> None:
         spec = self.request.cache_to
@@ -360,7 +409,7 @@ def write_final_image(store: Store, plan: ir.Plan, result: StageResult,
     if labels:
         merged = {**(config.labels or {}), **labels}
         config = msgspec.structs.replace(config, labels=merged)
-    platform = parse_platform(plan.platform)
+    platform = parse_platform(result.platform or plan.platform)  # what it is, never relabelled
     state = result.state
     history, created = dated(state.history, epoch, result.base_history)
     blob = image.ImageConfig(

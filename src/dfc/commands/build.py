@@ -104,8 +104,9 @@ def build_command(
     build_arg: Annotated[list[str] | None, typer.Option("--build-arg",
                                                         help="K=V (repeatable).")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Stage to build.")] = None,
-    platform: Annotated[str | None, typer.Option("--platform", help="Target platform.")]
-    = None,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="Target platform(s): a comma list builds one image per platform "
+        "into an image index.")] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="K=V image label.")]
     = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")]

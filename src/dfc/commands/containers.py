@@ -133,21 +133,17 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             "--no-healthcheck", help="Disable the image's HEALTHCHECK.")] = False,
         pull: Annotated[str, typer.Option("--pull", help="missing|never (dfc run never "
                                           "pulls).")] = "missing",
-        platform: Annotated[str | None, typer.Option("--platform", help="Only the host's "
-                                                     "platform.")] = None,
+        platform: Annotated[str | None, typer.Option(
+            "--platform", help="Set platform if server is multi-platform capable")] = None,
         root: RootOpt = None,
     ) -> None:
         from dfc.runtime.containers import engine
 
         if pull not in ("missing", "never"):
             raise _not_supported(f"--pull {pull}")
-        if platform is not None:
-            from dfc.platform import host_platform, parse_platform
-
-            if parse_platform(platform) != host_platform():
-                raise _not_supported(f"--platform {platform}")
         opts = engine.RunOptions(
-            image=image, args=tuple(args or ()), name=name, entrypoint=entrypoint,
+            image=image, args=tuple(args or ()), platform=platform, name=name,
+            entrypoint=entrypoint,
             env=tuple(env or ()), env_files=tuple(env_file or ()), user=user, workdir=workdir,
             hostname=hostname, add_hosts=tuple(add_host or ()), network=network,
             publish=tuple(publish or ()), publish_all=publish_all, expose=tuple(expose or ()),

@@ -70,6 +70,8 @@ def images_command(
         "-f", "--filter", help="dangling=true|false, label=K[=V], before=IMG, since=IMG, "
         "reference=PATTERN")] = None,
     fmt: FormatOpt = None,
+    tree: Annotated[bool, typer.Option("--tree", help="List multi-platform images as a "
+                                       "tree (their platforms).")] = False,
     root: RootOpt = None,
 ) -> None:
     """List images: one row per name, `<none>` for an image without one."""
@@ -79,6 +81,11 @@ def images_command(
     filters = list(filter_ or [])
     if reference:
         filters.append(f"reference={reference}")
+    if tree:
+        from dfc.commands.image_tree import render_tree
+
+        typer.echo(render_tree(store, select(store, filters), all_), nl=False)
+        return
     rows = image_rows(select(store, filters), no_trunc)
     template = "{{.ID}}" if quiet else fmt or (_DIGESTS_TABLE if digests else _IMAGES_TABLE)
     typer.echo(Template(template, list(IMAGE_HEADERS), "*formatter.imageContext")
@@ -189,7 +196,7 @@ def _inspect(refs: list[str], fmt: str | None, root: Path | None, objects: bool,
             if not images:
                 missing.append(f"No such container: {ref}")
                 continue
-            found.append(inspect(view(store, store.resolve(ref))))
+            found.append(inspect(view(store, store.resolve(ref)), store))
         except DfcError as exc:
             missing.append(f"No such object: {ref}" if containers is not None
                            else exc.message)

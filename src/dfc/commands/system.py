@@ -218,7 +218,8 @@ def prune_command(
 
 
 def check_command(root: RootOpt = None) -> None:
-    """Re-hash every blob and look for blobs the images need but the store lacks."""
+    """Re-hash every blob and look for blobs the images need but the store lacks; list
+    the platforms this machine runs."""
     report = open_store(root).check()
     for digest in report.corrupt:
         typer.echo(f"corrupt: {digest}")
@@ -228,4 +229,13 @@ def check_command(root: RootOpt = None) -> None:
         raise DfcError(f"store check failed: {len(report.corrupt)} corrupt, "
                        f"{len(report.missing)} missing of {report.checked} blobs")
     typer.echo(f"ok: {report.checked} blobs checked")
+    from dfc.runtime.emulation.binfmt import runnable
+
+    # What builds and containers can run here, as `docker buildx inspect` lists it: native
+    # and registered QEMU handlers; then what dfc would register (qemu-user-static found).
+    found = runnable()
+    typer.echo("Platforms: " + ", ".join(str(p) for p, how in found if how != "emulable"))
+    emulable = [str(p) for p, how in found if how == "emulable"]
+    if emulable:
+        typer.echo("Emulable (registered when a build needs it): " + ", ".join(emulable))
 

@@ -66,11 +66,15 @@ def import_command(
     change: Annotated[list[str] | None, typer.Option("-c", "--change", help="Apply a "
                                                      "Dockerfile instruction.")] = None,
     message: Annotated[str, typer.Option("-m", "--message", help="Commit message.")] = "",
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="Set platform if server is multi-platform capable")] = None,
     root: RootOpt = None,
 ) -> None:
     """Import a root filesystem tarball as an image; prints its ID."""
+    from dfc.platform import parse_platform
     from dfc.runtime.images.importer import import_source
 
     imported = import_source(open_store(root), source, reference, changes=change or (),
-                             message=message, stdin=sys.stdin.buffer)
+                             message=message, stdin=sys.stdin.buffer,
+                             platform=parse_platform(platform) if platform else None)
     typer.echo(imported.config)

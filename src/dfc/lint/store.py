@@ -24,12 +24,12 @@ class StoreImage:
     (its layers are unpacked into snapshots only when a rule reads a file)."""
 
     def __init__(self, store: Store, name: str) -> None:
-        from dfc.build import read_image
+        from dfc.build import read_manifest
         from dfc.runtime.images.convert import to_compiler
 
         self.store = store
         self.name = name
-        self.stored = read_image(store, name)
+        self.manifest, self.stored = read_manifest(store, name)  # an index: this machine's
         self.config: ImageConfig = to_compiler(self.stored.config, self.stored.author)
         self.platform = str(self.stored.platform)
 
@@ -39,8 +39,7 @@ class StoreImage:
         from dfc.runtime.fs.rootview import RootView
         from dfc.runtime.fs.snapshots import snapshot_dirs
 
-        record = self.store.resolve(self.name)
-        manifest = self.store.read_json(record.manifest.digest, Manifest)
+        manifest = self.store.read_json(self.manifest, Manifest)
         dirs = snapshot_dirs(self.store, manifest.layers, self.stored.rootfs.diff_ids)
         return RootView(list(reversed(dirs)))
 

@@ -1,0 +1,1 @@
+"""Running binaries of another architecture: QEMU user emulation through binfmt_misc."""
