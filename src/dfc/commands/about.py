@@ -54,10 +54,10 @@ def completion_command(
 ) -> None:
     """Print the completion script for a shell, as `docker completion` does; e.g.
     `source <(dfc completion bash)`."""
+    import click
     from click.shell_completion import get_completion_class
 
-    from dfc.cli import command
-
+    root = click.get_current_context().find_root().command  # the group `dfc` runs
     completer = get_completion_class(shell.value)
     assert completer is not None, "click ships bash, zsh and fish"
-    sys.stdout.write(completer(command(), {}, "dfc", "_DFC_COMPLETE").source())
+    sys.stdout.write(completer(root, {}, "dfc", "_DFC_COMPLETE").source())
