@@ -130,3 +130,11 @@ def test_record_json_escapes_html_as_json_marshal_does() -> None:
     row = Record({"Digest": "<none>", "Tag": "a&b"}, "*formatter.imageContext")
     assert Template("{{json .}} {{json .Digest}}").execute(row) == \
         '{"Digest":"\\u003cnone\\u003e","Tag":"a\\u0026b"} "<none>"'
+
+
+def test_a_bare_table_format_is_the_commands_own_table() -> None:
+    from dfc.commands.formatting import chosen_format
+
+    assert chosen_format("table", "table {{.ID}}") == "table {{.ID}}"
+    assert chosen_format(None, "table {{.ID}}") == "table {{.ID}}"
+    assert chosen_format("{{.Tag}}", "table {{.ID}}") == "{{.Tag}}"

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dfc.commands.formatting import Template, ellipsis, human_size, inspect_output, since
+from dfc.commands.formatting import (
+    Template,
+    chosen_format,
+    ellipsis,
+    human_size,
+    inspect_output,
+    since,
+)
 from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
@@ -78,7 +85,8 @@ def images_command(
     if reference:
         filters.append(f"reference={reference}")
     rows = image_rows(select(store, filters), no_trunc)
-    template = "{{.ID}}" if quiet else fmt or (_DIGESTS_TABLE if digests else _IMAGES_TABLE)
+    template = "{{.ID}}" if quiet else chosen_format(
+        fmt, _DIGESTS_TABLE if digests else _IMAGES_TABLE)
     typer.echo(Template(template, list(IMAGE_HEADERS), "*formatter.imageContext")
                .render(rows, IMAGE_HEADERS), nl=False)
 
@@ -107,7 +115,7 @@ def history_command(
             "Size": human_size(entry.size, 3),
             "Comment": entry.comment,
         })
-    template = "{{.ID}}" if quiet else fmt or _HISTORY_TABLE
+    template = "{{.ID}}" if quiet else chosen_format(fmt, _HISTORY_TABLE)
     typer.echo(Template(template, list(HISTORY_HEADERS)).render(rows, HISTORY_HEADERS),
                nl=False)
 

@@ -156,7 +156,7 @@ def search_command(
 
 def render(results: list[SearchResult], template: str | None, truncate: bool) -> str:
     """Docker's search table, or the results through a `--format` template."""
-    from dfc.commands.formatting import Template, ellipsis
+    from dfc.commands.formatting import Template, chosen_format, ellipsis
 
     def description(text: str) -> str:
         return ellipsis(text, 45) if truncate else text
@@ -165,8 +165,8 @@ def render(results: list[SearchResult], template: str | None, truncate: bool) ->
     rows = [{"Name": r.name, "Description": description(r.description),
              "StarCount": str(r.star_count), "IsOfficial": "[OK]" if r.is_official else "",
              "IsAutomated": "[OK]" if r.is_automated else ""} for r in results]
-    if template is None:
-        template = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}"
+    template = chosen_format(
+        template, "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}")
     headers = {"Name": "NAME", "Description": "DESCRIPTION", "StarCount": "STARS",
                "IsOfficial": "OFFICIAL", "IsAutomated": "AUTOMATED"}
     return Template(template, list(headers), "*formatter.searchContext").render(rows, headers)

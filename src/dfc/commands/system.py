@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dfc.commands.formatting import Template, human_size
+from dfc.commands.formatting import Template, chosen_format, human_size
 from dfc.commands.options import FormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
@@ -31,7 +31,8 @@ def df_command(fmt: FormatOpt = None, root: RootOpt = None) -> None:
         rows.append({"Type": usage.kind, "TotalCount": str(usage.total),
                      "Active": str(usage.active), "Size": human_size(usage.size),
                      "Reclaimable": human_size(usage.reclaimable) + share})
-    typer.echo(Template(fmt or _DF_TABLE, list(DF_HEADERS)).render(rows, DF_HEADERS), nl=False)
+    template = Template(chosen_format(fmt, _DF_TABLE), list(DF_HEADERS))
+    typer.echo(template.render(rows, DF_HEADERS), nl=False)
 
 
 def check_command(root: RootOpt = None) -> None:
