@@ -140,8 +140,8 @@ def search_command(
     term: Annotated[str, typer.Argument(help="Text to look for in repository names.")],
     limit: Annotated[int, typer.Option("--limit", help="Most results to show.")] = 25,
     fmt: Annotated[str | None, typer.Option(
-        "--format", help="Go-style template: {{.Name}} {{.Description}} {{.StarCount}} "
-        "{{.IsOfficial}} {{.IsAutomated}}; `table` adds a header.")] = None,
+        "--format", help="Go template, as docker's: {{.Name}} {{.Description}} "
+        "{{.StarCount}} {{.IsOfficial}} {{.IsAutomated}}; `table` adds a header.")] = None,
     registry: Annotated[str, typer.Option("--registry", help="Registry to search.")]
     = "docker.io",
     no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Do not truncate.")] = False,
