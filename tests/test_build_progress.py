@@ -174,3 +174,15 @@ def test_buildkit_progress_env_quiet_and_metadata_file(
                                 capture_output=True, text=True,
                                 env=env_for(fresh_store, BUILDKIT_PROGRESS="quiet"))
     assert "#1 " in overridden.stderr  # the flag wins over the environment
+
+
+def test_tty_shows_a_steps_notes_under_it_and_build_notes_as_rows() -> None:
+    display = TtyReporter(io.StringIO(), size=(40, 40), clock=Clock(), live=False,
+                          color=False)
+    display(events.Started(step=1, name="[1/1] RUN x"))
+    display(events.Note(step=1, message="cache miss: --no-cache"))
+    display(events.Done(step=1, elapsed=0.0))
+    display(events.Note(step=0, message="naming to docker.io/library/a:1"))
+    assert display.frame(final=True)[1:] == [
+        " => [1/1] RUN x".ljust(35) + " 0.0s", " => => cache miss: --no-cache",
+        " => naming to docker.io/library/a:1".ljust(35) + " 0.0s"]

@@ -130,3 +130,31 @@ def test_record_json_escapes_html_as_json_marshal_does() -> None:
     row = Record({"Digest": "<none>", "Tag": "a&b"}, "*formatter.imageContext")
     assert Template("{{json .}} {{json .Digest}}").execute(row) == \
         '{"Digest":"\\u003cnone\\u003e","Tag":"a\\u0026b"} "<none>"'
+
+
+def test_a_bare_table_format_is_the_commands_own_table() -> None:
+    from dfc.commands.formatting import chosen_format
+
+    assert chosen_format("table", "table {{.ID}}") == "table {{.ID}}"
+    assert chosen_format(None, "table {{.ID}}") == "table {{.ID}}"
+    assert chosen_format("{{.Tag}}", "table {{.ID}}") == "{{.Tag}}"
+
+
+def test_any_text_renders_or_fails_with_a_template_error() -> None:
+    """No input makes the engine raise anything but TemplateError (a traceback would be
+    dfc's internal error, exit 70)."""
+    import random
+
+    pieces = ["{{", "}}", ".A", ".B.C", "$x", ":=", "|", "printf", '"%d"', '"%c"', "-1",
+              "1e400", "index", "len", "range", "end", "if", "else", "with", "(", ")", "json",
+              "join", '"x"', " ", "$", ".", "and", "or", "not", "eq", "lt", "slice", "0", "2",
+              "{{-", "-}}", "/*", "*/", "`r`", "'a'", "break", "pad", "split", "title"]
+    data = {"A": [1, "x", None, {"k": 1.5}], "B": {"C": "s"}}
+    rng = random.Random(16)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        for strict in (False, True):
+            try:
+                Template(text, missing_key_error=strict).execute(data)
+            except TemplateError:
+                pass

@@ -34,6 +34,7 @@ class _Step(msgspec.Struct):
     ended: float | None = None
     state: str = "running"  # running, done, cached, error
     partial: str = ""
+    notes: list[str] = msgspec.field(default_factory=list)  # `cache miss: ...`
     lines: deque[str] = msgspec.field(default_factory=lambda: deque(maxlen=ERROR_LINES))
 
 
@@ -88,7 +89,10 @@ class TtyReporter:
         now = self.clock()
         n = event.step
         if isinstance(event, events.Note):
-            self.rows.append(event.message)
+            if n in self.steps:  # a status of a step: shown under it, as BuildKit's
+                self.steps[n].notes.append(event.message)
+            else:
+                self.rows.append(event.message)
             return
         step = self.steps.get(n)
         if isinstance(event, events.Started) or step is None:
@@ -127,6 +131,7 @@ class TtyReporter:
             text = align(f" => {prefix}{step.name}", f"{elapsed:.1f}s", width)
             color = {"done": _BLUE, "cached": _BLUE, "error": _RED}.get(step.state, "")
             lines.append(self._paint(text, color))
+            lines += [self._paint(f" => => {note}"[:width], color) for note in step.notes]
             if step.state == "running" and not final:
                 tail = list(step.lines)[-RUNNING_LINES:]
                 lines += [self._paint(f" => => # {line.split(' ', 1)[-1]}"[:width], _FAINT)

@@ -57,7 +57,7 @@ def completion_command(
     import click
     from click.shell_completion import get_completion_class
 
+    root = click.get_current_context().find_root().command  # the group `dfc` runs
     completer = get_completion_class(shell.value)
     assert completer is not None, "click ships bash, zsh and fish"
-    root = click.get_current_context().find_root().command  # dfc's group (no import cycle)
     sys.stdout.write(completer(root, {}, "dfc", "_DFC_COMPLETE").source())

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dfc.commands.formatting import Template, ellipsis, go_time, human_duration, since
+from dfc.commands.formatting import (
+    Template,
+    chosen_format,
+    ellipsis,
+    go_time,
+    human_duration,
+    since,
+)
 from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError, StorageError
 
@@ -527,7 +534,7 @@ def ps_command(
     containers = [c for c in containers if _matches(c, list(filter_ or []), store)]
     now = datetime.now(UTC)
     rows = [_ps_row(c, no_trunc, now) for c in containers]
-    template = "{{.ID}}" if quiet else fmt or _PS_TABLE
+    template = "{{.ID}}" if quiet else chosen_format(fmt, _PS_TABLE)
     typer.echo(Template(template, list(PS_HEADERS), "*formatter.ContainerContext")
                .render(rows, PS_HEADERS), nl=False)
 

@@ -124,6 +124,11 @@ def tabulate(lines: Sequence[Sequence[str]]) -> str:
     return "".join(out)
 
 
+def chosen_format(fmt: str | None, default: str) -> str:
+    """`--format` as docker reads it: none, or a bare `table`, is the command's own table."""
+    return default if not fmt or fmt.strip() == "table" else fmt
+
+
 class Template:
     """A `--format` value for a listing command (images, ps, history, df...): Go's template
     language (dfc.gotemplate) on one Record per row, docker's `table` prefix, `json`, and

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dfc.commands.formatting import Template, ellipsis, human_size, inspect_output, since
+from dfc.commands.formatting import (
+    Template,
+    chosen_format,
+    ellipsis,
+    human_size,
+    inspect_output,
+    since,
+)
 from dfc.commands.options import FormatOpt, InspectFormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
@@ -87,7 +94,8 @@ def images_command(
         typer.echo(render_tree(store, select(store, filters), all_), nl=False)
         return
     rows = image_rows(select(store, filters), no_trunc)
-    template = "{{.ID}}" if quiet else fmt or (_DIGESTS_TABLE if digests else _IMAGES_TABLE)
+    template = "{{.ID}}" if quiet else chosen_format(
+        fmt, _DIGESTS_TABLE if digests else _IMAGES_TABLE)
     typer.echo(Template(template, list(IMAGE_HEADERS), "*formatter.imageContext")
                .render(rows, IMAGE_HEADERS), nl=False)
 
@@ -121,7 +129,7 @@ def history_command(
             "Size": human_size(entry.size, 3) if readable else str(entry.size),
             "Comment": entry.comment,
         })
-    template = "{{.ID}}" if quiet else fmt or _HISTORY_TABLE
+    template = "{{.ID}}" if quiet else chosen_format(fmt, _HISTORY_TABLE)
     typer.echo(Template(template, list(HISTORY_HEADERS)).render(rows, HISTORY_HEADERS),
                nl=False)
 

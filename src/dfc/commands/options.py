@@ -15,11 +15,13 @@ if TYPE_CHECKING:
     from dfc.cache.store import Store
 
 RootOpt = Annotated[Path | None, typer.Option("--root", envvar="DFC_ROOT", help="Store folder.")]
-FormatOpt = Annotated[str | None, typer.Option("--format", help="Go-template output format "
-                                               "({{.Field}}, {{json .}}, table ...).")]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="Format output with a Go "
+                                               "template, as docker's --format: table, json, "
+                                               "{{.Field}}, {{range}}, {{printf}}...")]
 
-InspectFormatOpt = Annotated[str | None, typer.Option("-f", "--format", help="Go-template "
-                                                      "output format ({{.Field}}, {{json .}}).")]
+InspectFormatOpt = Annotated[str | None, typer.Option("-f", "--format", help="Format output "
+                                                      "with a Go template (or json), as "
+                                                      "docker's.")]
 
 
 def open_store(root: Path | None) -> Store:

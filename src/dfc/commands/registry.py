@@ -177,8 +177,8 @@ def search_command(
     term: Annotated[str, typer.Argument(help="Text to look for in repository names.")],
     limit: Annotated[int, typer.Option("--limit", help="Most results to show.")] = 25,
     fmt: Annotated[str | None, typer.Option(
-        "--format", help="Go-style template: {{.Name}} {{.Description}} {{.StarCount}} "
-        "{{.IsOfficial}} {{.IsAutomated}}; `table` adds a header.")] = None,
+        "--format", help="Go template, as docker's: {{.Name}} {{.Description}} "
+        "{{.StarCount}} {{.IsOfficial}} {{.IsAutomated}}; `table` adds a header.")] = None,
     registry: Annotated[str, typer.Option("--registry", help="Registry to search.")]
     = "docker.io",
     no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Do not truncate.")] = False,
@@ -207,7 +207,7 @@ def search_index(registry: str, term: str) -> tuple[str, str]:
 
 def render(results: list[SearchResult], template: str | None, truncate: bool) -> str:
     """Docker's search table, or the results through a `--format` template."""
-    from dfc.commands.formatting import Template, ellipsis
+    from dfc.commands.formatting import Template, chosen_format, ellipsis
 
     def description(text: str) -> str:
         return ellipsis(text, 45) if truncate else text
@@ -216,8 +216,8 @@ def render(results: list[SearchResult], template: str | None, truncate: bool) ->
     rows = [{"Name": r.name, "Description": description(r.description),
              "StarCount": str(r.star_count), "IsOfficial": "[OK]" if r.is_official else "",
              "IsAutomated": "[OK]" if r.is_automated else ""} for r in results]
-    if template is None:
-        template = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}"
+    template = chosen_format(
+        template, "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}")
     headers = {"Name": "NAME", "Description": "DESCRIPTION", "StarCount": "STARS",
                "IsOfficial": "OFFICIAL", "IsAutomated": "AUTOMATED"}
     return Template(template, list(headers), "*formatter.searchContext").render(rows, headers)

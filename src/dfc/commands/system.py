@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import msgspec
 import typer
 
-from dfc.commands.formatting import Template, human_size, since
+from dfc.commands.formatting import Template, chosen_format, human_size, since
 from dfc.commands.options import FormatOpt, RootOpt, open_store
 from dfc.errors import DfcError
 
@@ -111,7 +111,8 @@ def df_command(
         typer.echo(verbose_usage(store), nl=False)
         return
     rows = [row(store).fields() for row in usage_rows()]
-    typer.echo(Template(fmt or _DF_TABLE, list(DF_HEADERS)).render(rows, DF_HEADERS), nl=False)
+    template = Template(chosen_format(fmt, _DF_TABLE), list(DF_HEADERS))
+    typer.echo(template.render(rows, DF_HEADERS), nl=False)
 
 
 def verbose_usage(store: Store) -> str:
@@ -169,9 +170,11 @@ def prune_images_step(store: Store, everything: bool, volumes: bool) -> tuple[li
 
 def prune_cache_step(store: Store, everything: bool, volumes: bool) -> tuple[list[str], int]:
     from dfc.cache.gc import prune
+    from dfc.runtime.containers.store import ContainerStore
 
     del volumes
-    report = prune(store, all_records=everything)
+    report = prune(store, all_records=everything,
+                   in_use=ContainerStore(store.root).image_manifests())
     lines = [key.removeprefix("sha256:")[:25] for key in report.records]
     return (["Deleted build cache objects:", *lines, ""] if lines else []), report.reclaimed
 

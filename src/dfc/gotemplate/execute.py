@@ -185,6 +185,9 @@ class _Run:
                             f"error calling {name.name}: {exc}") from None
         except TemplateError as exc:
             raise self.fail(name.pos, _command_text(command), str(exc)) from None
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. printf "%c" -1
+            raise self.fail(name.pos, _command_text(command),
+                            f"error calling {name.name}: {exc}") from None
 
     def operand(self, operand: Operand, dot: object, call: bool = True) -> object:
         """The operand's value; a method at the end of a field chain is called without
