@@ -136,6 +136,7 @@ class TokenServer:
         self.bundle.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
         self.forge = False
         self.requests: list[dict[str, list[str]]] = []
+        self.refresh_token = "dfc-refresh-1"
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -152,11 +153,30 @@ class TokenServer:
                     return
                 body = json.dumps({"token": server.token(account, query.get("scope", [])),
                                    "expires_in": 300}).encode()
+                self._answer(body)
+
+            def _answer(self, body: bytes) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                """OAuth2: a refresh token in, an access token out."""
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                server.requests.append({"method": ["POST"], **form})
+                if (form.get("grant_type") != ["refresh_token"]
+                        or form.get("refresh_token") != [server.refresh_token]):
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                scopes = " ".join(form.get("scope", [])).split()
+                self._answer(json.dumps({
+                    "access_token": server.token(USER, scopes), "expires_in": 300,
+                    "refresh_token": server.refresh_token}).encode())
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

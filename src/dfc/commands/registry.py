@@ -91,7 +91,8 @@ def login_command(
         "--password-stdin", help="Read the password from stdin.")] = False,
     insecure_registry: InsecureOpt = None,
 ) -> None:
-    """Log in to a registry; the login is saved in Docker's config.json."""
+    """Log in to a registry; the login is saved as Docker saves it (credential helper or
+    config.json)."""
     from dfc.errors import UsageError
     from dfc.runtime.registry.config import Credentials, store_credentials
     from dfc.runtime.registry.connect import check_login
@@ -117,7 +118,11 @@ def login_command(
     settings = settings_of(insecure_registry)
     credentials = Credentials(username, password)
     check_login(registry, settings, credentials)
-    store_credentials(registry, credentials, settings)
+    stored = store_credentials(registry, credentials, settings)
+    if stored.helper is None:
+        typer.echo(f"\nWARNING! Your credentials are stored unencrypted in '{stored.path}'.\n"
+                   "Configure a credential helper to remove this warning. See\n"
+                   "https://docs.docker.com/go/credential-store/\n", err=True)
     typer.echo("Login Succeeded")
 
 
@@ -130,10 +135,13 @@ def logout_command(
     from dfc.runtime.registry.hosts import registry_of_server
 
     registry = registry_of_server(server)
-    if erase_credentials(registry):
+    known, warning = erase_credentials(registry)
+    if known:
         typer.echo(f"Removing login credentials for {registry}")
     else:
         typer.echo(f"Not logged in to {registry}")
+    if warning:
+        typer.echo(warning, err=True)
 
 
 def search_command(
