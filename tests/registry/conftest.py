@@ -276,6 +276,12 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory, token_server: Token
     reg.stop()
 
 
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registry retries wait milliseconds here, not seconds."""
+    monkeypatch.setenv("DFC_REGISTRY_RETRY_DELAY", "0.01")
+
+
 @pytest.fixture
 def docker_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty DOCKER_CONFIG folder, and no daemon.json, for this test."""
@@ -351,7 +357,13 @@ class FaultProxy:
     """An HTTP proxy in front of a registry. `mode`: `pass`; `corrupt` (flip one byte of
     every blob it serves); `cut-download` / `cut-upload` (forward half of a blob's bytes,
     set `halfway`, wait for `resume`, then drop the connection, as when the registry
-    dies mid-transfer). `Location` headers are rewritten to point back at the proxy."""
+    dies mid-transfer). `Location` headers are rewritten to point back at the proxy.
+
+    `faults` queues one-off faults per kind of request (`manifest`, `blob` GETs, `ping`):
+    each such request takes the next one: `reset` (the connection is reset before any
+    answer), `cut` (half the body, then the connection drops), or a status code such as
+    `503` or `429` (with `Retry-After: 0`). `seen` records (method, path, Range, status)
+    of every request."""
 
     def __init__(self, upstream: str) -> None:
         import http.client
@@ -360,6 +372,9 @@ class FaultProxy:
         self.mode = "pass"
         self.halfway = threading.Event()
         self.resume = threading.Event()
+        self.faults: dict[str, list[str]] = {"manifest": [], "blob": [], "ping": []}
+        self.seen: list[tuple[str, str, str | None, int]] = []
+        self._lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -368,7 +383,39 @@ class FaultProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def _fault(self) -> str | None:
+                path = urlsplit(self.path).path
+                kind = ("ping" if path == "/v2/" else
+                        "manifest" if "/manifests/" in path else
+                        "blob" if "/blobs/sha256:" in path and self.command == "GET" else "")
+                with proxy._lock:
+                    queue = proxy.faults.get(kind) or []
+                    return queue.pop(0) if queue else None
+
+            def _record(self, status: int) -> None:
+                with proxy._lock:
+                    proxy.seen.append((self.command, self.path, self.headers.get("Range"),
+                                       status))
+
             def _any(self) -> None:
+                fault = self._fault()
+                if fault == "reset":
+                    import socket
+                    import struct
+
+                    self._record(0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault and fault.isdigit():
+                    self._record(int(fault))
+                    self.send_response(int(fault))
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = b""
                 if length:
@@ -385,6 +432,7 @@ class FaultProxy:
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
+                self._record(resp.status)
                 blob = "/blobs/sha256:" in self.path and self.command == "GET" and data
                 if blob and proxy.mode == "corrupt":
                     data = data[:10] + bytes([data[10] ^ 0xFF]) + data[11:]
@@ -398,6 +446,12 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 if self.command == "HEAD":
+                    return
+                if fault == "cut":
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.close()
                     return
                 if blob and proxy.mode == "cut-download":
                     self.wfile.write(data[: len(data) // 2])
