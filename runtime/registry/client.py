@@ -1,9 +1,10 @@
 """The distribution API v2 over HTTP (httpx): manifests, blobs, uploads, catalog.
 
-One `RegistryClient` per registry endpoint. The scheme is HTTPS, or plain HTTP only for a
-registry Docker would treat as insecure (loopback, `insecure-registries`), after HTTPS
-failed, as Docker does. Every failure becomes a `RegistryError` that names the registry
-and what was being done; nothing here touches the store.
+One `RegistryClient` per registry endpoint, with one TLS context (tls.py) for all its
+requests. The scheme is HTTPS, or plain HTTP only for a registry Docker would treat as
+insecure (loopback, `insecure-registries`), after HTTPS failed, as Docker does. Every
+failure becomes a `RegistryError` that names the registry and what was being done;
+nothing here touches the store.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dfc.runtime.registry.auth import AuthError, RegistryAuth
 from dfc.runtime.registry.config import Credentials, RegistrySettings
 from dfc.runtime.registry.errors import RegistryError as RegistryError  # re-exported
 from dfc.runtime.registry.retry import RETRY_STATUSES, TransientError, retry_after, with_retries
+from dfc.runtime.registry.tls import ssl_context
 
 ACCEPT_MANIFESTS = ", ".join((MEDIA_MANIFEST, MEDIA_INDEX, MEDIA_DOCKER_MANIFEST,
                               MEDIA_DOCKER_LIST))
@@ -80,8 +82,8 @@ class RegistryClient:
                  credentials: Credentials | None, scopes: set[str]) -> None:
         self.host = host
         self.base_url = base_url
-        self.verify = verify
-        self._http = httpx.Client(verify=verify, timeout=TIMEOUT, trust_env=True,
+        self.tls = ssl_context(host, verify)
+        self._http = httpx.Client(verify=self.tls, timeout=TIMEOUT, trust_env=True,
                                   headers={"User-Agent": "dfc"},
                                   limits=httpx.Limits(max_connections=16,
                                                       max_keepalive_connections=16))
@@ -376,7 +378,7 @@ def read_direct(client: RegistryClient, path: str, body: _Body, doing: str) -> b
     if "Authorization" in request.headers:
         headers["Authorization"] = request.headers["Authorization"]
     for _ in range(MAX_REDIRECTS):
-        conn = _connection(url, client.verify)
+        conn = _connection(url, client.tls)
         try:
             try:
                 conn.connect()
@@ -407,14 +409,10 @@ def read_direct(client: RegistryClient, path: str, body: _Body, doing: str) -> b
     raise RegistryError(f"{doing}: too many redirects")
 
 
-def _connection(url: httpx.URL, verify: bool) -> http.client.HTTPConnection:
+def _connection(url: httpx.URL, tls: ssl.SSLContext) -> http.client.HTTPConnection:
     port = url.port or (443 if url.scheme == "https" else 80)
     if url.scheme == "https":
-        context = ssl.create_default_context()
-        if not verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return http.client.HTTPSConnection(url.host, port, timeout=60, context=context)
+        return http.client.HTTPSConnection(url.host, port, timeout=60, context=tls)
     return http.client.HTTPConnection(url.host, port, timeout=60)
 
 

@@ -47,7 +47,7 @@ storage:
 http:
   addr: {addr}
   secret: test-only-secret
-{auth}"""
+{http_extra}{auth}"""
 
 
 class Registry:
@@ -56,10 +56,12 @@ class Registry:
     It runs detached (not a child of pytest), so tests that check their process has no
     children, as the sandbox tests do, are not disturbed by a session-long registry."""
 
-    def __init__(self, workdir: Path, auth: str = "") -> None:
+    def __init__(self, workdir: Path, auth: str = "", addr: str = "127.0.0.1:0",
+                 http_extra: str = "") -> None:
         self.workdir = workdir
         self.auth = auth
-        self.addr = "127.0.0.1:0"
+        self.addr = addr
+        self.http_extra = http_extra
         self.pid: int | None = None
         self.start()
         self.host = self.addr
@@ -68,7 +70,8 @@ class Registry:
         binary = shutil.which("docker-registry")
         assert binary, "docker-registry is not installed (apt-get install docker-registry)"
         cfg = self.workdir / "config.yml"
-        cfg.write_text(CONFIG.format(root=self.workdir, addr=self.addr, auth=self.auth))
+        cfg.write_text(CONFIG.format(root=self.workdir, addr=self.addr, auth=self.auth,
+                                     http_extra=self.http_extra))
         log = self.workdir / "registry.log"
         log.write_text("")
         launched = subprocess.run(
@@ -78,7 +81,7 @@ class Registry:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             assert self.alive(), "registry exited: " + log.read_text()
-            found = re.findall(r"listening on (127\.0\.0\.1:\d+)", log.read_text())
+            found = re.findall(r"listening on ([\d.]+:\d+)", log.read_text())
             if found:
                 try:
                     urllib.request.urlopen(f"http://{found[-1]}/v2/", timeout=1)
