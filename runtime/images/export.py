@@ -38,18 +38,29 @@ from dfc.cache.store import ImageRecord, Store
 from dfc.errors import DfcError
 from dfc.reference import familiar, split_name, tag_name
 from dfc.runtime.fs.snapshots import flatten
+from dfc.runtime.images.compression import (
+    LayerCompression,
+    compressed_image,
+    parse_compression,
+)
 from dfc.runtime.images.describe import platform_manifest, read
 
-OutputType = Literal["oci", "docker", "local", "tar"]
-_TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar")
+OutputType = Literal["oci", "docker", "local", "tar", "image", "registry"]
+_TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar", "image", "registry")
+_IMAGE_TYPES = ("oci", "docker", "image", "registry")
 _CHUNK = 1 << 20
 
 
 class OutputSpec(msgspec.Struct, frozen=True):
-    """One `--output`: what to write and where (`-` is stdout for the tar kinds)."""
+    """One `--output`: what to write and where (`-` is stdout for the tar kinds); for
+    `image`/`registry` the names to give (else the build's tags) and whether to push
+    them; for the image kinds the layer compression."""
 
     type: OutputType
-    dest: str
+    dest: str = ""
+    names: tuple[str, ...] = ()
+    push: bool = False
+    compression: LayerCompression = LayerCompression()
 
 
 class ArchiveImage(msgspec.Struct, frozen=True):
@@ -76,12 +87,22 @@ def parse_output(text: str) -> OutputSpec:
     kind = fields.pop("type", "")
     if kind not in _TYPES:
         raise DfcError(f"invalid output {text!r}: type must be one of {', '.join(_TYPES)}")
+    compression = (parse_compression(fields, text) if kind in _IMAGE_TYPES
+                   else LayerCompression())
+    if kind in ("image", "registry"):
+        names = tuple(n for n in fields.pop("name", "").split(",") if n)
+        push = fields.pop("push", "true" if kind == "registry" else "false")
+        if push not in ("true", "false"):
+            raise DfcError(f"invalid output {text!r}: push must be true or false")
+        if fields:
+            raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r}")
+        return OutputSpec(kind, names=names, push=push == "true", compression=compression)
     dest = fields.pop("dest", "")
     if not dest:
         raise DfcError(f"invalid output {text!r}: dest is required")
     if fields:
         raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r}")
-    return OutputSpec(kind, dest)
+    return OutputSpec(kind, dest, compression=compression)
 
 
 class _Sink(Protocol):
@@ -233,8 +254,11 @@ def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 
 def export(store: Store, spec: OutputSpec, record: ImageRecord, names: Sequence[str],
-           stdout: BinaryIO | None = None) -> None:
-    """Write one built image as `spec` asks."""
+           stdout: BinaryIO | None = None, base_layers: Sequence[str] = ()) -> None:
+    """Write one built image as `spec` asks (not `image`/`registry`: those name and
+    push, which is the caller's); `base_layers` keep their compression unless forced."""
+    if spec.type in ("image", "registry"):
+        raise ValueError(f"type={spec.type} is no file output")
     if spec.dest == "-" and spec.type == "local":
         raise DfcError("type=local needs a folder, not -")
     target: Path | BinaryIO
@@ -244,6 +268,8 @@ def export(store: Store, spec: OutputSpec, record: ImageRecord, names: Sequence[
         target = stdout
     else:
         target = Path(spec.dest)
+    if spec.type in _IMAGE_TYPES:
+        record = compressed_image(store, record, spec.compression, base_layers)
     image = ArchiveImage(record, tuple(names))
     if spec.type == "local":
         assert isinstance(target, Path)

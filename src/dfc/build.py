@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import msgspec
 
 from dfc.cache.index import Result
-from dfc.cache.store import ImageNotFound, Store
+from dfc.cache.store import ImageNotFound, ImageRecord, Store
 from dfc.cache.transfer import (
     CacheSource,
     CacheSpec,
@@ -24,13 +24,16 @@ from dfc.cache.transfer import (
     export_cache,
 )
 from dfc.compiler import ir
-from dfc.errors import DfcError
+from dfc.errors import DfcError, UsageError
 from dfc.platform import parse_platform
+from dfc.reference import tag_name
 from dfc.runtime import events
 from dfc.runtime.contexts import open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.images import config as image
 from dfc.runtime.images import convert as configs
+from dfc.runtime.images.compression import compressed_image
+from dfc.runtime.images.describe import read
 from dfc.runtime.images.export import OutputSpec, export
 from dfc.runtime.secrets import Secret
 from dfc.source import Source
@@ -68,9 +71,13 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class BuildResult(msgspec.Struct, frozen=True):
+    """The built image; `pushes`: the names `-o type=registry` (or `push=true`) asks the
+    caller to push."""
+
     image_id: str
     manifest: str
     tags: tuple[str, ...]
+    pushes: tuple[str, ...] = ()
 
 
 def source_date_epoch() -> int | None:
@@ -230,10 +237,46 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))
     record = store.resolve(stored.manifest.digest)
+    base = base_layers(store, plan)
+    pushes: list[str] = []
     for spec in request.outputs:
+        if spec.type in ("image", "registry"):
+            pushes += name_image(store, spec, record, tags, base, report)
+            continue
         report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
-        export(store, spec, record, tags, stdout)
-    return BuildResult(stored.config.digest, stored.manifest.digest, tags)
+        export(store, spec, record, tags, stdout, base)
+    return BuildResult(stored.config.digest, stored.manifest.digest, tags, tuple(pushes))
+
+
+def base_layers(store: Store, plan: ir.Plan) -> tuple[str, ...]:
+    """The layer digests of the image the target stage starts from (through the stages
+    it is built FROM): what an export keeps in its compression unless forced."""
+    stage = plan.stages[plan.target]
+    while isinstance(stage.base, ir.StageRef):
+        stage = plan.stages[stage.base.index]
+    if not isinstance(stage.base, ir.ImageRef):
+        return ()
+    try:
+        manifest, _ = read(store, store.resolve(stage.base.name))
+    except DfcError:
+        return ()
+    return tuple(layer.digest for layer in manifest.layers)
+
+
+def name_image(store: Store, spec: OutputSpec, record: ImageRecord, tags: tuple[str, ...],
+               base: tuple[str, ...], report: events.Reporter) -> list[str]:
+    """`-o type=image|registry`: the image (in the asked compression) under the output's
+    names, else the build's tags; returns the names to push."""
+    names = tuple(tag_name(n) for n in spec.names) or tags
+    if spec.push and not names:
+        raise UsageError(f"type={spec.type} needs a name to push: add name=NAME or -t NAME")
+    image = compressed_image(store, record, spec.compression, base)
+    for name in names:
+        store.tag(name, image.manifest)
+        report(events.Note(step=0, message=f"naming to {name}"))
+    if not names:
+        store.add(image.manifest)
+    return list(names) if spec.push else []
 
 
 def warn_unconsumed(plan: ir.Plan, build_args: Mapping[str, str],

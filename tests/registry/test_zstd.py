@@ -100,3 +100,110 @@ def test_a_pulled_zstd_image_pushes_as_it_is(zstd_image: str, registry, empty_st
     assert pushed.returncode == 0, pushed.stderr
     assert _manifest(registry.host, "zstd/again", "1") == _manifest(registry.host, "zstd/app",
                                                                     "1")
+
+
+# --- writing zstd on request ------------------------------------------------------------
+
+
+def _layout_manifest(archive: Path) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    """(manifest, index.json) of the one image in an OCI archive."""
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        def blob(digest: str) -> bytes:
+            member = tar.extractfile("blobs/sha256/" + digest.removeprefix("sha256:"))
+            assert member is not None
+            return member.read()
+
+        index_file = tar.extractfile("index.json")
+        assert index_file is not None
+        index = json.loads(index_file.read())
+        return json.loads(blob(index["manifests"][0]["digest"])), index
+
+
+def _context(tmp_path: Path) -> Path:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nCOPY data /data\n")
+    (ctx / "data").write_bytes(b"zstd please\n" * 1000)
+    return ctx
+
+
+def test_oci_output_compresses_the_build_layers_with_zstd(
+        image_store: Store, empty_store: Store, run_dfc, tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    root = ["--root", str(image_store.root)]
+    gzip_out, zstd_out, forced = (tmp_path / n for n in ("gz.tar", "z.tar", "forced.tar"))
+    for out, extra in ((gzip_out, ""), (zstd_out, ",compression=zstd,compression-level=12"),
+                       (forced, ",compression=zstd,force-compression=true")):
+        built = run_dfc("build", *root, "-q", "-o", f"type=oci,dest={out}{extra}",
+                        "-t", "zout:1", str(ctx))
+        assert built.returncode == 0, built.stderr
+    image_id = built.stdout.strip()
+    base_layers = len(image_store.read_json(image_store.resolve("busybox").manifest.digest,
+                                            Manifest).layers)
+    plain, _ = _layout_manifest(gzip_out)
+    zstd, _ = _layout_manifest(zstd_out)
+    every, _ = _layout_manifest(forced)
+    gz, zs = "application/vnd.oci.image.layer.v1.tar+gzip", MEDIA_LAYER_ZSTD
+    assert [x["mediaType"] for x in plain["layers"]] == [gz] * (base_layers + 1)
+    assert [x["mediaType"] for x in zstd["layers"]] == [gz] * base_layers + [zs]
+    assert [x["mediaType"] for x in every["layers"]] == [zs] * (base_layers + 1)
+    assert plain["config"]["digest"] == zstd["config"]["digest"] == every["config"]["digest"] \
+        == image_id
+    assert zstd["layers"][:base_layers] == plain["layers"][:base_layers]
+
+    loaded = run_dfc("load", "-i", str(forced), "--root", str(empty_store.root))
+    assert loaded.returncode == 0, loaded.stderr
+    assert empty_store.check().ok
+    out = tmp_path / "rootfs"
+    (tmp_path / "Dockerfile.check").write_text("FROM zout:1\n")
+    again = run_dfc("build", "--root", str(empty_store.root), "-f",
+                    str(tmp_path / "Dockerfile.check"), "-o", f"type=local,dest={out}",
+                    str(ctx))
+    assert again.returncode == 0, again.stderr
+    assert (out / "data").read_bytes() == b"zstd please\n" * 1000
+
+
+def test_registry_output_pushes_zstd_layers(registry, image_store: Store, empty_store: Store,
+                                            run_dfc, docker_config, tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    name = f"{registry.host}/zstd/built:1"
+    built = run_dfc("build", "--root", str(image_store.root), "-o",
+                    f"type=registry,name={name},compression=zstd,compression-level=19,"
+                    "force-compression=true", str(ctx))
+    assert built.returncode == 0, built.stderr
+    manifest = _manifest(registry.host, "zstd/built", "1")
+    assert {x["mediaType"] for x in manifest["layers"]} == {MEDIA_LAYER_ZSTD}
+    assert manifest["mediaType"] == ACCEPT
+    # another tool reads it back, verifying every digest on the way
+    _skopeo(f"docker://{name}", f"oci:{tmp_path / 'copy'}:x")
+
+    pulled = run_dfc("pull", name, "--root", str(empty_store.root))
+    assert pulled.returncode == 0, pulled.stderr
+    assert empty_store.resolve(name).config == image_store.resolve(name).config
+    out = tmp_path / "rootfs"
+    (tmp_path / "Dockerfile.check").write_text(f"FROM {name}\n")
+    again = run_dfc("build", "--root", str(empty_store.root), "-f",
+                    str(tmp_path / "Dockerfile.check"), "-o", f"type=local,dest={out}",
+                    str(ctx))
+    assert again.returncode == 0, again.stderr
+    assert (out / "data").read_bytes() == b"zstd please\n" * 1000
+
+
+def test_bad_compression_options_are_one_line(image_store: Store, run_dfc,
+                                              tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    for option, message in (
+            ("compression=brotli", "compression must be one of gzip, zstd, uncompressed"),
+            ("compression=zstd,compression-level=30", "compression-level for zstd must be "
+                                                      "1-22"),
+            ("compression=zstd,force-compression=yes", "force-compression must be true or "
+                                                       "false")):
+        done = run_dfc("build", "--root", str(image_store.root), "-o",
+                       f"type=oci,dest={tmp_path / 'x.tar'},{option}", str(ctx))
+        assert done.returncode != 0
+        assert message in done.stderr and "Traceback" not in done.stderr
+    nameless = run_dfc("build", "--root", str(image_store.root), "-o", "type=registry",
+                       str(ctx))
+    assert nameless.returncode != 0 and "needs a name to push" in nameless.stderr

@@ -91,8 +91,10 @@ def build_command(
     runtime: Annotated[str, typer.Option("--runtime", help="RUN sandbox: native, runc, "
                                          "crun.")] = "native",
     output: Annotated[list[str] | None, typer.Option(
-        "-o", "--output", help="type=oci|docker|local|tar,dest=PATH, or a folder "
-        "(local), or - (tar to stdout); repeatable.")] = None,
+        "-o", "--output", help="type=oci|docker|local|tar,dest=PATH, "
+        "type=image|registry[,name=NAME][,push=true], or a folder (local), or - (tar to "
+        "stdout); the image kinds take compression=gzip|zstd|uncompressed, "
+        "compression-level=N, force-compression=true; repeatable.")] = None,
     secret: Annotated[list[str] | None, typer.Option(
         "--secret", help="id=ID,src=PATH or id=ID,env=VAR: a secret RUN --mount=type=secret "
         "can read (repeatable).")] = None,
@@ -143,8 +145,9 @@ def build_command(
         close = getattr(report, "close", None)
         if close is not None:
             close()
-    if push:
-        push_tags(store, result.tags, quiet)
+    to_push = (*result.tags, *result.pushes) if push else result.pushes
+    if to_push:
+        push_tags(store, tuple(dict.fromkeys(to_push)), quiet)
     if iidfile is not None:
         iidfile.write_text(result.image_id)
     if quiet:
