@@ -377,6 +377,7 @@ class FaultProxy:
         self.resume = threading.Event()
         self.faults: dict[str, list[str]] = {"manifest": [], "blob": [], "ping": []}
         self.seen: list[tuple[str, str, str | None, int]] = []
+        self.ignore_range = False  # answer a Range request with the whole blob (200)
         self._lock = threading.Lock()
         proxy = self
 
@@ -431,7 +432,8 @@ class FaultProxy:
                         return
                     body = self.rfile.read(length)
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"
+                           and not (proxy.ignore_range and k.lower() == "range")}
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()

@@ -106,3 +106,42 @@ def test_a_busy_ping_is_asked_again(own_registry, fault_proxy, image_store: Stor
     fault_proxy.faults["ping"] = ["503", "503"]
     assert _pull(run_dfc, fault_proxy, "retry/ping", empty_store).returncode == 0
     assert fault_proxy.faults["ping"] == []
+
+
+def test_the_httpx_path_resumes_too(own_registry, fault_proxy, image_store: Store,
+                                    empty_store: Store, run_dfc, docker_config,
+                                    monkeypatch) -> None:
+    """With a proxy configured, blobs go through httpx instead of http.client: a cut blob
+    resumes there as well, and a registry that ignores Range (200) has the kept part
+    skipped rather than stored twice."""
+    from dfc.cache.oci import Manifest
+    from dfc.runtime.registry import client as client_module
+    from dfc.runtime.registry.client import connect
+    from dfc.runtime.registry.config import RegistrySettings
+
+    _seed(run_dfc, image_store, own_registry.host, "retry/httpx")
+    manifest = image_store.read_json(image_store.resolve("app:1").manifest.digest, Manifest)
+    layer = max(manifest.layers, key=lambda d: d.size)
+    monkeypatch.setattr(client_module, "direct_reads_allowed", lambda: False)
+    for faults in (["cut"], ["cut", "cut"]):
+        store = Store(empty_store.root.parent / f"httpx-{len(faults)}")
+        fault_proxy.faults["blob"] = list(faults)
+        fault_proxy.seen.clear()
+        with connect(fault_proxy.host, RegistrySettings(), None, set()) as client, \
+                store.writer(expected=layer.digest) as writer:
+            client.download("retry/httpx", layer.digest, layer.size, writer, lambda n: None)
+        assert store.has_blob(layer.digest) and store.check().ok
+        ranged = [s for s in fault_proxy.seen if s[2]]
+        assert len(ranged) == len(faults) and all(s[3] == 206 for s in ranged)
+
+
+def test_a_registry_that_ignores_range_is_read_again_from_the_start(
+        own_registry, fault_proxy, image_store: Store, empty_store: Store, run_dfc,
+        docker_config) -> None:
+    _seed(run_dfc, image_store, own_registry.host, "retry/norange")
+    fault_proxy.faults["blob"] = ["cut"]
+    fault_proxy.ignore_range = True
+    done = _pull(run_dfc, fault_proxy, "retry/norange", empty_store)
+    assert done.returncode == 0, done.stderr
+    assert [s[3] for s in fault_proxy.seen if s[2]] == [200]
+    assert empty_store.check().ok
