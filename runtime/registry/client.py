@@ -155,8 +155,8 @@ class RegistryClient:
 
     def get_manifest(self, repo: str, ref: str, what: str,
                      accept: str = ACCEPT_MANIFESTS) -> Fetched:
-        response = self.request_retried("GET", f"/v2/{repo}/manifests/{ref}", f"fetching {what}",
-                                headers={"Accept": accept})
+        response = self.request_retried("GET", f"/v2/{repo}/manifests/{ref}",
+                                        f"fetching {what}", headers={"Accept": accept})
         if response.status_code == 404:
             raise RegistryError(f"manifest for {what} not found: {error_text(response)}")
         if response.status_code != 200:
