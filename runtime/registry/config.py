@@ -202,25 +202,32 @@ def store_credentials(registry: str, credentials: Credentials,
 
 
 def erase_credentials(registry: str, settings: RegistrySettings | None = None
-                      ) -> tuple[bool, str | None]:
-    """Remove a login: (whether config.json knew of one, a warning if its credential
-    helper could not erase it). As docker, only `auths` says whether one is logged in."""
+                      ) -> list[str]:
+    """Remove a login, as docker 28's `logout` does: through the credential helper for
+    each form docker may have saved the server under (host, http://host, https://host),
+    and from `auths`. When every form failed for another reason than "not found", returns
+    the failures (for a warning) and leaves `auths` as it was, as docker does."""
     path = config_dir(settings) / "config.json"
     data = _read_config(path)
-    auths = data.get("auths") or {}
-    kept = {k: v for k, v in auths.items() if registry_of_server(k) != registry}
-    if len(kept) == len(auths):
-        return False, None
-    warning = None
+    failures: list[str] = []
     if (helper := helper_for(registry, settings)) is not None:
         key = _server_key(registry)
-        try:
-            credhelpers.erase(helper, key)
-        except credhelpers.HelperError as exc:
-            warning = f"WARNING: could not erase credentials: {key}: {exc.message}"
-    data["auths"] = kept
-    _write_private(path, data)
-    return True, warning
+        forms = [key] if registry == DOCKER_HUB else [key, f"http://{key}", f"https://{key}"]
+        for form in forms:
+            try:
+                credhelpers.erase(helper, form)
+            except credhelpers.NotFound:
+                continue
+            except credhelpers.HelperError as exc:
+                failures.append(f"{form}: error erasing credentials - err: {exc.message}")
+        if len(failures) == len(forms):
+            return failures
+    auths = data.get("auths") or {}
+    kept = {k: v for k, v in auths.items() if registry_of_server(k) != registry}
+    if len(kept) != len(auths):
+        data["auths"] = kept
+        _write_private(path, data)
+    return []
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:

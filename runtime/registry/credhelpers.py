@@ -19,7 +19,6 @@ import msgspec
 from dfc.errors import DfcError
 
 TOKEN_USER = "<token>"
-NOT_FOUND = "credentials not found in native keychain"
 TIMEOUT = 60.0
 
 
@@ -55,17 +54,23 @@ def _call(name: str, action: str, data: bytes) -> tuple[int, str]:
     return done.returncode, done.stdout.decode(errors="replace").strip()
 
 
+class NotFound(HelperError):
+    """The helper keeps no login for that server."""
+
+
 def _failure(status: int, out: str) -> HelperError:
-    return HelperError(f"exit status {status}, out: `{out}`")
+    kind = NotFound if "credentials not found" in out.lower() else HelperError
+    return kind(f"exit status {status}, out: `{out}`")
 
 
 def get(name: str, server: str) -> HelperCredentials | None:
     """The login the helper keeps for `server`; None when it has none."""
     status, out = _call(name, "get", server.encode())
     if status != 0:
-        if NOT_FOUND in out or "credentials not found" in out.lower():
+        failure = _failure(status, out)
+        if isinstance(failure, NotFound):
             return None
-        raise _failure(status, out)
+        raise failure
     try:
         found = msgspec.json.decode(out.encode(), type=HelperCredentials)
     except msgspec.DecodeError:

@@ -37,6 +37,9 @@ elif action == "store":
     keychain[entry["ServerURL"]] = {{"Username": entry["Username"], "Secret": entry["Secret"]}}
     json.dump(keychain, open(path, "w"))
 elif action == "erase":
+    if os.path.exists(os.path.join(folder, "locked")):
+        print("the keychain is locked")
+        sys.exit(1)
     if data not in keychain:
         print("credentials not found in native keychain")
         sys.exit(1)
@@ -131,11 +134,29 @@ def test_login_and_logout_go_through_the_helper(
     out = run_dfc("logout", host)
     assert out.returncode == 0
     assert out.stdout.strip() == f"Removing login credentials for {host}"
-    assert ("docker-credential-fake", "erase", host) in helper.calls()
+    erased = [c[2] for c in helper.calls() if c[1] == "erase"]
+    assert erased == [host, f"http://{host}", f"https://{host}"]
     assert helper.keychain() == {}
     assert json.loads((docker_config / "config.json").read_text())["auths"] == {}
-    again = run_dfc("logout", host)
-    assert again.stdout.strip() == f"Not logged in to {host}"
+    again = run_dfc("logout", host)  # docker 28 says the same, logged in or not
+    assert (again.returncode, again.stdout.strip(), again.stderr) == (
+        0, f"Removing login credentials for {host}", "")
+
+
+def test_a_helper_that_cannot_erase_is_a_warning(
+        basic_registry, helper: FakeHelper, run_dfc, docker_config: Path) -> None:
+    host = basic_registry.host
+    _config(docker_config, credsStore="fake", auths={host: {}})
+    helper.put(host, "dfc", "s3cret")
+    (helper.folder / "locked").write_text("")
+    done = run_dfc("logout", host)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"Removing login credentials for {host}"
+    assert done.stderr.splitlines() == [
+        "WARNING: could not erase credentials:",
+        *(f"{form}: error erasing credentials - err: exit status 1, out: `the keychain is "
+          "locked`" for form in (host, f"http://{host}", f"https://{host}"))]
+    assert json.loads((docker_config / "config.json").read_text())["auths"] == {host: {}}
 
 
 def test_a_helper_that_cannot_store_fails_the_login(

@@ -130,18 +130,15 @@ def logout_command(
     server: Annotated[str | None, typer.Argument(help="Registry (default: Docker Hub).")]
     = None,
 ) -> None:
-    """Forget the saved login for a registry."""
+    """Forget the saved login for a registry (as docker 28: whether or not there was one)."""
     from dfc.runtime.registry.config import erase_credentials
-    from dfc.runtime.registry.hosts import registry_of_server
+    from dfc.runtime.registry.hosts import DOCKER_HUB_INDEX, registry_of_server
 
-    registry = registry_of_server(server)
-    known, warning = erase_credentials(registry)
-    if known:
-        typer.echo(f"Removing login credentials for {registry}")
-    else:
-        typer.echo(f"Not logged in to {registry}")
-    if warning:
-        typer.echo(warning, err=True)
+    shown = server.split("://", 1)[-1].split("/", 1)[0] if server else DOCKER_HUB_INDEX
+    typer.echo(f"Removing login credentials for {shown}")
+    failures = erase_credentials(registry_of_server(server))
+    if failures:
+        typer.echo("WARNING: could not erase credentials:\n" + "\n".join(failures), err=True)
 
 
 def search_command(
