@@ -1,6 +1,6 @@
 """ADD's local archives: recognised by content, extracted as layer entries, never outside.
 
-Docker extracts any source that decompresses (gzip, bzip2, xz or none) to something whose
+Docker extracts any source that decompresses (gzip, bzip2, xz, zstd or none) to something whose
 first tar header reads, whatever its name. Extraction goes through the layer extractor,
 which refuses `..`, absolute escapes, writes through symlinks and hardlinks to the outside.
 """

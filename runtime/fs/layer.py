@@ -256,8 +256,12 @@ def write_tree(store: Store, root: str, *, epoch: int | None = None) -> LayerRes
     return write_layer(store, tree_entries(root), epoch=epoch)
 
 
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
 def decompressed(stream: BinaryIO) -> BinaryIO:
-    """The tar inside gzip, bzip2, xz or nothing, told apart by content, as docker does."""
+    """The tar inside gzip, bzip2, xz, zstd or nothing, told apart by content, as docker
+    does."""
     if stream.seekable():
         pos = stream.tell()
         head = stream.read(6)
@@ -271,6 +275,11 @@ def decompressed(stream: BinaryIO) -> BinaryIO:
         return bz2.BZ2File(stream)  # type: ignore[return-value]
     if head.startswith(b"\xfd7zXZ\x00"):
         return lzma.LZMAFile(stream)  # type: ignore[return-value]
-    if head.startswith(b"\x28\xb5\x2f\xfd"):
-        raise DfcError("zstd-compressed tars are not supported")
+    if head.startswith(ZSTD_MAGIC):
+        import zstandard  # only zstd layers pay for its import
+
+        # read_across_frames: parallel compressors (pzstd, skopeo) write several frames
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            stream, read_across_frames=True, closefd=False)
+        return reader
     return stream

@@ -40,24 +40,30 @@ from dfc.cache.store import ImageRecord, Store
 from dfc.errors import DfcError
 from dfc.reference import familiar, split_name, tag_name
 from dfc.runtime.fs.snapshots import flatten
+from dfc.runtime.images.compression import (
+    LayerCompression,
+    compressed_image,
+    parse_compression,
+)
 from dfc.runtime.images.describe import platform_manifest, read
 
 OutputType = Literal["oci", "docker", "local", "tar", "image", "registry"]
 _TYPES: tuple[OutputType, ...] = ("oci", "docker", "local", "tar", "image", "registry")
+_IMAGE_TYPES = ("oci", "docker", "image", "registry")
 _CHUNK = 1 << 20
 
 
 class OutputSpec(msgspec.Struct, frozen=True):
-    """One `--output`: what to write and where (`-` is stdout for the tar kinds).
-
-    `image` and `registry` are buildx's image exporter: the image (always in the store)
-    takes the `name=`s too, and is pushed with `push=true` (implied by `registry`).
-    `docker` without a dest is loaded into the docker engine, as buildx does."""
+    """One `--output`: what to write and where (`-` is stdout for the tar kinds); for
+    `image`/`registry` (buildx's image exporter) the names to give (else the build's tags)
+    and whether to push them (implied by `registry`); for the image kinds the layer
+    compression. `docker` without a dest is loaded into the docker engine, as buildx does."""
 
     type: OutputType
-    dest: str
+    dest: str = ""
     names: tuple[str, ...] = ()
     push: bool = False
+    compression: LayerCompression = LayerCompression()
 
     @property
     def loads(self) -> bool:
@@ -89,19 +95,21 @@ def parse_output(text: str) -> OutputSpec:
     kind = fields.pop("type", "")
     if kind not in _TYPES:
         raise DfcError(f"invalid output {text!r}: type must be one of {', '.join(_TYPES)}")
+    compression = (parse_compression(fields, text) if kind in _IMAGE_TYPES
+                   else LayerCompression())
     if kind in ("image", "registry"):
         names = tuple(n for n in fields.pop("name", "").split(",") if n)
         push = kind == "registry" or _bool(fields.pop("push", "false"), text)
         if fields:
             raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r} "
-                           "(dfc's image exporter takes name= and push=)")
-        return OutputSpec(kind, "", names, push)
+                           "(dfc's image exporter takes name=, push= and compression keys)")
+        return OutputSpec(kind, names=names, push=push, compression=compression)
     dest = fields.pop("dest", "")
     if not dest and kind != "docker":
         raise DfcError(f"invalid output {text!r}: dest is required")
     if fields:
         raise DfcError(f"invalid output {text!r}: unknown key {sorted(fields)[0]!r}")
-    return OutputSpec(kind, dest)
+    return OutputSpec(kind, dest, compression=compression)
 
 
 def _bool(value: str, text: str) -> bool:
@@ -322,9 +330,10 @@ def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 
 def export(store: Store, spec: OutputSpec, record: ImageRecord, names: Sequence[str],
-           stdout: BinaryIO | None = None) -> None:
+           stdout: BinaryIO | None = None, base_layers: Sequence[str] = ()) -> None:
     """Write one built image as `spec` asks (image, registry and engine outputs are the
-    build's and the CLI's: the store already holds the image)."""
+    build's and the CLI's: they name, push and load); `base_layers` keep their
+    compression unless forced."""
     if spec.type in ("image", "registry") or spec.loads:
         return
     if spec.dest == "-" and spec.type == "local":
@@ -336,6 +345,8 @@ def export(store: Store, spec: OutputSpec, record: ImageRecord, names: Sequence[
         target = stdout
     else:
         target = Path(spec.dest)
+    if spec.type in _IMAGE_TYPES:
+        record = compressed_image(store, record, spec.compression, base_layers)
     image = ArchiveImage(record, tuple(names))
     if spec.type == "local":
         assert isinstance(target, Path)

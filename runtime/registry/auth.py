@@ -3,6 +3,8 @@
 A registry answers 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…`; the
 client asks the realm for a token (with Basic credentials if it has any) for the scopes it
 needs, and retries with `Authorization: Bearer TOKEN`. Tokens are cached per scope set.
+A login that holds an identity token (an OAuth2 refresh token) asks with an OAuth2 POST
+(`grant_type=refresh_token`) instead, as docker does.
 The challenge is learnt once, from the `/v2/` ping, so that requests with a streamed body
 (blob uploads) go out already authorised and never need a replay.
 """
@@ -35,6 +37,10 @@ class Challenge(msgspec.Struct, frozen=True):
 class TokenResponse(msgspec.Struct, frozen=True):
     token: str | None = None
     access_token: str | None = None
+    refresh_token: str | None = None
+
+
+OAUTH_CLIENT_ID = "dfc"
 
 
 def parse_challenges(headers: list[str]) -> list[Challenge]:
@@ -104,7 +110,7 @@ class RegistryAuth(httpx.Auth):
         if challenge is None:
             return
         if challenge.scheme == "basic":
-            if self.credentials is not None:
+            if self.credentials is not None and self.credentials.username:
                 request.headers["Authorization"] = basic_header(self.credentials)
             return
         token = self.token(challenge, extra, fresh)
@@ -124,12 +130,8 @@ class RegistryAuth(httpx.Auth):
         if service := challenge.params.get("service"):
             params.append(("service", service))
         params += [("scope", s) for s in scopes]
-        auth = None
-        if self.credentials is not None:
-            auth = httpx.BasicAuth(self.credentials.username, self.credentials.password)
-            params.append(("account", self.credentials.username))
         try:
-            response = self._token_client.get(realm, params=tuple(params), auth=auth)
+            response = self._ask(realm, params, scopes)
         except httpx.HTTPError as exc:
             raise AuthError(f"cannot get a token from {realm}: {exc}") from None
         if response.status_code in (401, 403):
@@ -146,7 +148,28 @@ class RegistryAuth(httpx.Auth):
             raise AuthError(f"{self.host}: token server {realm} sent no token")
         with self._lock:
             self._tokens[scopes] = token
+            creds = self.credentials
+            if body.refresh_token and creds is not None and creds.identity_token:
+                self.credentials = msgspec.structs.replace(
+                    creds, identity_token=body.refresh_token)
         return token
+
+    def _ask(self, realm: str, params: list[tuple[str, str]], scopes: tuple[str, ...]
+             ) -> httpx.Response:
+        """GET with Basic credentials, or the OAuth2 refresh-token POST for a login that
+        holds an identity token."""
+        creds = self.credentials
+        if creds is not None and creds.identity_token:
+            form = {"grant_type": "refresh_token", "refresh_token": creds.identity_token,
+                    "client_id": OAUTH_CLIENT_ID, "scope": " ".join(scopes)}
+            if service := dict(params).get("service"):
+                form["service"] = service
+            return self._token_client.post(realm, data=form)
+        auth = None
+        if creds is not None:
+            auth = httpx.BasicAuth(creds.username, creds.password)
+            params = [*params, ("account", creds.username)]
+        return self._token_client.get(realm, params=tuple(params), auth=auth)
 
 
 def basic_header(credentials: Credentials) -> str:

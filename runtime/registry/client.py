@@ -1,9 +1,10 @@
 """The distribution API v2 over HTTP (httpx): manifests, blobs, uploads, catalog.
 
-One `RegistryClient` per registry endpoint. The scheme is HTTPS, or plain HTTP only for a
-registry Docker would treat as insecure (loopback, `insecure-registries`), after HTTPS
-failed, as Docker does. Every failure becomes a `RegistryError` that names the registry
-and what was being done; nothing here touches the store.
+One `RegistryClient` per registry endpoint, with one TLS context (tls.py) for all its
+requests. The scheme is HTTPS, or plain HTTP only for a registry Docker would treat as
+insecure (loopback, `insecure-registries`), after HTTPS failed, as Docker does. Every
+failure becomes a `RegistryError` that names the registry and what was being done;
+nothing here touches the store.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import msgspec
 
 from dfc.cache.oci import MEDIA_DOCKER_LIST, MEDIA_DOCKER_MANIFEST, MEDIA_INDEX, MEDIA_MANIFEST
 from dfc.cache.store import BlobWriter
-from dfc.errors import DfcError
 from dfc.runtime.registry.auth import AuthError, RegistryAuth
 from dfc.runtime.registry.config import Credentials, RegistrySettings
+from dfc.runtime.registry.errors import RegistryError as RegistryError  # re-exported
+from dfc.runtime.registry.retry import RETRY_STATUSES, TransientError, retry_after, with_retries
+from dfc.runtime.registry.tls import ssl_context
 
 ACCEPT_MANIFESTS = ", ".join((MEDIA_MANIFEST, MEDIA_INDEX, MEDIA_DOCKER_MANIFEST,
                               MEDIA_DOCKER_LIST))
@@ -33,10 +36,6 @@ CHUNK = 1 << 20
 MAX_REDIRECTS = 5
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 Progress = Callable[[int], None]
-
-
-class RegistryError(DfcError):
-    """A registry refused a request, or could not be reached."""
 
 
 class _ErrorDetail(msgspec.Struct, frozen=True):
@@ -83,8 +82,8 @@ class RegistryClient:
                  credentials: Credentials | None, scopes: set[str]) -> None:
         self.host = host
         self.base_url = base_url
-        self.verify = verify
-        self._http = httpx.Client(verify=verify, timeout=TIMEOUT, trust_env=True,
+        self.tls = ssl_context(host, verify)
+        self._http = httpx.Client(verify=self.tls, timeout=TIMEOUT, trust_env=True,
                                   headers={"User-Agent": "dfc"},
                                   limits=httpx.Limits(max_connections=16,
                                                       max_keepalive_connections=16))
@@ -106,23 +105,28 @@ class RegistryClient:
 
     @contextlib.contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
-        """Transport failures as one clear line."""
+        """Transport failures as one clear line (worth another attempt)."""
         try:
             yield
         except httpx.ConnectError as exc:
-            raise RegistryError(f"cannot reach registry {self.host} ({doing}): "
-                                f"{_reason(exc)}") from None
+            raise TransientError(f"cannot reach registry {self.host} ({doing}): "
+                                 f"{_reason(exc)}") from None
         except httpx.TimeoutException:
-            raise RegistryError(f"registry {self.host} timed out ({doing})") from None
+            raise TransientError(f"registry {self.host} timed out ({doing})") from None
         except httpx.TransportError as exc:
-            raise RegistryError(f"connection to registry {self.host} lost ({doing}): "
-                                f"{_reason(exc)}") from None
+            raise TransientError(f"connection to registry {self.host} lost ({doing}): "
+                                 f"{_reason(exc)}") from None
 
     def request(self, method: str, path: str, doing: str, **kwargs: object) -> httpx.Response:
         with self._errors(doing):
             # kwargs pass through to httpx, whose keyword types are its own business
             return self._http.request(method, self.url(path), auth=self.auth,
                                       **kwargs)  # type: ignore[arg-type]
+
+    def request_retried(self, method: str, path: str, doing: str,
+                        **kwargs: object) -> httpx.Response:
+        """`request` for reads, sent again after connection trouble, a 5xx or a 429."""
+        return _retrying(lambda: self.request(method, path, doing, **kwargs), doing)
 
     def fail(self, response: httpx.Response, doing: str) -> RegistryError | AuthError:
         if response.status_code == 401:
@@ -132,9 +136,14 @@ class RegistryClient:
         return RegistryError(f"{doing}: {error_text(response)}")
 
     def ping(self) -> httpx.Response:
-        """`GET /v2/`: 200, or 401 with the challenge the auth flow needs."""
-        with self._errors("checking the API"):
-            response = self._http.get(self.url("/v2/"))
+        """`GET /v2/`: 200, or 401 with the challenge the auth flow needs. A registry
+        that refuses the connection fails at once, as with docker; a busy one (5xx,
+        429) is asked again."""
+        def get() -> httpx.Response:
+            with self._errors("checking the API"):
+                return self._http.get(self.url("/v2/"))
+
+        response = _retrying(get, "checking the API", transport=False)
         if response.status_code == 401:
             self.auth.learn(response)
         elif response.status_code != 200:
@@ -146,8 +155,8 @@ class RegistryClient:
 
     def get_manifest(self, repo: str, ref: str, what: str,
                      accept: str = ACCEPT_MANIFESTS) -> Fetched:
-        response = self.request("GET", f"/v2/{repo}/manifests/{ref}", f"fetching {what}",
-                                headers={"Accept": accept})
+        response = self.request_retried("GET", f"/v2/{repo}/manifests/{ref}",
+                                        f"fetching {what}", headers={"Accept": accept})
         if response.status_code == 404:
             raise RegistryError(f"manifest for {what} not found: {error_text(response)}")
         if response.status_code != 200:
@@ -156,8 +165,9 @@ class RegistryClient:
         return Fetched(response.content, media_type, response.headers.get("docker-content-digest"))
 
     def has_manifest(self, repo: str, digest: str) -> bool:
-        response = self.request("HEAD", f"/v2/{repo}/manifests/{digest}", "checking a manifest",
-                                headers={"Accept": ACCEPT_MANIFESTS})
+        response = self.request_retried("HEAD", f"/v2/{repo}/manifests/{digest}",
+                                        "checking a manifest",
+                                        headers={"Accept": ACCEPT_MANIFESTS})
         if response.status_code not in (200, 404):
             raise self.fail(response, f"checking manifest {digest}")
         return response.status_code == 200
@@ -173,7 +183,7 @@ class RegistryClient:
     # blobs
 
     def has_blob(self, repo: str, digest: str) -> bool:
-        response = self.request("HEAD", f"/v2/{repo}/blobs/{digest}", "checking a blob")
+        response = self.request_retried("HEAD", f"/v2/{repo}/blobs/{digest}", "checking a blob")
         if response.status_code not in (200, 404):
             raise self.fail(response, f"checking blob {digest}")
         return response.status_code == 200
@@ -181,28 +191,34 @@ class RegistryClient:
     def download(self, repo: str, digest: str, size: int, writer: BlobWriter,
                  progress: Progress) -> None:
         """Stream a blob into `writer`; more or fewer bytes than `size` is an error
-        (the writer checks the digest when it commits)."""
+        (the writer checks the digest when it commits). A dropped connection, a 5xx or
+        a 429 is retried, resuming with a Range request from the bytes already kept."""
         doing = f"downloading {digest}"
-        if direct_reads_allowed() and read_direct(
-                self, f"/v2/{repo}/blobs/{digest}", size, writer, progress, doing):
+        path = f"/v2/{repo}/blobs/{digest}"
+        with _Spool(writer) as spool:
+            body = _Body(spool, size, progress, f"connection to registry {self.host} "
+                         f"lost ({doing})")
+            with_retries(lambda: self._read_blob(path, body, doing),
+                         between=lambda: progress(0))
+
+    def _read_blob(self, path: str, body: _Body, doing: str) -> None:
+        """One attempt at the rest of a blob."""
+        if direct_reads_allowed() and read_direct(self, path, body, doing):
             return
         with self._errors(doing), self._http.stream(
-                "GET", self.url(f"/v2/{repo}/blobs/{digest}"), auth=self.auth,
-                follow_redirects=True) as response:
-            if response.status_code != 200:
+                "GET", self.url(path), auth=self.auth, follow_redirects=True,
+                headers=body.range_header()) as response:
+            if response.status_code in RETRY_STATUSES:
+                response.read()
+                raise TransientError(f"{doing}: {error_text(response)}",
+                                     retry_after(response.headers.get("retry-after")))
+            if response.status_code not in (200, 206):
                 response.read()
                 raise self.fail(response, doing)
-            received = 0
-            with _Spool(writer) as spool:
-                for chunk in response.iter_raw():
-                    received += len(chunk)
-                    if received > size:
-                        raise RegistryError(f"{doing}: the registry sent more than the "
-                                            f"{size} bytes announced")
-                    spool.put(chunk)
-                    progress(len(chunk))
-        if received != size:
-            raise RegistryError(f"{doing}: got {received} of {size} bytes")
+            body.begin(response.status_code, response.headers.get("content-range"))
+            for chunk in response.iter_raw():
+                body.take(chunk)
+        body.finish()
 
     def start_upload(self, repo: str, mount: tuple[str, str] | None = None) -> str | None:
         """POST an upload session; with `mount` = (digest, other repo) ask for a
@@ -248,7 +264,7 @@ class RegistryClient:
         found: list[str] = []
         path: str | None = f"/v2/_catalog?n={page}"
         while path:
-            response = self.request("GET", path, "listing repositories")
+            response = self.request_retried("GET", path, "listing repositories")
             if response.status_code != 200:
                 raise self.fail(response, f"listing repositories of {self.host}")
             found += msgspec.json.decode(response.content, type=_Catalog).repositories or ()
@@ -256,7 +272,7 @@ class RegistryClient:
         return found
 
     def tags(self, repo: str) -> list[str]:
-        response = self.request("GET", f"/v2/{repo}/tags/list", "listing tags")
+        response = self.request_retried("GET", f"/v2/{repo}/tags/list", "listing tags")
         if response.status_code == 404:
             return []
         if response.status_code != 200:
@@ -298,87 +314,120 @@ class _Spool:
             raise self._error
 
 
+class _Body:
+    """The bytes of one blob kept so far, across attempts: the next attempt asks for the
+    rest (`Range`), and skips what it has already when the registry sends it whole."""
+
+    def __init__(self, spool: _Spool, size: int, progress: Progress, lost: str) -> None:
+        self.spool = spool
+        self.size = size
+        self.progress = progress
+        self.lost = lost
+        self.kept = 0
+        self._skip = 0
+
+    def range_header(self) -> dict[str, str]:
+        return {"Range": f"bytes={self.kept}-"} if self.kept else {}
+
+    def begin(self, status: int, content_range: str | None) -> None:
+        """A 206 must start where we stopped; a 200 starts again from byte 0."""
+        self._skip = 0
+        if status == 206:
+            start = (content_range or "").removeprefix("bytes ").split("-", 1)[0]
+            if start != str(self.kept):
+                raise RegistryError(f"{self.lost}: asked for bytes from {self.kept}, "
+                                    f"got {content_range!r}")
+        else:
+            self._skip = self.kept
+
+    def take(self, chunk: bytes) -> None:
+        if self._skip:
+            dropped = min(self._skip, len(chunk))
+            self._skip -= dropped
+            chunk = chunk[dropped:]
+            if not chunk:
+                return
+        self.kept += len(chunk)
+        if self.kept > self.size:
+            raise RegistryError(f"{self.lost}: the registry sent more than the "
+                                f"{self.size} bytes announced")
+        self.spool.put(chunk)
+        self.progress(len(chunk))
+
+    def finish(self) -> None:
+        if self.kept != self.size:
+            raise TransientError(f"{self.lost}: got {self.kept} of {self.size} bytes")
+
+
 def direct_reads_allowed() -> bool:
     """Blob bodies bypass httpx unless a proxy is configured (httpx honours it)."""
     return not any(os.environ.get(k) for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
                                                 "http_proxy", "https_proxy", "all_proxy"))
 
 
-def read_direct(client: RegistryClient, path: str, size: int, writer: BlobWriter,
-                progress: Progress, doing: str) -> bool:
+def read_direct(client: RegistryClient, path: str, body: _Body, doing: str) -> bool:
     """GET a blob with http.client and `readinto`, which moves a body 2-3x faster than
     httpx's pure-Python HTTP/1.1 parser (measured ~1.1 GB/s against ~0.48 GB/s on a local
-    registry). Redirects are followed (credentials only to the same host). Anything but a
-    200 leaves the request to httpx (auth challenges, error texts): returns False then."""
+    registry). Redirects are followed (credentials only to the same host). A 5xx or 429
+    is a TransientError; anything else but a 200 or 206 leaves the request to httpx
+    (auth challenges, error texts): returns False then."""
     request = client._http.build_request("GET", client.url(path))
     client.auth.authorise(request)
     url = httpx.URL(str(request.url))
-    headers = {"User-Agent": "dfc", "Accept": "*/*"}
+    headers = {"User-Agent": "dfc", "Accept": "*/*", **body.range_header()}
     if "Authorization" in request.headers:
         headers["Authorization"] = request.headers["Authorization"]
     for _ in range(MAX_REDIRECTS):
-        conn = _connection(url, client.verify)
+        conn = _connection(url, client.tls)
         try:
             try:
                 conn.connect()
             except OSError as exc:
-                raise RegistryError(f"cannot reach registry {client.host} ({doing}): "
-                                    f"{exc.strerror or exc}") from None
+                raise TransientError(f"cannot reach registry {client.host} ({doing}): "
+                                     f"{exc.strerror or exc}") from None
             try:
                 conn.request("GET", url.raw_path.decode(), headers=headers)
                 response = conn.getresponse()
             except (OSError, http.client.HTTPException) as exc:
-                raise RegistryError(f"connection to registry {client.host} lost ({doing}): "
-                                    f"{exc}") from None
+                raise TransientError(f"{body.lost}: {exc}") from None
             if response.status in (301, 302, 303, 307, 308):
                 target = url.join(response.getheader("Location", ""))
                 if target.host != url.host:
                     headers.pop("Authorization", None)
                 url = target
                 continue
-            if response.status != 200:
+            if response.status in RETRY_STATUSES:
+                raise TransientError(f"{doing}: {response.status} {response.reason}",
+                                     retry_after(response.getheader("Retry-After")))
+            if response.status not in (200, 206):
                 return False
-            _read_body(response, size, writer, progress, client.host, doing)
+            body.begin(response.status, response.getheader("Content-Range"))
+            _read_body(response, body)
             return True
         finally:
             conn.close()
     raise RegistryError(f"{doing}: too many redirects")
 
 
-def _connection(url: httpx.URL, verify: bool) -> http.client.HTTPConnection:
+def _connection(url: httpx.URL, tls: ssl.SSLContext) -> http.client.HTTPConnection:
     port = url.port or (443 if url.scheme == "https" else 80)
     if url.scheme == "https":
-        context = ssl.create_default_context()
-        if not verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return http.client.HTTPSConnection(url.host, port, timeout=60, context=context)
+        return http.client.HTTPSConnection(url.host, port, timeout=60, context=tls)
     return http.client.HTTPConnection(url.host, port, timeout=60)
 
 
-def _read_body(response: http.client.HTTPResponse, size: int, writer: BlobWriter,
-               progress: Progress, host: str, doing: str) -> None:
-    received = 0
+def _read_body(response: http.client.HTTPResponse, body: _Body) -> None:
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
-    with _Spool(writer) as spool:
-        while True:
-            try:
-                n = response.readinto(buffer)
-            except (OSError, http.client.HTTPException) as exc:
-                raise RegistryError(f"connection to registry {host} lost ({doing}): "
-                                    f"{exc}") from None
-            if not n:
-                break
-            received += n
-            if received > size:
-                raise RegistryError(f"{doing}: the registry sent more than the "
-                                    f"{size} bytes announced")
-            spool.put(bytes(view[:n]))
-            progress(n)
-    if received != size:
-        raise RegistryError(f"connection to registry {host} lost ({doing}): got "
-                            f"{received} of {size} bytes")
+    while True:
+        try:
+            n = response.readinto(buffer)
+        except (OSError, http.client.HTTPException) as exc:
+            raise TransientError(f"{body.lost}: {exc}") from None
+        if not n:
+            break
+        body.take(bytes(view[:n]))
+    body.finish()
 
 
 def _read(path: Path, offset: int, length: int, progress: Progress) -> Iterator[bytes]:
@@ -391,6 +440,25 @@ def _read(path: Path, offset: int, length: int, progress: Progress) -> Iterator[
             length -= len(data)
             progress(len(data))
             yield data
+
+
+def _retrying(send: Callable[[], httpx.Response], doing: str,
+              transport: bool = True) -> httpx.Response:
+    """`send()` again while it answers a 5xx or a 429 and (with `transport`) while the
+    connection fails, within the retry policy; then the answer, or one error."""
+    def attempt() -> httpx.Response:
+        try:
+            response = send()
+        except TransientError as exc:
+            if transport:
+                raise
+            raise RegistryError(exc.message) from None
+        if response.status_code in RETRY_STATUSES:
+            raise TransientError(f"{doing}: {error_text(response)}",
+                                 retry_after(response.headers.get("retry-after")))
+        return response
+
+    return with_retries(attempt)
 
 
 def _reason(exc: httpx.HTTPError) -> str:

@@ -16,7 +16,7 @@ import msgspec
 
 from dfc.cache.index import Result
 from dfc.cache.oci import INDEX_TYPES
-from dfc.cache.store import ImageNotFound, Store
+from dfc.cache.store import ImageNotFound, ImageRecord, Store
 from dfc.cache.transfer import (
     CacheSource,
     CacheSpec,
@@ -25,13 +25,16 @@ from dfc.cache.transfer import (
     export_cache,
 )
 from dfc.compiler import ir
-from dfc.errors import DfcError
+from dfc.errors import DfcError, UsageError
 from dfc.platform import host_platform, parse_platform
+from dfc.reference import tag_name
 from dfc.runtime import events
 from dfc.runtime.contexts import NamedContext, open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.images import config as image
 from dfc.runtime.images import convert as configs
+from dfc.runtime.images.compression import compressed_image
+from dfc.runtime.images.describe import read
 from dfc.runtime.images.export import OutputSpec, export
 from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.execute import RunLimits
@@ -77,16 +80,16 @@ class BuildRequest(msgspec.Struct, frozen=True, kw_only=True):
     ssh: tuple[SshAgent, ...] = ()
     """`--ssh` agent sockets for RUN --mount=type=ssh."""
 
-    def names(self) -> tuple[str, ...]:
-        """`-t` names and those of `-o type=image|registry,name=…`, each once."""
-        extra = (n for spec in self.outputs for n in spec.names)
-        return tuple(dict.fromkeys((*self.tags, *extra)))
 
 
 class BuildResult(msgspec.Struct, frozen=True):
+    """The built image; `pushes`: the names `-o type=registry` (or `push=true`) asks the
+    caller to push."""
+
     image_id: str
     manifest: str
     tags: tuple[str, ...]
+    pushes: tuple[str, ...] = ()
 
 
 def source_date_epoch(build_args: Mapping[str, str] | None = None) -> int | None:
@@ -281,11 +284,13 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
         named = named_contexts(request.contexts, store)
         transfer = CacheTransfer(request, store, report)
         images: list[image.StoredImage] = []
+        plans: list[ir.Plan] = []
         previous: Executor | None = None
         for platform in platforms:
             one = msgspec.structs.replace(request, platform=platform)
             plan = compile_plan(one, store, context.dockerfile, context.dockerfile_name,
                                 report, named)
+            plans.append(plan)
             if previous is None:
                 warn_unconsumed(plan, request.build_args, report)
             options = BuildOptions(dockerfile=context.dockerfile_name,
@@ -318,7 +323,7 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
         if several:
             transfer.flush()
         top = write_index(store, [i.manifest for i in images]) if several else images[0].manifest
-        tags = tuple(store.tag(tag, top) for tag in request.names())
+        tags = tuple(store.tag(tag, top) for tag in request.tags)
         if not tags:
             store.add(top)
     image_id = top.digest if several else images[0].config.digest
@@ -326,11 +331,53 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
     for tag in tags:
         report(events.Note(step=0, message=f"naming to {tag}"))
     record = store.resolve(top.digest)
+    base = base_layers(store, plans[-1])
+    pushes: list[str] = []
+    output_names: list[str] = []
     for spec in request.outputs:
+        if spec.type in ("image", "registry"):
+            names, to_push = name_image(store, spec, record, tags, base, report)
+            output_names += names
+            pushes += to_push
+            continue
         if spec.dest:
             report(events.Note(step=0, message=f"exporting to {spec.type}: {spec.dest}"))
-        export(store, spec, record, tags, stdout)
-    return BuildResult(image_id, top.digest, tags)
+        export(store, spec, record, tags, stdout, base)
+    return BuildResult(image_id, top.digest, tuple(dict.fromkeys((*tags, *output_names))),
+                       tuple(pushes))
+
+
+def base_layers(store: Store, plan: ir.Plan) -> tuple[str, ...]:
+    """The layer digests of the image the target stage starts from (through the stages
+    it is built FROM): what an export keeps in its compression unless forced."""
+    stage = plan.stages[plan.target]
+    while isinstance(stage.base, ir.StageRef):
+        stage = plan.stages[stage.base.index]
+    if not isinstance(stage.base, ir.ImageRef):
+        return ()
+    try:
+        manifest, _ = read(store, store.resolve(stage.base.name))
+    except DfcError:
+        return ()
+    return tuple(layer.digest for layer in manifest.layers)
+
+
+def name_image(store: Store, spec: OutputSpec, record: ImageRecord, tags: tuple[str, ...],
+               base: tuple[str, ...], report: events.Reporter
+               ) -> tuple[list[str], list[str]]:
+    """`-o type=image|registry`: the image (in the asked compression) under the output's
+    names, else the build's tags; returns the names given and those to push."""
+    names = tuple(tag_name(n) for n in spec.names) or tags
+    if spec.push and not names:
+        raise UsageError(f"type={spec.type} needs a name to push: add name=NAME or -t NAME")
+    image = compressed_image(store, record, spec.compression, base)
+    for name in names:
+        if name not in tags or image.manifest.digest != record.manifest.digest:
+            store.tag(name, image.manifest)
+            report(events.Note(step=0, message=f"naming to {name}"))
+    if not names:
+        store.add(image.manifest)
+    return list(names), (list(names) if spec.push else [])
 
 
 def warn_unconsumed(plan: ir.Plan, build_args: Mapping[str, str],

@@ -47,7 +47,7 @@ storage:
 http:
   addr: {addr}
   secret: test-only-secret
-{auth}"""
+{http_extra}{auth}"""
 
 
 class Registry:
@@ -56,10 +56,12 @@ class Registry:
     It runs detached (not a child of pytest), so tests that check their process has no
     children, as the sandbox tests do, are not disturbed by a session-long registry."""
 
-    def __init__(self, workdir: Path, auth: str = "") -> None:
+    def __init__(self, workdir: Path, auth: str = "", addr: str = "127.0.0.1:0",
+                 http_extra: str = "") -> None:
         self.workdir = workdir
         self.auth = auth
-        self.addr = "127.0.0.1:0"
+        self.addr = addr
+        self.http_extra = http_extra
         self.pid: int | None = None
         self.start()
         self.host = self.addr
@@ -68,7 +70,8 @@ class Registry:
         binary = shutil.which("docker-registry")
         assert binary, "docker-registry is not installed (apt-get install docker-registry)"
         cfg = self.workdir / "config.yml"
-        cfg.write_text(CONFIG.format(root=self.workdir, addr=self.addr, auth=self.auth))
+        cfg.write_text(CONFIG.format(root=self.workdir, addr=self.addr, auth=self.auth,
+                                     http_extra=self.http_extra))
         log = self.workdir / "registry.log"
         log.write_text("")
         launched = subprocess.run(
@@ -78,7 +81,7 @@ class Registry:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             assert self.alive(), "registry exited: " + log.read_text()
-            found = re.findall(r"listening on (127\.0\.0\.1:\d+)", log.read_text())
+            found = re.findall(r"listening on ([\d.]+:\d+)", log.read_text())
             if found:
                 try:
                     urllib.request.urlopen(f"http://{found[-1]}/v2/", timeout=1)
@@ -136,6 +139,7 @@ class TokenServer:
         self.bundle.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
         self.forge = False
         self.requests: list[dict[str, list[str]]] = []
+        self.refresh_token = "dfc-refresh-1"
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -152,11 +156,30 @@ class TokenServer:
                     return
                 body = json.dumps({"token": server.token(account, query.get("scope", [])),
                                    "expires_in": 300}).encode()
+                self._answer(body)
+
+            def _answer(self, body: bytes) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                """OAuth2: a refresh token in, an access token out."""
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                server.requests.append({"method": ["POST"], **form})
+                if (form.get("grant_type") != ["refresh_token"]
+                        or form.get("refresh_token") != [server.refresh_token]):
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                scopes = " ".join(form.get("scope", [])).split()
+                self._answer(json.dumps({
+                    "access_token": server.token(USER, scopes), "expires_in": 300,
+                    "refresh_token": server.refresh_token}).encode())
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -256,6 +279,12 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory, token_server: Token
     reg.stop()
 
 
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registry retries wait milliseconds here, not seconds."""
+    monkeypatch.setenv("DFC_REGISTRY_RETRY_DELAY", "0.01")
+
+
 @pytest.fixture
 def docker_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty DOCKER_CONFIG folder, and no daemon.json, for this test."""
@@ -331,7 +360,13 @@ class FaultProxy:
     """An HTTP proxy in front of a registry. `mode`: `pass`; `corrupt` (flip one byte of
     every blob it serves); `cut-download` / `cut-upload` (forward half of a blob's bytes,
     set `halfway`, wait for `resume`, then drop the connection, as when the registry
-    dies mid-transfer). `Location` headers are rewritten to point back at the proxy."""
+    dies mid-transfer). `Location` headers are rewritten to point back at the proxy.
+
+    `faults` queues one-off faults per kind of request (`manifest`, `blob` GETs, `ping`):
+    each such request takes the next one: `reset` (the connection is reset before any
+    answer), `cut` (half the body, then the connection drops), or a status code such as
+    `503` or `429` (with `Retry-After: 0`). `seen` records (method, path, Range, status)
+    of every request."""
 
     def __init__(self, upstream: str) -> None:
         import http.client
@@ -340,6 +375,10 @@ class FaultProxy:
         self.mode = "pass"
         self.halfway = threading.Event()
         self.resume = threading.Event()
+        self.faults: dict[str, list[str]] = {"manifest": [], "blob": [], "ping": []}
+        self.seen: list[tuple[str, str, str | None, int]] = []
+        self.ignore_range = False  # answer a Range request with the whole blob (200)
+        self._lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -348,7 +387,39 @@ class FaultProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def _fault(self) -> str | None:
+                path = urlsplit(self.path).path
+                kind = ("ping" if path == "/v2/" else
+                        "manifest" if "/manifests/" in path else
+                        "blob" if "/blobs/sha256:" in path and self.command == "GET" else "")
+                with proxy._lock:
+                    queue = proxy.faults.get(kind) or []
+                    return queue.pop(0) if queue else None
+
+            def _record(self, status: int) -> None:
+                with proxy._lock:
+                    proxy.seen.append((self.command, self.path, self.headers.get("Range"),
+                                       status))
+
             def _any(self) -> None:
+                fault = self._fault()
+                if fault == "reset":
+                    import socket
+                    import struct
+
+                    self._record(0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault and fault.isdigit():
+                    self._record(int(fault))
+                    self.send_response(int(fault))
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = b""
                 if length:
@@ -361,10 +432,12 @@ class FaultProxy:
                         return
                     body = self.rfile.read(length)
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"
+                           and not (proxy.ignore_range and k.lower() == "range")}
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
+                self._record(resp.status)
                 blob = "/blobs/sha256:" in self.path and self.command == "GET" and data
                 if blob and proxy.mode == "corrupt":
                     data = data[:10] + bytes([data[10] ^ 0xFF]) + data[11:]
@@ -378,6 +451,12 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 if self.command == "HEAD":
+                    return
+                if fault == "cut":
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.close()
                     return
                 if blob and proxy.mode == "cut-download":
                     self.wfile.write(data[: len(data) // 2])

@@ -111,3 +111,83 @@ def test_docker_and_skopeo_read_dfc_manifest_lists(
         assert digest.startswith("sha256:")
         gone = run_dfc("manifest", "rm", f"{repo}:all", *root)
         assert gone.returncode == 1 and "No such manifest" in gone.stderr
+
+
+def test_docker_and_dfc_share_a_credential_helper_login(
+        docker_ready, basic_registry, image_store: Store, run_dfc, docker_config,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`docker login` stores through the helper; dfc pushes with that login; `dfc logout`
+    asks the helper to erase what `docker logout` asks it to."""
+    import os
+    import stat
+    import sys
+
+    from .test_credential_helpers import HELPER
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "docker-credential-fake"
+    script.write_text(HELPER.format(python=sys.executable))
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_HELPER_DIR", str(tmp_path))
+    (docker_config / "config.json").write_text(json.dumps({"credsStore": "fake"}))
+    host = basic_registry.host
+    login = subprocess.run([DOCKER, "login", host, "-u", "dfc", "--password-stdin"],
+                           input="s3cret", capture_output=True, text=True, timeout=60)
+    assert login.returncode == 0, login.stderr
+    keychain = json.loads((tmp_path / "keychain.json").read_text())
+    assert keychain == {host: {"Username": "dfc", "Secret": "s3cret"}}
+
+    name = f"{host}/shared-login/app:1"
+    image_store.tag(name, image_store.resolve("app:1").manifest)
+    pushed = run_dfc("push", name, "--root", str(image_store.root))
+    assert pushed.returncode == 0, pushed.stderr
+
+    def erased() -> set[str]:
+        calls = [json.loads(line) for line in (tmp_path / "calls.log").read_text().splitlines()]
+        (tmp_path / "calls.log").write_text("")
+        return {c[2] for c in calls if c[1] == "erase"}
+
+    ours = run_dfc("logout", host)
+    assert ours.returncode == 0
+    assert json.loads((tmp_path / "keychain.json").read_text()) == {}
+    assert json.loads((docker_config / "config.json").read_text())["auths"] == {}
+    by_dfc = erased()
+    theirs = subprocess.run([DOCKER, "logout", host], capture_output=True, text=True,
+                            timeout=60)
+    assert theirs.stdout == ours.stdout
+    assert erased() == by_dfc == {host, f"http://{host}", f"https://{host}"}
+
+
+def test_other_tools_read_the_zstd_layers_dfc_pushed(
+        registry, image_store: Store, run_dfc, docker_config, tmp_path: Path) -> None:
+    """skopeo copies the image (checking every digest) and the zstd CLI with tar unpacks
+    its layers. (dockerd 28 on its graphdriver store refuses zstd layers, skopeo's own
+    included: "archive/tar: invalid tar header", so docker cannot be the reader here.)"""
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nCOPY data /data\n")
+    (ctx / "data").write_text("zstd from dfc\n")
+    name = f"{registry.host}/interop/zstd-{uuid.uuid4().hex[:8]}:1"
+    built = run_dfc("build", "--root", str(image_store.root), "-o",
+                    f"type=registry,name={name},compression=zstd,force-compression=true",
+                    str(ctx))
+    assert built.returncode == 0, built.stderr
+    layout = tmp_path / "layout"
+    copied = sh("skopeo", "copy", "--src-tls-verify=false", f"docker://{name}",
+                f"oci:{layout}:1")
+    assert copied.returncode == 0, copied.stderr
+    index = json.loads((layout / "index.json").read_text())
+    manifest_digest = index["manifests"][0]["digest"].removeprefix("sha256:")
+    manifest = json.loads((layout / "blobs" / "sha256" / manifest_digest).read_text())
+    rootfs = tmp_path / "rootfs"
+    rootfs.mkdir()
+    for layer in manifest["layers"]:
+        assert layer["mediaType"] == "application/vnd.oci.image.layer.v1.tar+zstd"
+        blob = layout / "blobs" / "sha256" / layer["digest"].removeprefix("sha256:")
+        unpacked = subprocess.run(f"zstd -dc {blob} | tar -x -C {rootfs}", shell=True,
+                                  capture_output=True, text=True, timeout=60)
+        assert unpacked.returncode == 0, unpacked.stderr
+    assert (rootfs / "data").read_text() == "zstd from dfc\n"
+    assert (rootfs / "bin" / "busybox").exists()

@@ -12,6 +12,7 @@ import pytest
 from dfc.build import BuildRequest, build
 from dfc.cache.store import Store
 from dfc.errors import DfcError
+from dfc.runtime.images.compression import LayerCompression
 from dfc.runtime.images.export import OutputSpec, parse_output
 
 
@@ -22,15 +23,23 @@ from dfc.runtime.images.export import OutputSpec, parse_output
     ("type=tar,dest=-", OutputSpec("tar", "-")),
     ("out", OutputSpec("local", "out")),
     ("-", OutputSpec("tar", "-")),
+    ("type=oci,dest=o.tar,compression=zstd,compression-level=9,force-compression=true",
+     OutputSpec("oci", "o.tar", compression=LayerCompression("zstd", 9, True))),
+    ('type=image,"name=a:1,b:2"', OutputSpec("image", names=("a:1", "b:2"))),
+    ("type=registry,name=r/a,compression=zstd", OutputSpec(
+        "registry", names=("r/a",), push=True, compression=LayerCompression("zstd"))),
 ])
 def test_output_forms(text: str, spec: OutputSpec) -> None:
     assert parse_output(text) == spec
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("type=zip,dest=x", "type must be one of oci, docker, local, tar"),
+    ("type=zip,dest=x", "type must be one of oci, docker, local, tar, image, registry"),
     ("type=oci", "dest is required"),
-    ("type=oci,dest=x,compression=zstd", "unknown key 'compression'"),
+    ("type=local,dest=x,compression=zstd", "unknown key 'compression'"),
+    ("type=oci,dest=x,compression=lz4", "compression must be one of gzip, zstd"),
+    ("type=oci,dest=x,compression=gzip,compression-level=10", "gzip must be 0-9"),
+    ("type=image,push=maybe", "push must be true or false"),
     ("type=oci,dest", "--output: invalid value 'dest'"),
 ])
 def test_bad_outputs(text: str, message: str) -> None:

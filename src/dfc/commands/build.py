@@ -139,8 +139,10 @@ def build_command(
     runtime: Annotated[str, typer.Option("--runtime", help="RUN sandbox: native, runc, "
                                          "crun.")] = "native",
     output: Annotated[list[str] | None, typer.Option(
-        "-o", "--output", help="type=oci|docker|local|tar,dest=PATH, or a folder "
-        "(local), or - (tar to stdout); repeatable.")] = None,
+        "-o", "--output", help="type=oci|docker|local|tar,dest=PATH, "
+        "type=image|registry[,name=NAME][,push=true], or a folder (local), or - (tar to "
+        "stdout); the image kinds take compression=gzip|zstd|uncompressed, "
+        "compression-level=N, force-compression=true; repeatable.")] = None,
     secret: Annotated[list[str] | None, typer.Option(
         "--secret", help="id=ID,src=PATH or id=ID,env=VAR: a secret RUN --mount=type=secret "
         "can read (repeatable).")] = None,
@@ -217,13 +219,9 @@ def build_command(
         close = getattr(report, "close", None)
         if close is not None:
             close()
-    if push:
-        push_tags(store, result.tags, quiet)
-    for spec in pushed:
-        from dfc.reference import tag_name
-
-        names = tuple(tag_name(n) for n in spec.names) or result.tags
-        push_tags(store, tuple(n for n in names if not push or n not in result.tags), quiet)
+    to_push = (*result.tags, *result.pushes) if push else result.pushes
+    if to_push:
+        push_tags(store, tuple(dict.fromkeys(to_push)), quiet)
     if any(spec.loads for spec in request.outputs):
         from dfc.runtime.images.docker_load import load_into_docker
 

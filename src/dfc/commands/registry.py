@@ -128,7 +128,8 @@ def login_command(
         "--password-stdin", help="Read the password from stdin.")] = False,
     insecure_registry: InsecureOpt = None,
 ) -> None:
-    """Log in to a registry; the login is saved in Docker's config.json."""
+    """Log in to a registry; the login is saved as Docker saves it (credential helper or
+    config.json)."""
     from dfc.errors import UsageError
     from dfc.runtime.registry.config import Credentials, store_credentials
     from dfc.runtime.registry.connect import check_login
@@ -154,7 +155,11 @@ def login_command(
     settings = settings_of(insecure_registry)
     credentials = Credentials(username, password)
     check_login(registry, settings, credentials)
-    store_credentials(registry, credentials, settings)
+    stored = store_credentials(registry, credentials, settings)
+    if stored.helper is None:
+        typer.echo(f"\nWARNING! Your credentials are stored unencrypted in '{stored.path}'.\n"
+                   "Configure a credential helper to remove this warning. See\n"
+                   "https://docs.docker.com/go/credential-store/\n", err=True)
     typer.echo("Login Succeeded")
 
 
@@ -162,15 +167,15 @@ def logout_command(
     server: Annotated[str | None, typer.Argument(help="Registry (default: Docker Hub).")]
     = None,
 ) -> None:
-    """Forget the saved login for a registry."""
+    """Forget the saved login for a registry (as docker 28: whether or not there was one)."""
     from dfc.runtime.registry.config import erase_credentials
-    from dfc.runtime.registry.hosts import registry_of_server
+    from dfc.runtime.registry.hosts import DOCKER_HUB_INDEX, registry_of_server
 
-    registry = registry_of_server(server)
-    if erase_credentials(registry):
-        typer.echo(f"Removing login credentials for {registry}")
-    else:
-        typer.echo(f"Not logged in to {registry}")
+    shown = server.split("://", 1)[-1].split("/", 1)[0] if server else DOCKER_HUB_INDEX
+    typer.echo(f"Removing login credentials for {shown}")
+    failures = erase_credentials(registry_of_server(server))
+    if failures:
+        typer.echo("WARNING: could not erase credentials:\n" + "\n".join(failures), err=True)
 
 
 def search_command(
