@@ -206,11 +206,13 @@ def build_command(
         contexts=tuple(parse_build_context(c) for c in build_context or ()),
         ssh=tuple(parse_ssh(s) for s in ssh or ()),
     )
-    pushed = [spec for spec in request.outputs if spec.push]
-    if (push and not tag) or any(not (spec.names or tag) for spec in pushed):
-        from dfc.errors import UsageError
+    from dfc.errors import UsageError
 
+    if push and not tag:
         raise UsageError("--push needs a name: add -t NAME[:TAG]")
+    for spec in request.outputs:
+        if spec.push and not (spec.names or tag):
+            raise UsageError(f"type={spec.type} needs a name to push: add name=NAME or -t NAME")
     report = reporter(progress.value, quiet)
     store = Store(root)
     try:
