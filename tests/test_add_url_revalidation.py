@@ -7,6 +7,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,47 @@ def test_checksum_mismatch_is_buildkits_error(fresh_store: Store, tmp_path: Path
     actual = "sha256:" + hashlib.sha256(b"one\n").hexdigest()
     with pytest.raises(DfcError, match=f"digest mismatch {actual}: {wrong}"):
         executed(fresh_store, folder)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("etag", [True, False])
+def test_revalidation_decides_as_dockers_buildkit(fresh_store: Store, tmp_path: Path,
+                                                  server_factory: type[Server],
+                                                  etag: bool) -> None:
+    """The same ADD, built by dfc and by docker's BuildKit (FROM scratch: no base image to
+    share), unchanged then changed on the server: both re-run exactly when the file
+    changed."""
+    import subprocess
+    import uuid
+
+    server = server_factory(etag=etag, modified=True)
+    unique = uuid.uuid4().hex.encode()  # BuildKit keys a download by its content alone
+    server.change(b"one " + unique)
+    folder = tmp_path / "scratch-ctx"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text(f"FROM scratch\nADD {server.url} /dl/\n")
+    # (the docker 20.10 CLI: it drives the engine's BuildKit itself, without buildx)
+    tag = f"dfc-test-add-{uuid.uuid4().hex[:8]}"
+
+    def docker_ran_add() -> bool:
+        out = subprocess.run(["/usr/bin/docker", "build", "--progress", "plain", "-t", tag,
+                              str(folder)], capture_output=True, text=True,
+                             env={**os.environ, "DOCKER_BUILDKIT": "1"})
+        assert out.returncode == 0, out.stderr
+        step = next(line.split()[0] for line in out.stderr.splitlines()
+                    if " ADD " in line and line.startswith("#"))
+        return f"{step} CACHED" not in out.stderr
+
+    def dfc_ran_add() -> bool:
+        return executed(fresh_store, folder) != []
+
+    try:
+        ours, theirs = [], []
+        for change in (None, None, b"two " + unique, None):
+            if change is not None:
+                server.change(change)
+            ours.append(dfc_ran_add())
+            theirs.append(docker_ran_add())
+        assert ours == theirs == [True, False, True, False]
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, check=False)
