@@ -333,3 +333,18 @@ def test_nocopy_leaves_a_new_volume_empty(dfc: Any, docker: Any, volume_image: s
     assert ours == theirs
     assert (ours.code, ours.out) == (0, "")
     dfc("volume", "rm", name)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("flags", [
+    ["--tmpfs", "/t"], ["--tmpfs", "/t:rw,exec,size=1m,mode=700"], ["--tmpfs", "/t:ro"],
+    ["--mount", "type=tmpfs,target=/t,tmpfs-size=64k,tmpfs-mode=1770"],
+    ["--mount", "type=tmpfs,target=/t,readonly"],
+])
+def test_tmpfs_mounts_like_docker(dfc: Any, docker: Any, images: Any,
+                                  flags: list[str]) -> None:
+    script = "grep ' /t ' /proc/mounts; stat -c '%A %u:%g' /t"
+    ours, theirs = _both(dfc, docker, "run", "--rm", *flags, images.names["busybox"],
+                         "sh", "-c", script)
+    assert ours == theirs
+    assert ours.out.startswith("tmpfs /t tmpfs ")
