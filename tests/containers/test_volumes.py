@@ -348,3 +348,12 @@ def test_tmpfs_mounts_like_docker(dfc: Any, docker: Any, images: Any,
                          "sh", "-c", script)
     assert ours == theirs
     assert ours.out.startswith("tmpfs /t tmpfs ")
+
+
+def test_inspect_finds_a_volume_after_containers_and_images(dfc: Any, images: Any) -> None:
+    name = f"dfc-vtest-{uuid.uuid4().hex[:8]}"
+    dfc("volume", "create", name)
+    assert dfc("inspect", "--format", "{{.Name}} {{.Scope}}", name).out == f"{name} local\n"
+    missing = dfc("inspect", "dfc-vtest-nosuch")
+    assert (missing.code, missing.err) == (1, "error: No such object: dfc-vtest-nosuch\n")
+    dfc("volume", "rm", name)

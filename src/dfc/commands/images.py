@@ -143,6 +143,9 @@ def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: boo
                 continue
             found.append(inspect(view(store, store.resolve(ref))))
         except DfcError as exc:
+            if containers is not None and (volume := _volume(store, ref)) is not None:
+                found.append(volume)  # (docker looks for a volume after the image)
+                continue
             missing.append(f"No such object: {ref}" if containers is not None
                            else exc.message)
     if fmt:
@@ -152,6 +155,13 @@ def _inspect(images: list[str], fmt: str | None, root: Path | None, objects: boo
         typer.echo(json.dumps(found, indent=4, ensure_ascii=False))
     if missing:
         raise DfcError("\n".join(missing))
+
+
+def _volume(store: Store, name: str) -> dict[str, object] | None:
+    from dfc.runtime.containers.volumes import VolumeStore
+
+    found = VolumeStore(store.root).get(name)
+    return found.inspect() if found is not None else None
 
 
 def image_inspect_command(
