@@ -14,7 +14,7 @@ import msgspec
 
 from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.mountspec import MountPoint
-from dfc.runtime.containers.volumes import ANONYMOUS_LABEL, Volume, VolumeStore
+from dfc.runtime.containers.volumes import ANONYMOUS_LABEL, Volume, VolumeError, VolumeStore
 from dfc.runtime.sandbox.mounts import stubs
 from dfc.runtime.sandbox.spec import Mount, RunSpec
 
@@ -40,7 +40,10 @@ def prepare(root: Path, points: Sequence[MountPoint]) -> tuple[list[MountPoint],
                     os.makedirs(point.source, 0o755, exist_ok=True)
             elif point.type == "volume":
                 labels = {ANONYMOUS_LABEL: ""} if point.anonymous else None
-                volume, new = volumes.create(point.source or None, labels)
+                try:
+                    volume, new = volumes.create(point.source or None, labels)
+                except VolumeError as exc:  # (`run` answers 125 where `volume` says 1)
+                    raise ContainerError(exc.message) from None
                 if new:
                     made.append(volume)
                 point = msgspec.structs.replace(point, source=volume.name)

@@ -14,10 +14,15 @@ from collections.abc import Sequence
 
 import msgspec
 
-from dfc.runtime.containers.errors import ContainerError
+from dfc.runtime.containers.errors import ContainerError, not_supported
 
 _PROPAGATIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave")
 _LABELS = ("z", "Z")
+_TMPFS_FLAGS = ("nosuid", "nodev", "noexec")
+_TMPFS_DATA = ("size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol", "huge")
+_TMPFS_CLEARS = ("rw", "ro", "exec", "suid", "dev", "async", "atime", "diratime",
+                 "relatime")
+"""Words that only leave a flag off (`ro` is the mount point's `rw`)."""
 
 
 class MountPoint(msgspec.Struct, frozen=True):
@@ -186,10 +191,12 @@ def parse_mount(spec: str) -> tuple[MountPoint, dict[str, object]]:
                 mode = int(value, 8)
             except ValueError:
                 raise _cli(spec, f"invalid value for {key}: {value}") from None
-        elif key in ("consistency", "volume-driver", "volume-label", "volume-opt",
-                     "bind-nonrecursive"):
-            if key in ("volume-driver",) and value not in ("", "local"):
-                raise ContainerError(f"volume driver {value} is not supported yet by dfc")
+        elif key == "consistency":
+            pass  # (docker ignores it on Linux)
+        elif key == "volume-driver" and value in ("", "local"):
+            pass
+        elif key in ("volume-driver", "volume-label", "volume-opt", "bind-nonrecursive"):
+            raise not_supported(f"--mount {key}")
         else:
             raise _cli(spec, f"unexpected key '{key}' in '{field}'")
     if not target:
@@ -241,11 +248,17 @@ def parse_tmpfs(raw: str) -> tuple[MountPoint, str, str]:
     path, _, text = raw.partition(":")
     dest = _absolute("tmpfs", path)
     options = [o for o in text.split(",") if o] if text else []
-    flags = [o for o in ("nosuid", "nodev", "noexec") if o not in options
-             and f"no{o}" not in options and o.removeprefix("no") not in options]
-    kept = [o for o in options if o not in ("rw",)]
+    defaults = [o for o in ("nosuid", "nodev", "noexec")  # unless it or its opposite is given
+                if o not in options and o.removeprefix("no") not in options]
+    kept = []
+    for option in options:
+        key = option.partition("=")[0]
+        if option in _TMPFS_FLAGS or (key in _TMPFS_DATA and "=" in option):
+            kept.append(option)
+        elif option not in _TMPFS_CLEARS:
+            raise not_supported(f"--tmpfs option {option}")
     read_only = "ro" in options
-    return (MountPoint("tmpfs", dest, rw=not read_only, tmpfs_options=(*flags, *kept),
+    return (MountPoint("tmpfs", dest, rw=not read_only, tmpfs_options=(*defaults, *kept),
                        shown=False), path, text)
 
 

@@ -24,8 +24,8 @@ import msgspec
 from dfc.cache.fsutil import UNWRITABLE, atomic_write, locked
 from dfc.runtime.containers.errors import ContainerError
 
-LOCAL_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
-"""docker's local driver: the names it accepts (two characters at least)."""
+LOCAL_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+"""docker's local driver: the names it accepts."""
 ANONYMOUS_LABEL = "com.docker.volume.anonymous"
 """Today's docker marks the volumes it makes for a container (`-v /path`, an image's
 VOLUME) with this label, and `volume prune` removes only those unless `-a`."""

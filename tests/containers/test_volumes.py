@@ -216,7 +216,7 @@ def test_volume_refusals_like_docker(dfc: Any, docker: Any, images: Any,
     ["--mount", "type=tmpfs,target=/x,tmpfs-size=abc"],
     ["--mount", "type=volume,src=v,dst=/x,ro=maybe"],
     ["-v", "/a:relative"], ["-v", "a:b:c:d"], ["-v", "v:/x:bogus"],
-    ["-v", "/x:/y:rw,ro"], ["-v", "dfc-vtest-dupvol:/y", "--tmpfs", "/y"],
+    ["-v", "/x:/y:rw,ro"], ["-v", "dfc-vtest-dupvol:/y", "--tmpfs", "/y"], ["-v", "a b:/x"],
 ])
 def test_bad_mount_specs_like_docker(dfc: Any, docker: Any, images: Any,
                                      docker_volumes: list[str], flags: list[str]) -> None:
@@ -332,4 +332,47 @@ def test_nocopy_leaves_a_new_volume_empty(dfc: Any, docker: Any, volume_image: s
                          "ls", "-A", "/data")
     assert ours == theirs
     assert (ours.code, ours.out) == (0, "")
+    dfc("volume", "rm", name)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("flags", [
+    ["--tmpfs", "/t"], ["--tmpfs", "/t:rw,exec,size=1m,mode=700"], ["--tmpfs", "/t:ro"],
+    ["--mount", "type=tmpfs,target=/t,tmpfs-size=64k,tmpfs-mode=1770"],
+    ["--mount", "type=tmpfs,target=/t,readonly"],
+])
+def test_tmpfs_mounts_like_docker(dfc: Any, docker: Any, images: Any,
+                                  flags: list[str]) -> None:
+    script = "grep ' /t ' /proc/mounts; stat -c '%A %u:%g' /t"
+    ours, theirs = _both(dfc, docker, "run", "--rm", *flags, images.names["busybox"],
+                         "sh", "-c", script)
+    assert ours == theirs
+    assert ours.out.startswith("tmpfs /t tmpfs ")
+
+
+def test_inspect_finds_a_volume_after_containers_and_images(dfc: Any, images: Any) -> None:
+    name = f"dfc-vtest-{uuid.uuid4().hex[:8]}"
+    dfc("volume", "create", name)
+    assert dfc("inspect", "--format", "{{.Name}} {{.Scope}}", name).out == f"{name} local\n"
+    missing = dfc("inspect", "dfc-vtest-nosuch")
+    assert (missing.code, missing.err) == (1, "error: No such object: dfc-vtest-nosuch\n")
+    dfc("volume", "rm", name)
+
+
+@pytest.mark.interop
+def test_ps_filter_volume_and_read_only_root(dfc: Any, docker: Any, volume_image: str,
+                                             docker_volumes: list[str]) -> None:
+    """`--read-only` leaves volumes writable; `ps --filter volume=` finds the container by
+    the volume's name or its mount point."""
+    name = f"dfc-vtest-{uuid.uuid4().hex[:8]}"
+    docker_volumes.append(name)
+    script = "touch /data/w /anon/w && echo writable; touch /w"
+    for run, cname in ((dfc, "dfc-vtest-ro"), (docker, docker.name())):
+        result = run("run", "--name", cname, "--read-only", "-v", f"{name}:/data", "-v",
+                     "/anon", volume_image, "sh", "-c", script)
+        assert (result.code, result.out) == (1, "writable\n"), result.err
+        for value in (name, "/anon"):
+            listed = run("ps", "-a", "--filter", f"volume={value}", "--format", "{{.Names}}")
+            assert listed.out.split() == [cname]
+        run("rm", "-v", cname)
     dfc("volume", "rm", name)

@@ -484,6 +484,10 @@ def _matches(container: Container, filters: list[str], store: Any) -> bool:
             ok = k in labels and (not has_value or labels[k] == v)
         elif key == "exited":
             ok = container.state.status == "exited" and str(container.state.exit_code) == value
+        elif key == "volume":  # a volume's name, a bind's source, or a mount point
+            from dfc.runtime.containers.mounting import read
+
+            ok = any(value in (p.source, p.destination) for p in read(container.folder))
         elif key == "health":
             from dfc.runtime.containers.health import read as read_health
 
@@ -516,7 +520,8 @@ def ps_command(
     = False,
     size: Annotated[bool, typer.Option("-s", "--size", help="Not supported yet.")] = False,
     filter_: Annotated[list[str] | None, typer.Option(
-        "-f", "--filter", help="status=, name=, id=, label=, exited=, ancestor=, health=")] = None,
+        "-f", "--filter", help="status=, name=, id=, label=, exited=, ancestor=, health=, "
+        "volume=")] = None,
     fmt: FormatOpt = None,
     root: RootOpt = None,
 ) -> None:

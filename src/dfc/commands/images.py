@@ -144,11 +144,11 @@ def _rfc3339(when: object) -> str:
 
 INSPECT_TYPES = ("config", "container", "image", "network", "node", "plugin", "secret",
                  "service", "task", "volume")
-"""docker inspect's `--type` values; dfc keeps images and containers only."""
+"""docker inspect's `--type` values; dfc keeps images, containers and volumes."""
 
 
 def inspect_command(
-    images: Annotated[list[str], typer.Argument(help="Images or containers.")],
+    images: Annotated[list[str], typer.Argument(help="Images, containers or volumes.")],
     fmt: InspectFormatOpt = None,
     type_: Annotated[str | None, typer.Option(
         "--type", help="Only this kind of object: image, container or volume.")] = None,
@@ -177,12 +177,10 @@ def inspect_command(
 
 
 def _inspect_volumes(names: list[str], fmt: str | None, root: Path | None) -> None:
-    from dfc.runtime.containers.volumes import VolumeStore
-
-    volumes = VolumeStore(open_store(root).root)
-    found = [v.inspect() for name in names if (v := volumes.get(name)) is not None]
+    store = open_store(root)
+    found = [v for name in names if (v := _volume(store, name)) is not None]
     _show(found, fmt)
-    missing = [name for name in names if volumes.get(name) is None]
+    missing = [name for name in names if _volume(store, name) is None]
     if missing:
         raise DfcError("\n".join(f"get {name}: no such volume" for name in missing))
 
@@ -206,6 +204,9 @@ def _inspect(refs: list[str], fmt: str | None, root: Path | None, objects: bool,
                 continue
             found.append(inspect(view(store, store.resolve(ref)), store))
         except DfcError as exc:
+            if containers is not None and (volume := _volume(store, ref)) is not None:
+                found.append(volume)  # (docker looks for a volume after the image)
+                continue
             missing.append(f"No such object: {ref}" if containers is not None
                            else exc.message)
     _show(found, fmt)
@@ -215,6 +216,13 @@ def _inspect(refs: list[str], fmt: str | None, root: Path | None, objects: bool,
 
 def _show(found: list[dict[str, object]], fmt: str | None) -> None:
     typer.echo(inspect_output(found, fmt), nl=False)
+
+
+def _volume(store: Store, name: str) -> dict[str, object] | None:
+    from dfc.runtime.containers.volumes import VolumeStore
+
+    found = VolumeStore(store.root).get(name)
+    return found.inspect() if found is not None else None
 
 
 def image_inspect_command(

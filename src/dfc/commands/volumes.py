@@ -77,7 +77,7 @@ def natural_less_key(text: str) -> tuple[tuple[int, int, str, int], ...]:
     characters and compared as numbers, fewer leading zeros first on a tie.
 
     >>> sorted(["a10", "a9", "03d", "3e", "3b"], key=natural_less_key)
-    ['3b', '03d', '3e', 'a9', 'a10']
+    ['3b', '3e', '03d', 'a9', 'a10']
     """
     key = []
     for run in re.findall(r"\d+|\D", text):
