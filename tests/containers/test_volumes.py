@@ -279,6 +279,23 @@ def test_prune_removes_anonymous_unless_all(dfc: Any, volume_image: str) -> None
     dfc("volume", "rm", used)
 
 
+def test_system_prune_volumes_takes_anonymous_unused_ones(dfc: Any, volume_image: str) -> None:
+    named = f"dfc-vtest-{uuid.uuid4().hex[:8]}"
+    dfc("volume", "create", named)
+    dfc("create", "--name", "dfc-vtest-sys", volume_image, "true")
+    anonymous = json.loads(dfc("inspect", "dfc-vtest-sys").out)[0]["Mounts"][0]["Name"]
+    dfc("rm", "dfc-vtest-sys")
+    kept = dfc("system", "prune", "-f")  # without --volumes: no volume goes
+    assert "Deleted Volumes" not in kept.out and anonymous in dfc("volume", "ls", "-q").out
+    asked = dfc("system", "prune", "--volumes", stdin=b"n\n")
+    assert "  - all anonymous volumes not used by at least one container\n" in asked.out
+    pruned = dfc("system", "prune", "-a", "-f", "--volumes")
+    assert f"Deleted Volumes:\n{anonymous}\n" in pruned.out
+    left = dfc("volume", "ls", "-q").out.split()
+    assert named in left and anonymous not in left
+    dfc("volume", "rm", named)
+
+
 def test_exec_sees_the_mounts_and_data_is_shared(dfc: Any, images: Any) -> None:
     name = f"dfc-vtest-{uuid.uuid4().hex[:8]}"
     started = dfc("run", "-d", "--name", "dfc-vtest-exec", "-v", f"{name}:/shared",

@@ -156,6 +156,8 @@ class PruneStep(msgspec.Struct, frozen=True):
     warning: str
     all_warning: str
     run: Callable[[Store, bool, bool], tuple[list[str], int]]
+    only_with_volumes: bool = False
+    """A step of `--volumes` only."""
 
 
 def prune_images_step(store: Store, everything: bool, volumes: bool) -> tuple[list[str], int]:
@@ -166,6 +168,16 @@ def prune_images_step(store: Store, everything: bool, volumes: bool) -> tuple[li
     lines = [f"untagged: {name}" for name in removal.untagged]
     lines += [f"deleted: {digest}" for digest in removal.deleted]
     return (["Deleted Images:", *lines, ""] if lines else []), removal.reclaimed
+
+
+def prune_volumes_step(store: Store, everything: bool, volumes: bool
+                       ) -> tuple[list[str], int]:
+    """Anonymous volumes no container uses (today's docker: `-a` does not widen it)."""
+    from dfc.runtime.containers.volume_removal import prune
+
+    del everything, volumes
+    pruned = prune(store.root, everything=False)
+    return (["Deleted Volumes:", *pruned.names, ""] if pruned.names else []), pruned.reclaimed
 
 
 def prune_cache_step(store: Store, everything: bool, volumes: bool) -> tuple[list[str], int]:
@@ -184,6 +196,9 @@ def prune_steps() -> list[PruneStep]:
     --volumes), images, build cache. Stopped containers and volumes are pruned by their
     own commands' functions: their branches add a PruneStep before the images'."""
     return [
+        PruneStep("all anonymous volumes not used by at least one container",
+                  "all anonymous volumes not used by at least one container",
+                  prune_volumes_step, only_with_volumes=True),
         PruneStep("all dangling images",
                   "all images without at least one container associated to them",
                   prune_images_step),
@@ -203,7 +218,7 @@ def prune_command(
     """Remove unused data: dangling images (all unused ones with -a) and build cache."""
     from dfc.commands.prompt import confirmed
 
-    steps = prune_steps()
+    steps = [step for step in prune_steps() if volumes or not step.only_with_volumes]
     if not force:
         warning = "".join(f"  - {step.all_warning if all_ else step.warning}\n"
                         for step in steps)

@@ -194,10 +194,11 @@ def prune_command(
     if filter_:
         raise not_supported("volume prune --filter")
     if not force:
+        from dfc.commands.prompt import confirmed
+
         what = "all" if all_ else "anonymous"
-        typer.echo(f"WARNING! This will remove {what} local volumes not used by at least "
-                   "one container.")
-        if not typer.confirm("Are you sure you want to continue?", default=False):
+        if not confirmed(f"WARNING! This will remove {what} local volumes not used by at "
+                         "least one container.\nAre you sure you want to continue?"):
             return
     pruned = prune(_root(root), all_)
     if pruned.names:
