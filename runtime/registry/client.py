@@ -173,8 +173,11 @@ class RegistryClient:
         return response.status_code == 200
 
     def put_manifest(self, repo: str, ref: str, data: bytes, media_type: str) -> str:
-        response = self.request("PUT", f"/v2/{repo}/manifests/{ref}", "pushing a manifest",
-                                content=data, headers={"Content-Type": media_type})
+        """PUT a manifest; the same bytes under the same name are sent again after
+        connection trouble, a 5xx or a 429 (a PUT is idempotent)."""
+        response = self.request_retried("PUT", f"/v2/{repo}/manifests/{ref}",
+                                        "pushing a manifest", content=data,
+                                        headers={"Content-Type": media_type})
         if response.status_code not in (200, 201):
             raise self.fail(response, f"pushing manifest {ref} to {self.host}/{repo}")
         digest: str = response.headers.get("docker-content-digest", "")
@@ -234,7 +237,8 @@ class RegistryClient:
 
     def upload(self, location: str, path: Path, size: int, digest: str, chunk_size: int,
                progress: Progress) -> None:
-        """Monolithic PUT up to `chunk_size`, else PATCH chunks in order, then PUT."""
+        """Monolithic PUT up to `chunk_size`, else PATCH chunks in order, then PUT. A 5xx
+        or a 429 is a TransientError: the caller may start the upload again."""
         doing = f"uploading {digest}"
         headers = {"Content-Type": "application/octet-stream"}
         if size <= chunk_size:
@@ -248,14 +252,21 @@ class RegistryClient:
                     headers={**headers, "Content-Length": str(length),
                              "Content-Range": f"{offset}-{offset + length - 1}"})
                 if response.status_code != 202:
-                    raise self.fail(response, doing)
+                    raise self._upload_failure(response, doing)
                 location = self.url(response.headers["location"])
             body, put_headers = b"", {"Content-Length": "0"}
         sep = "&" if "?" in location else "?"
         response = self.request("PUT", f"{location}{sep}digest={urllib.parse.quote(digest)}",
                                 doing, content=body, headers=put_headers)
         if response.status_code not in (201, 204):
-            raise self.fail(response, doing)
+            raise self._upload_failure(response, doing)
+
+    def _upload_failure(self, response: httpx.Response,
+                        doing: str) -> RegistryError | AuthError:
+        if response.status_code in RETRY_STATUSES:
+            return TransientError(f"{doing}: {error_text(response)}",
+                                  retry_after(response.headers.get("retry-after")))
+        return self.fail(response, doing)
 
     # listings
 

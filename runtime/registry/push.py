@@ -27,6 +27,7 @@ from dfc.runtime.registry.events import (
     short_id,
 )
 from dfc.runtime.registry.manifests import media_type_of
+from dfc.runtime.registry.retry import with_retries
 from dfc.runtime.registry.sources import remember, sources
 
 UPLOADS = 5
@@ -92,8 +93,6 @@ class Pusher:
                 return
         if not self.store.has_blob(d.digest):
             raise DfcError(f"blob {d.digest} is neither in the store nor in {self.ref.name}")
-        location = location or self.client.start_upload(repo)
-        assert location is not None  # None only answers a mount request
         done = [0]
 
         def progress(n: int) -> None:
@@ -102,8 +101,22 @@ class Pusher:
             done[0] += n
             self.report(Transfer(ident, "Pushing", done[0], d.size))
 
-        self.client.upload(location, self.store.blob_path(d.digest), d.size, d.digest,
-                           self.chunk_size, progress)
+        pending = [location] if location is not None else []  # a refused mount's session
+
+        def attempt() -> None:
+            """One whole upload: a failed session is not resumed, a new one starts
+            (as docker's pusher retries a layer)."""
+            done[0] = 0
+            session = pending.pop() if pending else self.client.start_upload(repo)
+            assert session is not None  # None only answers a mount request
+            self.client.upload(session, self.store.blob_path(d.digest), d.size, d.digest,
+                               self.chunk_size, progress)
+
+        def cancelled() -> None:
+            if stop.is_set():
+                raise Cancelled
+
+        with_retries(attempt, between=cancelled)
         self.report(Transfer(ident, "Pushed", d.size, d.size))
 
     def _other_repository(self, digest: str) -> str | None:

@@ -1,6 +1,7 @@
 """When a registry request is worth sending again, and how long to wait first.
 
-Docker tries each layer up to five times; dfc does the same for manifest and blob reads:
+Docker tries each layer up to five times; dfc does the same for manifest and blob reads,
+blob uploads (each attempt a new session) and manifest PUTs:
 a dropped or refused connection, a 5xx, or a 429 (whose `Retry-After` is honoured) is
 retried after a wait that doubles (1, 2, 4, 8 s by default; docker waits 5, 10, 15, 20 s,
 see docs/differences.md). `DFC_REGISTRY_RETRY_DELAY` sets the first wait (tests use a

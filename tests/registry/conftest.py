@@ -362,7 +362,8 @@ class FaultProxy:
     set `halfway`, wait for `resume`, then drop the connection, as when the registry
     dies mid-transfer). `Location` headers are rewritten to point back at the proxy.
 
-    `faults` queues one-off faults per kind of request (`manifest`, `blob` GETs, `ping`):
+    `faults` queues one-off faults per kind of request (`manifest`, `blob` GETs, `ping`,
+    `upload`: a blob upload's PATCH or PUT):
     each such request takes the next one: `reset` (the connection is reset before any
     answer), `cut` (half the body, then the connection drops), or a status code such as
     `503` or `429` (with `Retry-After: 0`). `seen` records (method, path, Range, status)
@@ -375,7 +376,8 @@ class FaultProxy:
         self.mode = "pass"
         self.halfway = threading.Event()
         self.resume = threading.Event()
-        self.faults: dict[str, list[str]] = {"manifest": [], "blob": [], "ping": []}
+        self.faults: dict[str, list[str]] = {"manifest": [], "blob": [], "ping": [],
+                                             "upload": []}
         self.seen: list[tuple[str, str, str | None, int]] = []
         self.ignore_range = False  # answer a Range request with the whole blob (200)
         self._lock = threading.Lock()
@@ -391,7 +393,9 @@ class FaultProxy:
                 path = urlsplit(self.path).path
                 kind = ("ping" if path == "/v2/" else
                         "manifest" if "/manifests/" in path else
-                        "blob" if "/blobs/sha256:" in path and self.command == "GET" else "")
+                        "blob" if "/blobs/sha256:" in path and self.command == "GET" else
+                        "upload" if "/blobs/uploads/" in path
+                        and self.command in ("PATCH", "PUT") else "")
                 with proxy._lock:
                     queue = proxy.faults.get(kind) or []
                     return queue.pop(0) if queue else None
@@ -414,6 +418,8 @@ class FaultProxy:
                     self.connection.close()
                     return
                 if fault and fault.isdigit():
+                    self.rfile.read(int(self.headers.get("Content-Length") or 0))  # unread,
+                    # a request body would be taken for the next request on this connection
                     self._record(int(fault))
                     self.send_response(int(fault))
                     self.send_header("Retry-After", "0")

@@ -64,6 +64,29 @@ def test_resets_and_server_errors_on_blobs_are_retried(
     assert fault_proxy.faults["blob"] == [] and empty_store.check().ok
 
 
+def test_uploads_and_manifest_puts_are_retried(
+        own_registry, fault_proxy, image_store: Store, empty_store: Store, run_dfc,
+        docker_config) -> None:
+    """A push meets a 503 and a reset on its blob uploads and a 502 on the manifest PUT:
+    each upload starts again in a new session, the PUT is sent again, the image arrives."""
+    name = f"{fault_proxy.host}/retry/push:1"
+    image_store.tag(name, image_store.resolve("app:1").manifest)
+    fault_proxy.faults["upload"] = ["503", "reset"]
+    fault_proxy.faults["manifest"] = ["502"]
+    done = run_dfc("push", name, "--root", str(image_store.root))
+    assert done.returncode == 0, done.stderr
+    assert fault_proxy.faults["upload"] == [] and fault_proxy.faults["manifest"] == []
+    statuses = [s[3] for s in fault_proxy.seen if "/blobs/uploads/" in s[1]
+                and s[0] in ("PATCH", "PUT")]
+    assert 503 in statuses and 0 in statuses and 201 in statuses
+    assert [s[3] for s in fault_proxy.seen if s[0] == "PUT" and "/manifests/" in s[1]] \
+        == [502, 201]
+    pulled = run_dfc("pull", f"{own_registry.host}/retry/push:1", "--root",
+                     str(empty_store.root))
+    assert pulled.returncode == 0, pulled.stderr
+    assert empty_store.check().ok
+
+
 def test_retry_after_is_honoured(own_registry, fault_proxy, image_store: Store,
                                  empty_store: Store, run_dfc, docker_config) -> None:
     """With a minute of backoff, a 429 saying `Retry-After: 0` is asked again at once."""
