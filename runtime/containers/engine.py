@@ -17,9 +17,10 @@ import msgspec
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
 from dfc.errors import DfcError
+from dfc.reference import parse_named
 from dfc.runtime.containers import names, options, ports
 from dfc.runtime.containers import state as st
-from dfc.runtime.containers.errors import ContainerError, not_supported
+from dfc.runtime.containers.errors import ContainerError, ImageMissing, not_supported
 from dfc.runtime.containers.ids import new_id, short_id
 from dfc.runtime.containers.networks import is_private
 from dfc.runtime.containers.store import Container, ContainerStore
@@ -76,12 +77,17 @@ def _image(store: Store, ref: str) -> tuple[str, Manifest, ImageConfig]:
     try:
         record = store.resolve(ref)
     except DfcError:  # not in the store (ImageNotFound), or not a valid reference
-        shown = ref if ":" in ref.rpartition("/")[2] or "@" in ref else f"{ref}:latest"
-        raise ContainerError(
-            f"Unable to find image '{shown}' locally (dfc run does not pull: get it with "
-            f"'dfc pull {shown}' or 'dfc load -i FILE')") from None
+        raise ImageMissing(_shown(ref)) from None
     manifest = store.read_json(record.manifest.digest, Manifest)
     return record.manifest.digest, manifest, store.read_json(manifest.config.digest, ImageConfig)
+
+
+def _shown(ref: str) -> str:
+    """The name as docker prints it: familiar, with `:latest` added."""
+    try:
+        return parse_named(ref).with_default_tag().familiar()
+    except DfcError:
+        return ref
 
 
 def _extra_hosts(items: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -109,16 +109,19 @@ def _create_or_run(run: bool) -> Callable[..., None]:
                                                         "that stops it.")] = None,
         stop_timeout: Annotated[int | None, typer.Option("--stop-timeout", help="Seconds "
                                                          "before SIGKILL.")] = None,
-        pull: Annotated[str, typer.Option("--pull", help="missing|never (dfc run never "
-                                          "pulls).")] = "missing",
+        pull: Annotated[str, typer.Option("--pull", help="Pull the image: missing (when "
+                                          "the store lacks it), always or never.")]
+        = "missing",
+        quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No pull output.")]
+        = False,
         platform: Annotated[str | None, typer.Option("--platform", help="Only the host's "
                                                      "platform.")] = None,
         root: RootOpt = None,
     ) -> None:
+        from dfc.commands import run_image
         from dfc.runtime.containers import engine
 
-        if pull not in ("missing", "never"):
-            raise _not_supported(f"--pull {pull}")
+        run_image.check_policy(pull)
         if platform is not None:
             from dfc.platform import host_platform, parse_platform
 
@@ -134,7 +137,8 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             auto_remove=rm, interactive=interactive, tty=tty, attach=not detach)
         try:
             store = open_store(root)
-            container = engine.create(store, opts)
+            container = run_image.create_container(store, opts, pull, platform, quiet,
+                                                   exit_code=125 if run else 1)
             if not run:
                 typer.echo(container.id)
                 return
