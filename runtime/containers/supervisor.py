@@ -253,7 +253,7 @@ class Supervisor:
                 elif key.data == "stdin":
                     self._flush_stdin()
                 else:
-                    self._client_input(key.fd)
+                    self._client_input(key)
         log.close()
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
@@ -305,7 +305,10 @@ class Supervisor:
         log.write(stream, data)
         self._broadcast(attach.STDOUT if stream == "stdout" else attach.STDERR, data)
 
-    def _client_input(self, fd: int) -> None:
+    def _client_input(self, key: selectors.SelectorKey) -> None:
+        fd = key.fd
+        if self.clients.get(fd, (None,))[0] is not key.fileobj:
+            return  # dropped earlier in this round of events (a send to it failed)
         sock, reader = self.clients[fd]
         frames = attach.recv_frames(sock, reader)
         if frames is None:

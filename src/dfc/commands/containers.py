@@ -345,6 +345,8 @@ def logs_command(
         entries = entries[len(entries) - count:] if 0 <= count < len(entries) else entries
     _print_entries(entries, timestamps)
     while follow:
+        # The state first, then the log: the supervisor closes the log before it records
+        # the exit, so the read after a "not running" state reaches the log's end.
         fresh = cstore.load(found.id)
         running = fresh is not None and fresh.state.status == "running"
         more, offset = read_entries(found.log_path, offset)
