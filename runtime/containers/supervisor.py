@@ -33,7 +33,7 @@ from dfc.runtime.containers.networks import is_private, published
 from dfc.runtime.containers.state import now_rfc3339
 from dfc.runtime.containers.store import Container, ContainerStore, process_start
 from dfc.runtime.network.private import PrivateNetwork
-from dfc.runtime.sandbox.console import ConsoleSocket, set_window
+from dfc.runtime.sandbox.console import ConsoleSocket, receive_console, set_window
 from dfc.runtime.sandbox.native import ExecFailed, NativeBackend
 from dfc.runtime.sandbox.proc import exit_code, read_all, reset_signals
 from dfc.runtime.sandbox.rootfs import Rootfs
@@ -195,16 +195,15 @@ class Supervisor:
         config = self.container.record.config
         tty = config.tty
         opened: list[int] = []
-        if tty:
-            master, slave = os.openpty()
-            self.master = master
-            if self.size:
-                set_window(slave, *self.size)
-            stdio = (slave, slave, slave)
-            outputs = {master: "stdout"}
-            if config.open_stdin:
-                self.stdin_w = master
-            opened.append(slave)
+        console: socket.socket | None = None
+        console_child: int | None = None
+        if tty:  # the pty is made inside the container and its master sent back here
+            console, theirs = socket.socketpair()
+            console_child = theirs.detach()
+            null = os.open("/dev/null", os.O_RDWR)
+            stdio = (null, null, null)
+            outputs = {}
+            opened += [null, console_child]
         else:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
@@ -219,7 +218,9 @@ class Supervisor:
         netns = network.path if network is not None else None  # (the path names this pid)
         child = os.fork()
         if child == 0:
-            _container_child(stdio, report_w, self.spec, self.root, self.user, netns)
+            _container_child(stdio, report_w, self.spec, self.root, self.user, netns,
+                             ConsoleSocket(console_child, self.size)
+                             if console_child is not None else None)
         os.close(report_w)
         for fd in opened:
             os.close(fd)
@@ -229,9 +230,17 @@ class Supervisor:
         if failure.startswith("E"):
             for fd in outputs:
                 os.close(fd)
+            if console is not None:
+                console.close()
             os.waitpid(child, 0)
             self._failed(client, failure)
             return
+        if console is not None:
+            with console:
+                self.master = receive_console(console)
+            outputs = {self.master: "stdout"}
+            if config.open_stdin:
+                self.stdin_w = self.master
         self.init = int(pid_line[1:])
         me = os.getpid()
         self.container.save_state(msgspec.structs.replace(
@@ -301,6 +310,8 @@ class Supervisor:
             del outputs[fd]
             if fd != self.stdin_w:
                 os.close(fd)
+                if fd == self.master:  # a late resize must not reach a closed (or reused) fd
+                    self.master = None
             return
         log.write(stream, data)
         self._broadcast(attach.STDOUT if stream == "stdout" else attach.STDERR, data)
