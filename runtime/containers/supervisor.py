@@ -27,7 +27,7 @@ import msgspec
 
 from dfc.errors import DfcError
 from dfc.runtime import linux as sys_
-from dfc.runtime.containers import attach
+from dfc.runtime.containers import attach, listener
 from dfc.runtime.containers.logs import LogWriter
 from dfc.runtime.containers.networks import is_private, published
 from dfc.runtime.containers.state import now_rfc3339
@@ -174,6 +174,7 @@ class Supervisor:
         self.sel = selectors.DefaultSelector()
         self.init = 0
         self.master: int | None = None
+        self.listener: socket.socket | None = None
 
     def run(self, client: socket.socket) -> None:
         network: PrivateNetwork | None = None
@@ -250,6 +251,7 @@ class Supervisor:
             ports=list(network.ports) if network is not None else []))
         attach.send(client, attach.STARTED)
         self._add_client(client)
+        self._listen()
         if self.stdin_w is not None and self.stdin_w not in outputs:
             os.set_blocking(self.stdin_w, False)
         log = LogWriter(self.container.log_path)
@@ -261,8 +263,13 @@ class Supervisor:
                     self._output(key.fd, outputs, log)
                 elif key.data == "stdin":
                     self._flush_stdin()
+                elif key.data == "listen":
+                    self._accept()
                 else:
                     self._client_input(key)
+        if self.listener is not None:  # (a client that comes now finds it stopped)
+            self.sel.unregister(self.listener)
+            listener.close(self.listener, self.container.folder)
         log.close()
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
@@ -280,6 +287,23 @@ class Supervisor:
             self.container.save_state(msgspec.structs.replace(
                 state, exit_code=code if recorded is None else recorded, error=message))
         attach.send(client, attach.FAILED, attach.failure(code, message))
+
+    def _listen(self) -> None:
+        """Take `dfc attach` clients on the folder's socket; without it (a store that
+        cannot hold a socket) the container still runs, only attach is refused."""
+        try:
+            self.listener = listener.listen(self.container.folder)
+        except OSError:
+            return
+        self.sel.register(self.listener, selectors.EVENT_READ, "listen")
+
+    def _accept(self) -> None:
+        assert self.listener is not None
+        try:
+            sock, _ = self.listener.accept()
+        except OSError:
+            return
+        self._add_client(sock)
 
     def _add_client(self, sock: socket.socket) -> None:
         self.clients[sock.fileno()] = (sock, attach.FrameReader())

@@ -173,8 +173,10 @@ def _start_and_attach(store: Any, container: Container, attach: bool, stdin: boo
         pending = session.wait_started(sock, reader)
         if attach:
             sys.stdout.flush()
-            code = session.relay(sock, stdin=stdin, tty=tty, reader=reader, pending=pending)
-            raise SystemExit(code)
+            code = session.relay(sock, stdin=stdin, tty=tty, reader=reader, pending=pending,
+                                 detach_keys=session.parse_detach_keys(
+                                     session.DEFAULT_DETACH_KEYS))
+            raise SystemExit(0 if code == session.DETACHED else code)
 
 
 def start_command(

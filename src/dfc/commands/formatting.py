@@ -94,11 +94,11 @@ def go_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def tabulate(lines: Sequence[Sequence[str]]) -> str:
+def tabulate(lines: Sequence[Sequence[str]], min_width: int = _MIN_WIDTH) -> str:
     """Cells aligned as Go's tabwriter does for docker: every column but the last is
-    as wide as its widest cell plus 3 spaces, and at least 10."""
+    as wide as its widest cell plus 3 spaces, and at least `min_width` (10; `top`: 20)."""
     columns = max((len(line) for line in lines), default=0)
-    widths = [max([_MIN_WIDTH] + [len(line[i]) + _PADDING for line in lines if len(line) > i + 1])
+    widths = [max([min_width] + [len(line[i]) + _PADDING for line in lines if len(line) > i + 1])
               for i in range(columns)]
     out = []
     for line in lines:
