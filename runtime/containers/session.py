@@ -89,7 +89,7 @@ def raw_terminal(fd: int, enabled: bool) -> Iterator[None]:
         yield
         return
     saved = termios.tcgetattr(fd)
-    tty_mode.setraw(fd)
+    tty_mode.setraw(fd, termios.TCSANOW)  # (TCSAFLUSH would drop keys typed ahead)
     try:
         yield
     finally:
