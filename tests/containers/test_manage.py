@@ -173,3 +173,17 @@ def test_attach_without_terminal_forwards_input_and_signals(dfc: Any, images: An
     out, _ = follower.communicate(timeout=30)
     assert follower.returncode == 9
     assert out.splitlines()[-1] == b"got-term"
+
+
+def test_docker_flags_dfc_lacks_are_refused_by_name(dfc: Any, images: Any) -> None:
+    box = images.names["busybox"]
+    for command in ("run", "create"):
+        for flag, shown in ((["--memory", "1g"], "--memory"), (["-m", "1g"], "-m (--memory)"),
+                            (["--restart=always"], "--restart"), (["--privileged"],
+                                                                  "--privileged")):
+            refused = dfc(command, *flag, box, "true")
+            assert (refused.code, refused.err) == (
+                125, f"error: {shown} is not supported yet by dfc\n"), (command, flag)
+        unknown = dfc(command, "--no-such-flag", box, "true")
+        assert (unknown.code, unknown.err) == (125, "error: unknown flag: --no-such-flag\n")
+    assert dfc("ps", "-aq").out == ""  # nothing was made

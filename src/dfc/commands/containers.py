@@ -32,10 +32,13 @@ container_app = typer.Typer(help="Manage containers.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
+    from dfc.commands.run_flags import DockerRunCommand
+
     for name, command in _COMMANDS.items():
         settings = _RUN_SETTINGS if name in ("run", "create", "exec") else {}
-        app.command(name, context_settings=settings)(command)
-        container_app.command(name, context_settings=settings)(command)
+        cls = DockerRunCommand if name in ("run", "create") else None
+        app.command(name, context_settings=settings, cls=cls)(command)
+        container_app.command(name, context_settings=settings, cls=cls)(command)
     container_app.command("ls")(ps_command)
     container_app.command("list", hidden=True)(ps_command)
     container_app.command("remove", hidden=True)(rm_command)
