@@ -28,6 +28,7 @@ import msgspec
 from dfc.errors import DfcError
 from dfc.runtime import linux as sys_
 from dfc.runtime.containers import attach, listener
+from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.logs import LogWriter
 from dfc.runtime.containers.networks import is_private, published
 from dfc.runtime.containers.state import now_rfc3339
@@ -175,9 +176,16 @@ class Supervisor:
         self.init = 0
         self.master: int | None = None
         self.listener: socket.socket | None = None
+        self.joined: str | None = None
+        """`--network container:`: the network namespace joined."""
 
     def run(self, client: socket.socket) -> None:
         network: PrivateNetwork | None = None
+        try:
+            self.joined = self._joined_network()
+        except ContainerError as exc:
+            self._failed(client, f"E{SETUP_FAILED} {exc.message}")
+            return
         if is_private(self.container.record.host_config.network_mode):
             try:
                 network = PrivateNetwork(published(self.container.record))
@@ -217,6 +225,8 @@ class Supervisor:
             opened += [in_r, out_w, err_w]
         report_r, report_w = os.pipe()
         netns = network.path if network is not None else None  # (the path names this pid)
+        if netns is None:
+            netns = self.joined
         child = os.fork()
         if child == 0:
             _container_child(stdio, report_w, self.spec, self.root, self.user, netns,
@@ -273,6 +283,18 @@ class Supervisor:
         log.close()
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
+
+    def _joined_network(self) -> str | None:
+        """`--network container:ID`: the namespace of that container's pid 1; a stopped
+        one has none, and the container's start fails (docker's words)."""
+        mode = self.container.record.host_config.network_mode
+        if not mode.startswith("container:"):
+            return None
+        target_id = mode.partition(":")[2]
+        target = self.store.load(target_id)
+        if target is None or target.state.status != "running" or not target.supervisor_alive():
+            raise ContainerError(f"cannot join network of a non running container: {target_id}")
+        return f"/proc/{target.state.pid}/ns/net"
 
     def _failed(self, client: socket.socket, failure: str, recorded: int | None = None
                 ) -> None:

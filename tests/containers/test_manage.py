@@ -187,3 +187,28 @@ def test_docker_flags_dfc_lacks_are_refused_by_name(dfc: Any, images: Any) -> No
         unknown = dfc(command, "--no-such-flag", box, "true")
         assert (unknown.code, unknown.err) == (125, "error: unknown flag: --no-such-flag\n")
     assert dfc("ps", "-aq").out == ""  # nothing was made
+
+
+def test_network_container_joins_another_containers_network(dfc: Any, docker: Any,
+                                                            images: Any) -> None:
+    assert dfc("run", "-d", "--name", "server", images.names["web"]).code == 0
+    fetched = dfc("run", "--rm", "--network", "container:server", images.names["busybox"],
+                  "sh", "-c", "hostname; wget -qO- http://127.0.0.1/")
+    server_id = dfc("inspect", "-f", "{{.Id}}", "server").out.strip()
+    assert (fetched.code, fetched.out) == (0, f"{server_id[:12]}\nhello-from-the-container\n")
+    target = docker.name()
+    assert docker("create", "--name", target, images.names["busybox"], "true").code == 0
+    assert dfc("create", "--name", target, images.names["busybox"], "true").code == 0
+    for extra in (["--network", "container:no-such-container-zz"],
+                  ["--network", f"container:{target}"],
+                  ["--network", f"container:{target}", "-p", "80:80"],
+                  ["--network", f"container:{target}", "-h", "x"],
+                  ["--network", f"container:{target}", "--add-host", "a:1.2.3.4"]):
+        theirs = docker("run", "--rm", *extra, images.names["busybox"], "true")
+        ours = dfc("run", "--rm", *extra, images.names["busybox"], "true")
+        ids = (docker("inspect", "-f", "{{.Id}}", target).out.strip(),
+               dfc("inspect", "-f", "{{.Id}}", target).out.strip())
+        assert (ours.code, _error(ours.err).removeprefix("failed to start container: ")
+                .replace(ids[1], "ID")) == \
+            (theirs.code, _error(theirs.err).replace(ids[0], "ID").rstrip(".")), extra
+    assert dfc("ps", "-a", "--format", "{{.Names}}").out.split() == [target, "server"]
