@@ -17,9 +17,10 @@ import msgspec
 from dfc.cache.oci import Manifest
 from dfc.cache.store import Store
 from dfc.errors import DfcError
+from dfc.reference import parse_named
 from dfc.runtime.containers import health, mounting, mountspec, names, options, ports
 from dfc.runtime.containers import state as st
-from dfc.runtime.containers.errors import ContainerError, not_supported
+from dfc.runtime.containers.errors import ContainerError, ImageMissing
 from dfc.runtime.containers.ids import new_id, short_id
 from dfc.runtime.containers.networks import is_private
 from dfc.runtime.containers.store import Container, ContainerStore
@@ -92,13 +93,18 @@ def _image(store: Store, ref: str, platform: str | None = None
     try:
         record = store.resolve(ref)
     except DfcError:  # not in the store (ImageNotFound), or not a valid reference
-        shown = ref if ":" in ref.rpartition("/")[2] or "@" in ref else f"{ref}:latest"
-        raise ContainerError(
-            f"Unable to find image '{shown}' locally (dfc run does not pull: get it with "
-            f"'dfc pull {shown}' or 'dfc load -i FILE')") from None
+        raise ImageMissing(_shown(ref)) from None
     from dfc.runtime.containers.platforms import image_for
 
     return image_for(store, ref, record, platform)
+
+
+def _shown(ref: str) -> str:
+    """The name as docker prints it: familiar, with `:latest` added."""
+    try:
+        return parse_named(ref).with_default_tag().familiar()
+    except DfcError:
+        return ref
 
 
 def _extra_hosts(items: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -138,11 +144,29 @@ def _hosts_text(network: str, extra: list[tuple[str, str]], hostname: str) -> st
 
 def check_network(network: str | None) -> str:
     mode = network or DEFAULT_NETWORK
-    if mode.startswith("container:"):
-        raise not_supported(f"--network {mode}")
+    if mode.startswith("container:") and mode != "container:":
+        return mode
     if mode not in NETWORK_MODES:
         raise ContainerError(f"network {mode} not found")
     return mode
+
+
+def _joined(store: Store, network: str, opts: RunOptions) -> Container | None:
+    """For `--network container:NAME`, that container (its network, host name and hosts
+    file are shared, so the flags that would change them conflict, as in docker)."""
+    if not network.startswith("container:"):
+        return None
+    for given, what in ((opts.publish or opts.publish_all,
+                         "port publishing and the container type network mode"),
+                        (opts.hostname, "hostname and the network mode"),
+                        (opts.add_hosts, "custom host-to-IP mapping and the network mode")):
+        if given:
+            raise ContainerError(f"conflicting options: {what}")
+    ref = network.partition(":")[2]
+    try:
+        return ContainerStore(store.root).find(ref)
+    except ContainerError as exc:
+        raise ContainerError(exc.message) from None  # (exit 125: run's own error)
 
 
 def create(store: Store, opts: RunOptions) -> Container:
@@ -153,6 +177,9 @@ def create(store: Store, opts: RunOptions) -> Container:
     if opts.name is not None:
         names.check_name(opts.name)
     extra = _extra_hosts(opts.add_hosts)
+    joined = _joined(store, network, opts)
+    if joined is not None:
+        network = f"container:{joined.id}"
     published = [m for item in opts.publish for m in parse_publish(item)]
     expose_flags = ports.exposed(opts.expose)
     if published and network == "host":
@@ -173,6 +200,7 @@ def create(store: Store, opts: RunOptions) -> Container:
     argv = options.argv(entrypoint, cmd)
     container_id = new_id()
     hostname = opts.hostname or (os.uname().nodename if network == "host"
+                                 else joined.record.config.hostname if joined is not None
                                  else short_id(container_id))
     env = options.environment(base.env or (), opts.env_files, opts.env)
     config = st.Config(
@@ -208,11 +236,13 @@ def create(store: Store, opts: RunOptions) -> Container:
 
         def make(folder: Path) -> None:
             (folder / "upper").mkdir()
-            lay_out(folder, lowerdirs, folder / "upper",
-                    _hosts_text(network, extra, hostname),
+            hosts = (joined.folder / "hosts").read_text() if joined is not None \
+                else _hosts_text(network, extra, hostname)
+            lay_out(folder, lowerdirs, folder / "upper", hosts,
                     stubs=[("/etc/hostname", stat.S_IFREG | 0o644),
                            *mounting.mount_stubs(store.root, points)],
-                    private_network=is_private(network))
+                    private_network=is_private(joined.record.host_config.network_mode
+                                               if joined is not None else network))
             (folder / "hostname").write_text(hostname + "\n")
             (folder / f"{container_id}-json.log").touch(0o640)
             mounting.write(folder, points)

@@ -29,3 +29,12 @@ class NoSuchContainer(ContainerError):
 def not_supported(what: str) -> ContainerError:
     """A docker flag dfc does not implement yet: refused, never silently accepted."""
     return ContainerError(f"{what} is not supported yet by dfc")
+
+
+class ImageMissing(ContainerError):
+    """The store has no image by the name a container was to start from; `shown` is the
+    name as docker prints it (`busybox:latest`). `run --pull missing` pulls it then."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(f"No such image: {shown}")
+        self.shown = shown

@@ -6,11 +6,10 @@ container could have input injected into it)."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import selectors
 import signal
-import termios
+import socket
 from pathlib import Path
 from typing import NoReturn
 
@@ -27,7 +26,7 @@ from dfc.runtime.containers.supervisor import (
     report_failure,
 )
 from dfc.runtime.sandbox import seccomp
-from dfc.runtime.sandbox.console import ConsoleSocket, open_console, set_window
+from dfc.runtime.sandbox.console import ConsoleSocket, open_console, receive_console
 from dfc.runtime.sandbox.native import exec_confined
 from dfc.runtime.sandbox.policy import capability_names
 from dfc.runtime.sandbox.proc import exit_code, reset_signals
@@ -64,18 +63,24 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
         raise ContainerError("exec needs a command", exit_code=1)
     spec, who, ns, syscall_filter = _prepare(container, argv, env, user, workdir, tty)
     theirs, ours = _streams(detach, interactive, tty)
+    console, console_child = socket.socketpair() if tty and not detach else (None, None)
     report_r, report_w = os.pipe()
     child = os.fork()
     if child == 0:
         try:  # (a copy of the stdin writer here would keep stdin from ending)
             for fd in {fd for fd in ours if fd is not None}:
                 os.close(fd)
+            if console is not None:
+                console.close()
             _joiner(ns, theirs, report_w, spec, who, syscall_filter, detach,
-                    None)
+                    ConsoleSocket(console_child.detach(), _window())
+                    if console_child is not None else None)
         finally:
             os._exit(SETUP_FAILED)  # never back into the CLI's code
     for fd in (*ns, report_w, *set(theirs)):
         os.close(fd)
+    if console_child is not None:
+        console_child.close()
     failure = drain(report_r)
     if detach:
         os.waitpid(child, 0)
@@ -86,6 +91,10 @@ def run(container: Container, argv: list[str], *, env: list[str], user: str | No
         raise ContainerError(f"exec failed: {message}", exit_code=EXEC_FAILED)
     if detach:
         return 0
+    if console is not None:
+        with console:
+            master = receive_console(console)
+        ours = (master if interactive else None, master, None)
     return _relay(child, ours, interactive, tty)
 
 
@@ -162,11 +171,9 @@ def _streams(detach: bool, interactive: bool, tty: bool
     if detach:
         null = os.open("/dev/null", os.O_RDWR)
         return (null, null, null), (None, None, None)
-    if tty:
-        master, slave = os.openpty()
-        if size := _window():
-            set_window(slave, *size)
-        return (slave, slave, slave), (master if interactive else None, master, None)
+    if tty:  # the terminal is made in the container (console.py); fds 0-2 until then
+        null = os.open("/dev/null", os.O_RDWR)
+        return (null, null, null), (None, None, None)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     if interactive:
@@ -207,9 +214,6 @@ def _inner(stdio: tuple[int, int, int], report: int, spec: RunSpec, user: ExecUs
         report, console = only_descriptors(stdio, report, console)
         if console is not None:  # the mount namespace is the container's: its /dev/pts
             open_console(console)
-        elif spec.tty:  # the terminal on fd 0 becomes the controlling one
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         exec_confined(spec, user, syscall_filter)
     except BaseException as exc:
         report_failure(report, spec.argv[0], exc)

@@ -20,6 +20,52 @@ PROXIED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.
            signal.SIGUSR2)
 LOST = 137
 """What an attached CLI reports when the supervisor vanished without an exit code."""
+DETACHED = -1
+"""`relay`'s answer when the user typed the detach keys: the container runs on."""
+DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
+
+
+def parse_detach_keys(text: str) -> bytes:
+    """Docker's `--detach-keys`: comma-separated `ctrl-X` (`ctrl-a`..`ctrl-z`, `ctrl-@`,
+    `ctrl-[`, `ctrl-\\`, `ctrl-]`, `ctrl-^`, `ctrl-_`) or single characters."""
+    keys = bytearray()
+    for part in text.split(","):
+        if len(part) == 1:
+            keys.append(ord(part))
+        elif part.lower().startswith("ctrl-") and len(part) == 6 and \
+                (part[5].lower() in "abcdefghijklmnopqrstuvwxyz" or part[5] in "@[\\]^_"):
+            keys.append(ord(part[5].upper()) & 0x1F)
+        else:
+            raise ContainerError(f"Unknown character: '{part}'", exit_code=1)
+    return bytes(keys)
+
+
+class EscapeScanner:
+    """Finds the detach keys in typed input; bytes of a partial match are held back and
+    sent on when the match breaks, as docker's escape proxy does."""
+
+    def __init__(self, keys: bytes) -> None:
+        self.keys = keys
+        self.held = 0
+
+    def feed(self, data: bytes) -> tuple[bytes, bool]:
+        """(the bytes to send on, whether the keys were typed)."""
+        out = bytearray()
+        for byte in data:
+            if byte == self.keys[self.held]:
+                self.held += 1
+                if self.held == len(self.keys):
+                    return bytes(out), True
+                continue
+            out += self.keys[:self.held]
+            self.held = 0
+            if byte == self.keys[0]:
+                self.held = 1
+                if self.held == len(self.keys):
+                    return bytes(out), True
+            else:
+                out.append(byte)
+        return bytes(out), False
 
 
 def wait_started(sock: socket.socket, reader: attach.FrameReader) -> list[tuple[int, bytes]]:
@@ -43,7 +89,7 @@ def raw_terminal(fd: int, enabled: bool) -> Iterator[None]:
         yield
         return
     saved = termios.tcgetattr(fd)
-    tty_mode.setraw(fd)
+    tty_mode.setraw(fd, termios.TCSANOW)  # (TCSAFLUSH would drop keys typed ahead)
     try:
         yield
     finally:
@@ -64,13 +110,17 @@ def _signals_to(wakeup: int, signals: tuple[int, ...]) -> Iterator[None]:
 
 
 def relay(sock: socket.socket, stdin: bool, tty: bool, reader: attach.FrameReader,
-          pending: list[tuple[int, bytes]]) -> int:
+          pending: list[tuple[int, bytes]], detach_keys: bytes = b"",
+          send_eof: bool = True, proxy: bool = True) -> int:
     """Attach to a started container until it exits (`pending`: frames already read by
-    `reader`); its exit code."""
+    `reader`); its exit code, or DETACHED once `detach_keys` are typed on a terminal.
+    `send_eof`: the end of our stdin ends the container's (docker's stdin-once);
+    `proxy`: signals the CLI gets go to the container (without a terminal)."""
+    scanner = EscapeScanner(detach_keys) if detach_keys and tty and stdin else None
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
-    signals = (signal.SIGWINCH,) if tty else PROXIED
+    signals = (signal.SIGWINCH,) if tty else PROXIED if proxy else ()
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ, "sock")
     sel.register(wake_r, selectors.EVENT_READ, "signal")
@@ -91,12 +141,17 @@ def relay(sock: socket.socket, stdin: bool, tty: bool, reader: attach.FrameReade
                         if (code := _show(frames)) is not None:
                             return code
                     elif key.data == "stdin":
-                        data = os.read(0, 65536)
+                        typed = os.read(0, 65536)
+                        if not typed:
+                            sel.unregister(0)
+                            if send_eof:
+                                attach.send(sock, attach.STDIN_EOF)
+                            continue
+                        data, detached = scanner.feed(typed) if scanner else (typed, False)
                         if data:
                             attach.send(sock, attach.STDIN, data)
-                        else:
-                            sel.unregister(0)
-                            attach.send(sock, attach.STDIN_EOF)
+                        if detached:
+                            return DETACHED
                     else:
                         _forward(sock, os.read(wake_r, 64))
     finally:

@@ -186,6 +186,21 @@ class ContainerStore:
         folder = self.folder / record.id
         return Container(folder, record, st.State())
 
+    def rename(self, container: Container, new: str) -> None:
+        """Give the container the free name `new` (config.json rewritten whole, under the
+        names lock, so two renames cannot take one name)."""
+        with self.names_lock():
+            taken = self.names()
+            if new in taken:
+                raise ContainerError(
+                    f'Error when allocating new name: Conflict. The container name "/{new}" '
+                    f'is already in use by container "{taken[new]}". You have to remove (or '
+                    "rename) that container to be able to reuse that name.", exit_code=1)
+            record = st.read_record(container.folder / "config.json")
+            record = msgspec.structs.replace(record, name="/" + new)
+            st.write(container.folder / "config.json", record)
+            container.record = record
+
     def remove(self, container: Container) -> None:
         """Delete the folder: renamed away first, so no reader sees a half-deleted one."""
         gone = self.folder / f".gone-{container.id}"

@@ -29,13 +29,14 @@ import msgspec
 
 from dfc.errors import DfcError
 from dfc.runtime import linux as sys_
-from dfc.runtime.containers import attach
+from dfc.runtime.containers import attach, listener
+from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.logs import LogWriter
 from dfc.runtime.containers.networks import is_private, published
 from dfc.runtime.containers.state import now_rfc3339
 from dfc.runtime.containers.store import Container, ContainerStore, process_start
 from dfc.runtime.network.private import PrivateNetwork
-from dfc.runtime.sandbox.console import ConsoleSocket, set_window
+from dfc.runtime.sandbox.console import ConsoleSocket, receive_console, set_window
 from dfc.runtime.sandbox.native import ExecFailed, NativeBackend
 from dfc.runtime.sandbox.proc import exit_code, read_all, reset_signals
 from dfc.runtime.sandbox.rootfs import Rootfs
@@ -176,9 +177,17 @@ class Supervisor:
         self.sel = selectors.DefaultSelector()
         self.init = 0
         self.master: int | None = None
+        self.listener: socket.socket | None = None
+        self.joined: str | None = None
+        """`--network container:`: the network namespace joined."""
 
     def run(self, client: socket.socket) -> None:
         network: PrivateNetwork | None = None
+        try:
+            self.joined = self._joined_network()
+        except ContainerError as exc:
+            self._failed(client, f"E{SETUP_FAILED} {exc.message}")
+            return
         if is_private(self.container.record.host_config.network_mode):
             try:
                 network = PrivateNetwork(published(self.container.record))
@@ -197,16 +206,15 @@ class Supervisor:
         config = self.container.record.config
         tty = config.tty
         opened: list[int] = []
-        if tty:
-            master, slave = os.openpty()
-            self.master = master
-            if self.size:
-                set_window(slave, *self.size)
-            stdio = (slave, slave, slave)
-            outputs = {master: "stdout"}
-            if config.open_stdin:
-                self.stdin_w = master
-            opened.append(slave)
+        console: socket.socket | None = None
+        console_child: int | None = None
+        if tty:  # the pty is made inside the container and its master sent back here
+            console, theirs = socket.socketpair()
+            console_child = theirs.detach()
+            null = os.open("/dev/null", os.O_RDWR)
+            stdio = (null, null, null)
+            outputs = {}
+            opened += [null, console_child]
         else:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
@@ -219,9 +227,13 @@ class Supervisor:
             opened += [in_r, out_w, err_w]
         report_r, report_w = os.pipe()
         netns = network.path if network is not None else None  # (the path names this pid)
+        if netns is None:
+            netns = self.joined
         child = os.fork()
         if child == 0:
-            _container_child(stdio, report_w, self.spec, self.root, self.user, netns)
+            _container_child(stdio, report_w, self.spec, self.root, self.user, netns,
+                             ConsoleSocket(console_child, self.size)
+                             if console_child is not None else None)
         os.close(report_w)
         for fd in opened:
             os.close(fd)
@@ -231,9 +243,17 @@ class Supervisor:
         if failure.startswith("E"):
             for fd in outputs:
                 os.close(fd)
+            if console is not None:
+                console.close()
             os.waitpid(child, 0)
             self._failed(client, failure)
             return
+        if console is not None:
+            with console:
+                self.master = receive_console(console)
+            outputs = {self.master: "stdout"}
+            if config.open_stdin:
+                self.stdin_w = self.master
         self.init = int(pid_line[1:])
         me = os.getpid()
         self.container.save_state(msgspec.structs.replace(
@@ -244,6 +264,7 @@ class Supervisor:
         attach.send(client, attach.STARTED)
         self._add_client(client)
         monitor = self._start_health_monitor()
+        self._listen()
         if self.stdin_w is not None and self.stdin_w not in outputs:
             os.set_blocking(self.stdin_w, False)
         log = LogWriter(self.container.log_path)
@@ -255,14 +276,31 @@ class Supervisor:
                     self._output(key.fd, outputs, log)
                 elif key.data == "stdin":
                     self._flush_stdin()
+                elif key.data == "listen":
+                    self._accept()
                 else:
-                    self._client_input(key.fd)
+                    self._client_input(key)
         if monitor is not None:
             monitor.kill()
             monitor.wait()
+        if self.listener is not None:  # (a client that comes now finds it stopped)
+            self.sel.unregister(self.listener)
+            listener.close(self.listener, self.container.folder)
         log.close()
         code = exit_code(os.waitpid(child, 0)[1])
         self._finish(code)
+
+    def _joined_network(self) -> str | None:
+        """`--network container:ID`: the namespace of that container's pid 1; a stopped
+        one has none, and the container's start fails (docker's words)."""
+        mode = self.container.record.host_config.network_mode
+        if not mode.startswith("container:"):
+            return None
+        target_id = mode.partition(":")[2]
+        target = self.store.load(target_id)
+        if target is None or target.state.status != "running" or not target.supervisor_alive():
+            raise ContainerError(f"cannot join network of a non running container: {target_id}")
+        return f"/proc/{target.state.pid}/ns/net"
 
     def _failed(self, client: socket.socket, failure: str, recorded: int | None = None
                 ) -> None:
@@ -299,6 +337,23 @@ class Supervisor:
         self.store.remove(self.container)
         mounting.remove_anonymous(self.store.folder.parent, points)
 
+    def _listen(self) -> None:
+        """Take `dfc attach` clients on the folder's socket; without it (a store that
+        cannot hold a socket) the container still runs, only attach is refused."""
+        try:
+            self.listener = listener.listen(self.container.folder)
+        except OSError:
+            return
+        self.sel.register(self.listener, selectors.EVENT_READ, "listen")
+
+    def _accept(self) -> None:
+        assert self.listener is not None
+        try:
+            sock, _ = self.listener.accept()
+        except OSError:
+            return
+        self._add_client(sock)
+
     def _add_client(self, sock: socket.socket) -> None:
         self.clients[sock.fileno()] = (sock, attach.FrameReader())
         self.sel.register(sock, selectors.EVENT_READ, "client")
@@ -328,11 +383,16 @@ class Supervisor:
             del outputs[fd]
             if fd != self.stdin_w:
                 os.close(fd)
+                if fd == self.master:  # a late resize must not reach a closed (or reused) fd
+                    self.master = None
             return
         log.write(stream, data)
         self._broadcast(attach.STDOUT if stream == "stdout" else attach.STDERR, data)
 
-    def _client_input(self, fd: int) -> None:
+    def _client_input(self, key: selectors.SelectorKey) -> None:
+        fd = key.fd
+        if self.clients.get(fd, (None,))[0] is not key.fileobj:
+            return  # dropped earlier in this round of events (a send to it failed)
         sock, reader = self.clients[fd]
         frames = attach.recv_frames(sock, reader)
         if frames is None:

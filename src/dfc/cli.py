@@ -77,6 +77,7 @@ def _register_commands() -> None:
         about,
         build,
         builder,
+        container_manage,
         containers,
         daemon,
         images,
@@ -88,8 +89,8 @@ def _register_commands() -> None:
         volumes,
     )
 
-    for module in (plan, build, lint, builder, images, containers, transfer, registry,
-                   system, volumes, about):
+    for module in (plan, build, lint, builder, images, containers, container_manage,
+                   transfer, registry, system, volumes, about):
         module.register(app)
     daemon.register(app, Runner())
 

@@ -38,7 +38,7 @@ class PlainTransfers:
 class RichTransfers:
     """One live bar per layer with size and speed; messages print above the bars."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -51,7 +51,7 @@ class RichTransfers:
 
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  DownloadColumn(), TransferSpeedColumn(),
-                                 console=Console(), transient=False)
+                                 console=Console(file=stream), transient=False)
         self.tasks: dict[str, TaskID] = {}
         self.lock = threading.Lock()
         self.progress.start()
@@ -83,7 +83,7 @@ def transfers(is_quiet: bool, stream: TextIO | None = None) -> Iterator[Reporter
         yield quiet
         return
     out = stream or sys.stdout
-    view = RichTransfers() if out.isatty() else PlainTransfers(out)
+    view = RichTransfers(out) if out.isatty() else PlainTransfers(out)
     try:
         yield view
     finally:

@@ -60,3 +60,25 @@ def test_exec_it_takes_typed_input(dfc: Any, images: Any) -> None:
     assert b"33 101" in out
     dfc("rm", "-f", "term")
 
+
+
+def test_run_t_terminal_is_the_containers_own_every_time(dfc: Any, images: Any) -> None:
+    """As under runc: the pty comes from the container's devpts, so `tty` names it, the
+    host's pseudo-terminals are not there, and it has the caller's size. Twenty runs: a
+    late resize once met a terminal the supervisor had already closed (exit 137)."""
+    for _ in range(20):
+        out, code = _on_terminal([*dfc.cmd, "run", "--rm", "-t", images.names["busybox"],
+                                  "sh", "-c", "tty; stty size; ls /dev/pts; exit 4"], dfc.env)
+        lines = out.replace(b"\r", b"").decode().splitlines()
+        assert (code, lines[:2]) == (4, ["/dev/pts/0", "33 101"]), out
+        assert sorted(" ".join(lines[2:]).split()) == ["0", "ptmx"], out
+
+
+def test_exec_t_terminal_is_the_containers_own(dfc: Any, images: Any) -> None:
+    assert dfc("run", "-d", "--name", "tty-exec", images.names["busybox"], "sleep", "30").code == 0
+    for _ in range(5):
+        out, code = _on_terminal([*dfc.cmd, "exec", "-t", "tty-exec", "sh", "-c",
+                                  "tty; stty size"], dfc.env)
+        assert code == 0
+        assert out.replace(b"\r", b"").decode().split() == ["/dev/pts/0", "33", "101"], out
+    dfc("rm", "-f", "tty-exec")

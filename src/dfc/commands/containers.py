@@ -39,10 +39,13 @@ container_app = typer.Typer(help="Manage containers.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
+    from dfc.commands.run_flags import DockerRunCommand
+
     for name, command in _COMMANDS.items():
         settings = _RUN_SETTINGS if name in ("run", "create", "exec") else {}
-        app.command(name, context_settings=settings)(command)
-        container_app.command(name, context_settings=settings)(command)
+        cls = DockerRunCommand if name in ("run", "create") else None
+        app.command(name, context_settings=settings, cls=cls)(command)
+        container_app.command(name, context_settings=settings, cls=cls)(command)
     container_app.command("ls")(ps_command)
     container_app.command("list", hidden=True)(ps_command)
     container_app.command("remove", hidden=True)(rm_command)
@@ -138,16 +141,19 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             "--health-retries", help="Failures in a row that make it unhealthy.")] = None,
         no_healthcheck: Annotated[bool, typer.Option(
             "--no-healthcheck", help="Disable the image's HEALTHCHECK.")] = False,
-        pull: Annotated[str, typer.Option("--pull", help="missing|never (dfc run never "
-                                          "pulls).")] = "missing",
+        pull: Annotated[str, typer.Option("--pull", help="Pull the image: missing (when "
+                                          "the store lacks it), always or never.")]
+        = "missing",
+        quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No pull output.")]
+        = False,
         platform: Annotated[str | None, typer.Option(
             "--platform", help="Set platform if server is multi-platform capable")] = None,
         root: RootOpt = None,
     ) -> None:
+        from dfc.commands import run_image
         from dfc.runtime.containers import engine
 
-        if pull not in ("missing", "never"):
-            raise _not_supported(f"--pull {pull}")
+        run_image.check_policy(pull)
         opts = engine.RunOptions(
             image=image, args=tuple(args or ()), platform=platform, name=name,
             entrypoint=entrypoint,
@@ -164,7 +170,8 @@ def _create_or_run(run: bool) -> Callable[..., None]:
             no_healthcheck=no_healthcheck)
         try:
             store = open_store(root)
-            container = engine.create(store, opts)
+            container = run_image.create_container(store, opts, pull, platform, quiet,
+                                                   exit_code=125 if run else 1)
             if not run:
                 typer.echo(container.id)
                 return
@@ -199,8 +206,10 @@ def _start_and_attach(store: Any, container: Container, attach: bool, stdin: boo
         pending = session.wait_started(sock, reader)
         if attach:
             sys.stdout.flush()
-            code = session.relay(sock, stdin=stdin, tty=tty, reader=reader, pending=pending)
-            raise SystemExit(code)
+            code = session.relay(sock, stdin=stdin, tty=tty, reader=reader, pending=pending,
+                                 detach_keys=session.parse_detach_keys(
+                                     session.DEFAULT_DETACH_KEYS))
+            raise SystemExit(0 if code == session.DETACHED else code)
 
 
 def start_command(
@@ -371,6 +380,8 @@ def logs_command(
         entries = entries[len(entries) - count:] if 0 <= count < len(entries) else entries
     _print_entries(entries, timestamps)
     while follow:
+        # The state first, then the log: the supervisor closes the log before it records
+        # the exit, so the read after a "not running" state reaches the log's end.
         fresh = cstore.load(found.id)
         running = fresh is not None and fresh.state.status == "running"
         more, offset = read_entries(found.log_path, offset)

@@ -94,10 +94,11 @@ def ellipsis(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def tabulate(lines: Sequence[Sequence[str]]) -> str:
-    """Cells aligned as Go's tabwriter does for docker (minwidth 10, padding 3): a column
-    is aligned over each run of adjacent lines that have a cell in it, as wide as its
-    widest cell plus 3 and at least 10; a line's last cell is not part of any column."""
+def tabulate(lines: Sequence[Sequence[str]], min_width: int = _MIN_WIDTH) -> str:
+    """Cells aligned as Go's tabwriter does for docker (minwidth 10, `top`: 20; padding
+    3): a column is aligned over each run of adjacent lines that have a cell in it, as
+    wide as its widest cell plus 3 and at least `min_width`; a line's last cell is not
+    part of any column."""
     widths: list[list[int]] = [[] for _ in lines]
 
     def block(first: int, end: int, column: int) -> None:
@@ -109,7 +110,7 @@ def tabulate(lines: Sequence[Sequence[str]]) -> str:
             run = line
             while run < end and len(lines[run]) - 1 > column:
                 run += 1
-            width = max([_MIN_WIDTH] + [len(lines[i][column]) + _PADDING
+            width = max([min_width] + [len(lines[i][column]) + _PADDING
                                         for i in range(line, run)])
             for i in range(line, run):
                 widths[i].append(width)
