@@ -267,7 +267,8 @@ def test_system_prune_removes_dangling_images_and_cache(fresh_store: Store,
     build_child(fresh_store, tmp_path, "child:1", "one")
     build_child(fresh_store, tmp_path, "child:1", "two")
     assert run(dfc_cmd, fresh_store, "system", "prune") == (
-        "WARNING! This will remove:\n  - all dangling images\n  - unused build cache\n\n"
+        "WARNING! This will remove:\n  - all stopped containers\n  - all dangling images\n"
+        "  - unused build cache\n\n"
         "Are you sure you want to continue? [y/N] ")
     assert len(fresh_store.images()) == 3
     out = run(dfc_cmd, fresh_store, "system", "prune", "-f").splitlines()
@@ -281,6 +282,7 @@ def test_system_prune_removes_dangling_images_and_cache(fresh_store: Store,
     assert fresh_store.images() == []
     assert run(dfc_cmd, fresh_store, "system", "prune", "-a", stdin=b"n\n") == (
         "WARNING! This will remove:\n"
+        "  - all stopped containers\n"
         "  - all images without at least one container associated to them\n"
         "  - all build cache\n\n"
         "Are you sure you want to continue? [y/N] ")

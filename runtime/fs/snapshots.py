@@ -236,6 +236,10 @@ class _Extractor:
             for name, value in _xattrs(m):
                 os.setxattr(fd, name, value)
             os.utime(fd, (m.mtime, m.mtime))
+        except OSError as exc:
+            if exc.filename is None:  # calls on the fd name no file: say which one
+                exc.filename = base
+            raise
         finally:
             os.close(fd)
 

@@ -289,7 +289,7 @@ def test_system_prune_volumes_takes_anonymous_unused_ones(dfc: Any, volume_image
     assert "Deleted Volumes" not in kept.out and anonymous in dfc("volume", "ls", "-q").out
     asked = dfc("system", "prune", "--volumes", stdin=b"n\n")
     assert "  - all anonymous volumes not used by at least one container\n" in asked.out
-    pruned = dfc("system", "prune", "-a", "-f", "--volumes")
+    pruned = dfc("system", "prune", "-f", "--volumes")  # (-a would take the test images)
     assert f"Deleted Volumes:\n{anonymous}\n" in pruned.out
     left = dfc("volume", "ls", "-q").out.split()
     assert named in left and anonymous not in left

@@ -13,6 +13,7 @@ from dfc.commands.options import RootOpt, open_store
 from dfc.errors import DfcError
 
 if TYPE_CHECKING:
+    from dfc.cache.store import Store
     from dfc.runtime.containers.store import Container
 
 
@@ -126,8 +127,6 @@ def prune_command(
 ) -> None:
     """Remove all stopped containers."""
     from dfc.commands.formatting import human_size
-    from dfc.runtime.containers import engine
-    from dfc.runtime.containers.store import ContainerStore
 
     matches = _prune_filter(list(filter_ or []))
     if not force:
@@ -136,11 +135,26 @@ def prune_command(
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
             return
-    store = open_store(root)
+    deleted, reclaimed = prune_stopped(open_store(root), matches)
+    if deleted:
+        typer.echo("Deleted Containers:")
+        for cid in deleted:
+            typer.echo(cid)
+        typer.echo("")
+    typer.echo(f"Total reclaimed space: {human_size(reclaimed)}")
+
+
+def prune_stopped(store: Store, matches: Callable[[Container], bool] = lambda _: True
+                  ) -> tuple[list[str], int]:
+    """Remove the containers that are not running (nor paused) and match; their IDs and
+    the bytes of their writable layers."""
+    from dfc.runtime.containers import engine
+    from dfc.runtime.containers.store import ContainerStore
+
     deleted, reclaimed = [], 0
     for container in ContainerStore(store.root).all():
-        if container.state.status == "running" and container.supervisor_alive() \
-                or not matches(container):
+        if container.state.status in ("running", "paused", "restarting") \
+                and container.supervisor_alive() or not matches(container):
             continue
         size = _upper_size(container)
         try:
@@ -149,12 +163,7 @@ def prune_command(
             continue
         deleted.append(container.id)
         reclaimed += size
-    if deleted:
-        typer.echo("Deleted Containers:")
-        for cid in deleted:
-            typer.echo(cid)
-        typer.echo("")
-    typer.echo(f"Total reclaimed space: {human_size(reclaimed)}")
+    return deleted, reclaimed
 
 
 def _prune_filter(filters: list[str]) -> Callable[[Container], bool]:

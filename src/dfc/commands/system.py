@@ -170,6 +170,15 @@ def prune_images_step(store: Store, everything: bool, volumes: bool) -> tuple[li
     return (["Deleted Images:", *lines, ""] if lines else []), removal.reclaimed
 
 
+def prune_containers_step(store: Store, everything: bool, volumes: bool
+                          ) -> tuple[list[str], int]:
+    from dfc.commands.container_manage import prune_stopped
+
+    del everything, volumes
+    deleted, reclaimed = prune_stopped(store)
+    return (["Deleted Containers:", *deleted, ""] if deleted else []), reclaimed
+
+
 def prune_volumes_step(store: Store, everything: bool, volumes: bool
                        ) -> tuple[list[str], int]:
     """Anonymous volumes no container uses (today's docker: `-a` does not widen it)."""
@@ -196,6 +205,7 @@ def prune_steps() -> list[PruneStep]:
     --volumes), images, build cache. Stopped containers and volumes are pruned by their
     own commands' functions: their branches add a PruneStep before the images'."""
     return [
+        PruneStep("all stopped containers", "all stopped containers", prune_containers_step),
         PruneStep("all anonymous volumes not used by at least one container",
                   "all anonymous volumes not used by at least one container",
                   prune_volumes_step, only_with_volumes=True),
