@@ -272,6 +272,10 @@ def send_signal(container: Container, signum: int) -> None:
 def stop(container: Container, timeout: int | None = None, signame: str | None = None) -> None:
     """The stop signal, then SIGKILL after `timeout` seconds (the container's own
     `--stop-timeout`, else 10)."""
+    if container.state.status == "paused" and container.supervisor_alive():
+        from dfc.runtime.containers.pause import thaw
+
+        thaw(container)  # (docker stops a paused container too: thawed, then signalled)
     if container.state.status != "running" or not container.supervisor_alive():
         return
     config = container.record.config

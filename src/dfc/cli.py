@@ -65,6 +65,7 @@ def _register_commands() -> None:
     from dfc.commands import (
         build,
         builder,
+        container_images,
         containers,
         daemon,
         images,
@@ -75,8 +76,8 @@ def _register_commands() -> None:
         transfer,
     )
 
-    for module in (plan, build, lint, builder, images, containers, transfer, registry,
-                   system):
+    for module in (plan, build, lint, builder, images, containers, container_images,
+                   transfer, registry, system):
         module.register(app)
     daemon.register(app, Runner())
 

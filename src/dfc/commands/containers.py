@@ -384,9 +384,10 @@ def status_text(container: Container, now: datetime) -> str:
     from dfc.runtime.containers.state import parse_time
 
     state = container.state
-    if state.status == "running":
+    if state.status in ("running", "paused"):
         started = parse_time(state.started_at) or now
-        return "Up " + human_duration((now - started).total_seconds())
+        up = "Up " + human_duration((now - started).total_seconds())
+        return up + " (Paused)" if state.status == "paused" else up
     if state.status == "exited":
         finished = parse_time(state.finished_at) or now
         return f"Exited ({state.exit_code}) {since(finished, now)}"
@@ -481,7 +482,7 @@ def ps_command(
     if last >= 0:
         containers = containers[:last]
     elif not all_:
-        containers = [c for c in containers if c.state.status == "running"]
+        containers = [c for c in containers if c.state.status in ("running", "paused")]
     containers = [c for c in containers if _matches(c, list(filter_ or []), store)]
     now = datetime.now(UTC)
     rows = [_ps_row(c, no_trunc, now) for c in containers]
