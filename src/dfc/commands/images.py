@@ -16,6 +16,7 @@ from dfc.errors import DfcError
 
 if TYPE_CHECKING:
     from dfc.cache.store import Store
+    from dfc.runtime.images.remove import Users
 
 IMAGE_HEADERS = {
     "ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
@@ -199,16 +200,25 @@ def tag_command(
     store.tag(target, store.resolve(source).manifest)
 
 
+def _image_users(store: Store) -> Users:
+    """Which containers use which images (rmi and prune leave those images alone)."""
+    from dfc.runtime.containers.store import ContainerStore
+    from dfc.runtime.containers.usage import image_users
+
+    return image_users(ContainerStore(store.root))
+
+
 def rmi_command(
     images: Annotated[list[str], typer.Argument(help="Images.")],
     force: Annotated[bool, typer.Option("-f", "--force", help="Force removal.")] = False,
     root: RootOpt = None,
 ) -> None:
     """Remove images: untag a name; delete the image with its last name, and its blobs
-    that no other image uses."""
+    that no other image or container uses."""
     from dfc.runtime.images.remove import remove_images
 
-    done, errors = remove_images(open_store(root), images, force=force)
+    store = open_store(root)
+    done, errors = remove_images(store, images, force=force, users=_image_users(store))
     for removal in done:
         for name in removal.untagged:
             typer.echo(f"Untagged: {name}")
@@ -225,8 +235,8 @@ def prune_command(
                                         "confirmation.")] = False,
     root: RootOpt = None,
 ) -> None:
-    """Remove dangling images (all images with -a: dfc runs no containers, so none is in
-    use), then every blob no image uses."""
+    """Remove dangling images (all images no container uses with -a), then every blob
+    no image or container uses."""
     from dfc.runtime.images.remove import prune_images
 
     if not force:
@@ -235,7 +245,8 @@ def prune_command(
         typer.echo(f"WARNING! This will remove {what}.")
         if not typer.confirm("Are you sure you want to continue?", default=False):
             return
-    removal = prune_images(open_store(root), everything=all_)
+    store = open_store(root)
+    removal = prune_images(store, everything=all_, users=_image_users(store))
     if removal.untagged or removal.deleted:
         typer.echo("Deleted Images:")
         for name in removal.untagged:

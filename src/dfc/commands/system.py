@@ -22,11 +22,17 @@ def register(app: typer.Typer) -> None:
 
 
 def df_command(fmt: FormatOpt = None, root: RootOpt = None) -> None:
-    """Show disk usage: images (shared blobs once) and blobs no image uses."""
+    """Show disk usage: images (shared blobs once), containers (their writable layers)
+    and blobs nothing uses."""
+    from dfc.runtime.containers.store import ContainerStore
+    from dfc.runtime.containers.usage import container_usage, image_users
     from dfc.runtime.images.remove import disk_usage
 
+    store = open_store(root)
+    cstore = ContainerStore(store.root)
+    middle = [container_usage(cstore)]  # Docker's order: Images, Containers, ..., Build Cache
     rows = []
-    for usage in disk_usage(open_store(root)):
+    for usage in disk_usage(store, image_users(cstore), middle):
         share = f" ({usage.reclaimable * 100 // usage.size}%)" if usage.size else ""
         rows.append({"Type": usage.kind, "TotalCount": str(usage.total),
                      "Active": str(usage.active), "Size": human_size(usage.size),
