@@ -140,7 +140,10 @@ def remove_image(store: Store, ref: str, *, force: bool = False, users: Users | 
                            f"force) - container {_short(using[0].container)} is using its "
                            f"referenced image {_short(image_id)}")
         store.untag(name)
-        if len(record.names) > 1 or any(u.running for u in using):
+        if len(record.names) > 1:
+            return Removal(untagged=(familiar(name),))
+        if any(u.running for u in using):
+            store.add(record.manifest)  # nameless now, and kept while it runs
             return Removal(untagged=(familiar(name),))
         return msgspec.structs.replace(_drop(store, record, users),
                                        untagged=(familiar(name),))
