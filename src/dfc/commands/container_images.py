@@ -87,6 +87,69 @@ def commit_command(
     typer.echo(image.config.digest)
 
 
+def export_command(
+    container: Annotated[str, typer.Argument(help="Container.")],
+    output: Annotated[str | None, typer.Option("-o", "--output", help="Write to a file "
+                                               "instead of standard output.")] = None,
+    root: RootOpt = None,
+) -> None:
+    """Export a container's filesystem as a tar archive (`dfc import` reads it back)."""
+    import os
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from dfc.errors import DfcError
+    from dfc.runtime.containers.export import export
+
+    store = open_store(root)
+    found = _find(root, container)
+    if output in (None, "-"):
+        if sys.stdout.isatty():
+            raise DfcError("cowardly refusing to save to a terminal. Use the -o flag or "
+                           "redirect")
+        export(store, found, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            export(store, found, stream)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def cp_command(
+    source: Annotated[str, typer.Argument(help="CONTAINER:SRC_PATH, a host path or -.")],
+    destination: Annotated[str, typer.Argument(help="CONTAINER:DEST_PATH, a host path "
+                                               "or -.")],
+    archive: Annotated[bool, typer.Option("-a", "--archive", help="Keep the owners (uid "
+                                          "and gid) of what is copied in.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Copy files between a container and the host (a tar on - in or out)."""
+    import sys
+
+    from dfc.runtime.containers.copy import CopyError, copy_in, copy_out, split_argument
+
+    src_ref, src = split_argument(source)
+    dest_ref, dest = split_argument(destination)
+    if src_ref is not None and dest_ref is not None:
+        raise CopyError("copying between containers is not supported")
+    if src_ref is None and dest_ref is None:
+        raise CopyError("must specify at least one container source")
+    store = open_store(root)
+    if src_ref is not None:
+        copy_out(store, _find(root, src_ref), src_ref, src, dest, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        assert dest_ref is not None
+        copy_in(store, _find(root, dest_ref), dest_ref, src, dest, archive, sys.stdin.buffer)
+
+
 def _boolean(text: str, flag: str) -> bool:
     """A Go flag's boolean value (`--pause=false`), as pflag's strconv.ParseBool reads it."""
     from dfc.errors import UsageError
@@ -101,5 +164,5 @@ def _boolean(text: str, flag: str) -> bool:
 
 _COMMANDS: dict[str, Callable[..., None]] = {
     "diff": diff_command, "pause": pause_command, "unpause": unpause_command,
-    "commit": commit_command,
+    "commit": commit_command, "export": export_command, "cp": cp_command,
 }
