@@ -99,7 +99,7 @@ def _rebase(entries: list[Entry], name: str, target: str | None,
             changes["link"] = moved(e.link)
         if owner is not None:
             changes["uid"], changes["gid"] = owner
-        out.append(msgspec.structs.replace(e, **changes))  # type: ignore[arg-type]
+        out.append(msgspec.structs.replace(e, **changes))
     return out
 
 
@@ -138,7 +138,8 @@ def copy_out(store: Store, container: Container, ref: str, src: str, dest: str,
         kind = None
     parent = os.path.dirname(os.path.normpath(dest)) or "."
     folder, target = placement(src, is_dir, dest, kind, os.path.isdir(parent),
-                               f"lstat {os.path.abspath(parent)}: no such file or directory")
+                               f'invalid output path: directory "{os.path.abspath(parent)}" '
+                               "does not exist")
     unpack_entries(_rebase(entries, name, target, (os.getuid(), os.getgid())),
                    Path(folder), mode="apply")
 
