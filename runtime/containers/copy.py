@@ -106,11 +106,13 @@ def _rebase(entries: list[Entry], name: str, target: str | None,
 # --- out of a container ---------------------------------------------------------------
 
 
-def _source_in(store: Store, container: Container, ref: str, src: str
+def _source_in(store: Store, container: Container, ref: str, src: str, follow: bool
                ) -> tuple[list[Entry], bool]:
-    """The entries of `src` in the container, named from its base name; is it a folder."""
+    """The entries of `src` in the container, named from its base name; is it a folder.
+    A link is copied as a link unless `follow` (`-L`)."""
     view = merged_view(store, container)
-    rel = view.resolve(src.rstrip("/.") if _contents_only(src) else src, follow_last=False)
+    rel = view.resolve(src.rstrip("/.") if _contents_only(src) else src,
+                       follow_last=follow or _contents_only(src))
     found = view.locate(rel)
     if found is None:
         raise CopyError(f"Could not find the file {src} in container {ref}")
@@ -125,8 +127,8 @@ def _source_in(store: Store, container: Container, ref: str, src: str
 
 
 def copy_out(store: Store, container: Container, ref: str, src: str, dest: str,
-             stdout: BinaryIO) -> None:
-    entries, is_dir = _source_in(store, container, ref, src)
+             stdout: BinaryIO, follow: bool = False) -> None:
+    entries, is_dir = _source_in(store, container, ref, src, follow)
     name = entries[0].path
     if dest == "-":
         write_tar(stdout, entries)
@@ -147,10 +149,10 @@ def copy_out(store: Store, container: Container, ref: str, src: str, dest: str,
 # --- into a container -----------------------------------------------------------------
 
 
-def host_entries(src: str, name: str) -> tuple[list[Entry], bool]:
-    """The entries of a host path, named from `name`."""
+def host_entries(src: str, name: str, follow: bool = False) -> tuple[list[Entry], bool]:
+    """The entries of a host path, named from `name` (a link followed with `follow`)."""
     try:
-        st = os.lstat(src)
+        st = os.stat(src) if follow else os.lstat(src)
     except FileNotFoundError:
         raise CopyError(f"lstat {os.path.abspath(src)}: no such file or directory") from None
     top = stat_entry(name, src, st)
@@ -217,7 +219,7 @@ def _first_line(fd: int) -> str:
 
 
 def copy_in(store: Store, container: Container, ref: str, src: str, dest: str,
-            archive: bool, stdin: BinaryIO) -> None:
+            archive: bool, stdin: BinaryIO, follow: bool = False) -> None:
     """Copy a host path (or, for `-`, a tar on stdin) into the container at `dest`."""
     from dfc.runtime.containers.supervisor import drain
 
@@ -226,7 +228,7 @@ def copy_in(store: Store, container: Container, ref: str, src: str, dest: str,
     is_dir, name = True, ""
     if not from_tar:
         name = os.path.basename(os.path.normpath(src)) or "root"
-        entries, is_dir = host_entries(src, name)
+        entries, is_dir = host_entries(src, name, follow)
     report_r, report_w = os.pipe()
     data_r, data_w = os.pipe()
     pid = os.fork()

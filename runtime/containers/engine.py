@@ -261,6 +261,13 @@ def wait_supervisor(container: Container, timeout: float | None = None) -> bool:
 
 
 def send_signal(container: Container, signum: int) -> None:
+    if container.state.status == "paused" and container.supervisor_alive():
+        if signum != signal.SIGKILL:
+            raise ContainerError(f"Container {container.id} is paused. Unpause the container "
+                                 "before stopping or killing", exit_code=1)
+        from dfc.runtime.containers.pause import thaw
+
+        thaw(container)  # (the kill of a frozen process lands when it thaws)
     if container.state.status != "running" or not container.supervisor_alive():
         raise ContainerError(f"Container {container.id} is not running", exit_code=1)
     try:

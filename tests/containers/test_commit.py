@@ -250,3 +250,19 @@ def test_commit_of_an_unknown_container(dfc: Any, docker: Any) -> None:
     assert ours.code == theirs.code == 1
     assert ours.err.strip().splitlines() == ["error: No such container: dfc-no-such-container"]
     assert _store_files(dfc.root) == before
+
+
+def test_a_paused_container_refuses_exec_and_dies_by_kill(dfc: Any, docker: Any,
+                                                         images: Any) -> None:
+    box = images.names["busybox"]
+    results = []
+    for run, name in ((docker, docker.name()), (dfc, "paused-one")):
+        assert run("run", "-d", "--name", name, box, "sleep", "300").code == 0
+        assert run("pause", name).code == 0
+        refused = run("exec", name, "true")
+        results.append((refused.code, refused.err.strip().replace(name, "C")
+                        .removeprefix("Error response from daemon: ").removeprefix("error: ")))
+        assert run("kill", name).out == f"{name}\n"
+        assert run("wait", name).out == "137\n"
+    assert results[1] == results[0] == (
+        1, "Container C is paused, unpause the container before exec")

@@ -199,3 +199,14 @@ def test_cp_between_two_containers_or_two_host_paths(dfc: Any, docker: Any) -> N
         theirs, ours = docker("cp", *args), dfc("cp", *args)
         assert ours.code == theirs.code == 1
         assert _message(ours.err) == _message(theirs.err)
+
+
+def test_cp_follows_a_link_with_L(dfc: Any, images: Any, tmp_path: Path) -> None:
+    _changed(dfc, images.names["tree"], "links")  # /data/link -> a
+    assert dfc("cp", "links:/data/link", str(tmp_path / "as-link")).code == 0
+    assert dfc("cp", "-L", "links:/data/link", str(tmp_path / "followed")).code == 0
+    assert os.readlink(tmp_path / "as-link") == "a"
+    assert (tmp_path / "followed").read_text() == "1\nchanged\n"
+    (tmp_path / "hostlink").symlink_to(tmp_path / "followed")
+    assert dfc("cp", "-L", str(tmp_path / "hostlink"), "links:/in").code == 0
+    assert dfc("exec", "links", "cat", "/in").out == "1\nchanged\n"

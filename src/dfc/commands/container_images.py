@@ -128,6 +128,8 @@ def cp_command(
                                                "or -.")],
     archive: Annotated[bool, typer.Option("-a", "--archive", help="Keep the owners (uid "
                                           "and gid) of what is copied in.")] = False,
+    follow_link: Annotated[bool, typer.Option("-L", "--follow-link", help="Follow a "
+                                              "link the source path names.")] = False,
     root: RootOpt = None,
 ) -> None:
     """Copy files between a container and the host (a tar on - in or out)."""
@@ -143,11 +145,13 @@ def cp_command(
         raise CopyError("must specify at least one container source")
     store = open_store(root)
     if src_ref is not None:
-        copy_out(store, _find(root, src_ref), src_ref, src, dest, sys.stdout.buffer)
+        copy_out(store, _find(root, src_ref), src_ref, src, dest, sys.stdout.buffer,
+                 follow_link)
         sys.stdout.buffer.flush()
     else:
         assert dest_ref is not None
-        copy_in(store, _find(root, dest_ref), dest_ref, src, dest, archive, sys.stdin.buffer)
+        copy_in(store, _find(root, dest_ref), dest_ref, src, dest, archive, sys.stdin.buffer,
+                follow_link)
 
 
 def _boolean(text: str, flag: str) -> bool:

@@ -509,6 +509,11 @@ def exec_command(
     from dfc.runtime.containers import exec as exec_
 
     found = _cstore(root).find(container)
+    if found.state.status == "paused":
+        from dfc.runtime.containers.errors import ContainerError
+
+        raise ContainerError(f"Container {container} is paused, unpause the container "
+                             "before exec", exit_code=1)
     code = exec_.run(found, list(args), env=list(env or ()), user=user, workdir=workdir,
                      detach=detach, interactive=interactive, tty=tty)
     if code:
