@@ -221,7 +221,8 @@ def test_system_df_counts_shared_layers_once(fresh_store: Store, dfc_cmd: list[s
     assert lines[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
     assert lines[1].split() == ["Images", "2", "0", human_size(total), human_size(total),
                                 "(100%)"]
-    assert lines[2].split() == ["Build", "Cache", "0", "0", "0B", "0B"]
+    assert lines[2].split() == ["Containers", "0", "0", "0B", "0B"]
+    assert lines[3].split() == ["Build", "Cache", "0", "0", "0B", "0B"]
 
 
 def test_system_check_finds_corrupt_blobs(fresh_store: Store, dfc_cmd: list[str]) -> None:
