@@ -267,7 +267,7 @@ def send_signal(container: Container, signum: int) -> None:
                                  "before stopping or killing", exit_code=1)
         from dfc.runtime.containers.pause import thaw
 
-        thaw(container)  # (the kill of a frozen process lands when it thaws)
+        thaw(container)  # (a frozen process cannot die: thawed first)
     if container.state.status != "running" or not container.supervisor_alive():
         raise ContainerError(f"Container {container.id} is not running", exit_code=1)
     try:
@@ -279,10 +279,12 @@ def send_signal(container: Container, signum: int) -> None:
 def stop(container: Container, timeout: int | None = None, signame: str | None = None) -> None:
     """The stop signal, then SIGKILL after `timeout` seconds (the container's own
     `--stop-timeout`, else 10)."""
-    if container.state.status == "paused" and container.supervisor_alive():
-        from dfc.runtime.containers.pause import thaw
+    from dfc.runtime.containers.pause import release, thaw
 
+    if container.state.status == "paused" and container.supervisor_alive():
         thaw(container)  # (docker stops a paused container too: thawed, then signalled)
+    else:
+        release(container)  # (what a pause killed half-way left frozen)
     if container.state.status != "running" or not container.supervisor_alive():
         return
     config = container.record.config

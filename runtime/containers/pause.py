@@ -28,6 +28,7 @@ from dfc.runtime.containers.errors import ContainerError
 from dfc.runtime.containers.store import Container
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+_ROUNDS = 1000
 _GROUP = "dfc"
 _ORIGIN = "paused-from"
 """In the container folder: the cgroup its processes came from, or `signals`."""
@@ -40,14 +41,23 @@ def _namespace(pid: int) -> str | None:
         return None
 
 
+def _zombie(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return text[text.rindex(")") + 2] in "ZX"
+
+
 def members(init: int) -> set[int]:
-    """The processes in the pid namespace of `init` (host pids)."""
+    """The live processes in the pid namespace of `init` (host pids). A zombie is left
+    out: it cannot be moved or frozen, and a frozen parent never reaps it."""
     ns = _namespace(init)
     if ns is None:
         return set()
     found = set()
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and _namespace(int(entry)) == ns:
+        if entry.isdigit() and _namespace(int(entry)) == ns and not _zombie(int(entry)):
             found.add(int(entry))
     return found
 
@@ -128,25 +138,35 @@ def _running(container: Container) -> None:
 
 
 def freeze(container: Container) -> None:
-    """Stop every process of the running container, and record it as paused."""
+    """Stop every process of the running container, and record it as paused. Whatever
+    goes wrong on the way is undone: nothing stays frozen behind a failed pause."""
     _running(container)
     init = container.state.pid
     cgroups = freezer()
-    if cgroups is None:
-        _signal_all(init, signal.SIGSTOP)
-        origin = "signals"
-    else:
-        origin = cgroups.origin(init)
-        group = cgroups.group(container.id)
-        group.mkdir(parents=True, exist_ok=True)
-        _move(members(init), group)
-        (group / cgroups.state_file).write_text(cgroups.frozen)
-        while stragglers := members(init) - _procs(group):
-            _move(stragglers, group)
-        _wait(lambda: cgroups.is_frozen(group), "freeze")
-    (container.folder / _ORIGIN).write_text(origin)
+    (container.folder / _ORIGIN).write_text("signals" if cgroups is None
+                                            else cgroups.origin(init))
+    try:
+        if cgroups is None:
+            _signal_all(init, signal.SIGSTOP)
+        else:
+            _freeze_group(cgroups, cgroups.group(container.id), init)
+    except BaseException:
+        release(container)
+        raise
     container.save_state(msgspec.structs.replace(container.state, status="paused",
                                                  paused=True))
+
+
+def _freeze_group(cgroups: Freezer, group: Path, init: int) -> None:
+    group.mkdir(parents=True, exist_ok=True)
+    _move(members(init), group)
+    (group / cgroups.state_file).write_text(cgroups.frozen)
+    for _ in range(_ROUNDS):  # frozen tasks cannot fork: only a joining exec can add one
+        stragglers = members(init) - _procs(group)
+        if not stragglers:
+            break
+        _move(stragglers, group)
+    _wait(lambda: cgroups.is_frozen(group), "freeze")
 
 
 def thaw(container: Container) -> None:
@@ -173,11 +193,16 @@ def release(container: Container) -> None:
         if group.is_dir():
             (group / cgroups.state_file).write_text(cgroups.thawed)
             _wait(lambda: not cgroups.is_frozen(group), "thaw")
-            _move(_procs(group), cgroups.root / origin.lstrip("/"))
-            try:
-                group.rmdir()
-            except OSError:
-                pass
+            deadline = time.monotonic() + 10
+            while True:  # a thawed process may fork while they move, a zombie linger
+                _move(_procs(group), cgroups.root / origin.lstrip("/"))
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        break  # (an empty cgroup left behind; the next pause reuses it)
+                    time.sleep(0.01)
     marker.unlink()
 
 

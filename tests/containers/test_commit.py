@@ -55,7 +55,7 @@ def test_diff_like_docker(dfc: Any, docker: Any, images: Any) -> None:
     cid = _dfc_changed(dfc, image, SCENARIO)
     ours = dfc("diff", cid)
     assert ours.code == 0, ours.err
-    assert sorted(ours.out.splitlines()) == sorted(theirs)
+    assert sorted(ours.out.splitlines()) == sorted(theirs), (ours.out, theirs)
     assert ours.out.splitlines() == EXPECTED_DIFF
     assert dfc("stop", "-t", "0", cid).code == 0  # a stopped container keeps its changes
     assert dfc("diff", cid).out.splitlines() == EXPECTED_DIFF
@@ -120,6 +120,8 @@ def test_pause_and_unpause(dfc: Any, docker: Any, images: Any) -> None:
     assert docker("unpause", name).err.strip().endswith("is not paused")
     assert dfc("pause", cid).code == 0
     assert dfc("rm", "-f", cid).code == 0  # a paused container can be removed by force
+    for hierarchy in ("/sys/fs/cgroup/freezer/dfc", "/sys/fs/cgroup/dfc"):
+        assert not Path(hierarchy, cid).exists()  # its freezer cgroup went with it
 
 
 def test_pause_of_a_stopped_container(dfc: Any, docker: Any, images: Any) -> None:
@@ -215,6 +217,13 @@ def test_commit_pauses_a_running_container_and_lets_it_run(dfc: Any, images: Any
     untagged = dfc("commit", "--pause=false", cid)
     assert untagged.code == 0, untagged.err
     assert untagged.out.strip() in dfc("images", "-q", "--no-trunc").out
+    tagged = dfc("commit", "-p", cid, "dfc-commit-flag:1")
+    assert tagged.code == 0, tagged.err
+    assert dfc("rmi", "dfc-commit-flag:1").code == 0
+    wrong = dfc("commit", "--pause=maybe", cid)
+    assert wrong.code == 2 and wrong.err.strip().endswith(
+        'invalid argument "maybe" for "--pause" flag: strconv.ParseBool: parsing "maybe": '
+        "invalid syntax")
 
 
 def _store_files(root: Path) -> list[str]:

@@ -71,9 +71,11 @@ def commit_command(
     change: Annotated[list[str] | None, typer.Option("-c", "--change", help="Apply a "
                                                      "Dockerfile instruction to the image."
                                                      )] = None,
-    pause: Annotated[str, typer.Option("-p", "--pause", is_flag=False, flag_value="true",
-                                       help="Pause the container while committing "
-                                       "(--pause=false: do not).")] = "true",
+    pause: Annotated[str, typer.Option("--pause", help="Pause the container while "
+                                       "committing (default true; --pause=false: do not)."
+                                       )] = "true",
+    pause_flag: Annotated[bool, typer.Option("-p", help="Pause the container while "
+                                             "committing (the default).")] = False,
     root: RootOpt = None,
 ) -> None:
     """Create a new image from a container's changes."""
@@ -83,7 +85,7 @@ def commit_command(
     found = _find(root, container)
     image = commit(store, found, CommitOptions(
         author=author, message=message, changes=tuple(change or ()),
-        pause=_boolean(pause, "--pause"), reference=reference))
+        pause=pause_flag or _boolean(pause, "--pause"), reference=reference))
     typer.echo(image.config.digest)
 
 
