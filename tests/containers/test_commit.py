@@ -28,16 +28,17 @@ EXPECTED_DIFF = [  # dfc's order: depth first by name, deletions after the rest
 ]
 
 
-def _docker_changed(docker: Any, image: str, script: str) -> str:
-    """A docker container of `image` after `script`. dockerd on these shared machines now
-    and then answers a diff with every top folder deleted (`D /.dockerenv`), which no
-    scenario here does: such a container is made again."""
+def _docker_diff(docker: Any, image: str, script: str) -> list[str]:
+    """`docker diff` of a container of `image` after `script`. dockerd on these shared
+    machines now and then answers a diff with every top folder deleted (`D /.dockerenv`),
+    which no scenario here does: it is asked again, of a new container."""
     for _ in range(3):
         name = docker.name()
         assert docker("run", "-d", "--name", name, image, "sleep", "300").code == 0
         assert docker("exec", name, "sh", "-c", script).code == 0
-        if "D /.dockerenv" not in docker("diff", name).out:
-            return name
+        lines = docker("diff", name).out.splitlines()
+        if "D /.dockerenv" not in lines:
+            return lines
     pytest.fail("dockerd kept answering diff with its whole image deleted")
 
 
@@ -51,7 +52,7 @@ def _dfc_changed(dfc: Any, image: str, script: str, *flags: str) -> str:
 
 def test_diff_like_docker(dfc: Any, docker: Any, images: Any) -> None:
     image = images.names["tree"]
-    theirs = docker("diff", _docker_changed(docker, image, SCENARIO)).out.splitlines()
+    theirs = _docker_diff(docker, image, SCENARIO)
     cid = _dfc_changed(dfc, image, SCENARIO)
     ours = dfc("diff", cid)
     assert ours.code == 0, ours.err
