@@ -32,7 +32,7 @@ def _docker_diff(docker: Any, image: str, script: str) -> list[str]:
     """`docker diff` of a container of `image` after `script`. dockerd on these shared
     machines now and then answers a diff with every top folder deleted (`D /.dockerenv`),
     which no scenario here does: it is asked again, of a new container."""
-    for _ in range(3):
+    for _ in range(5):
         name = docker.name()
         assert docker("run", "-d", "--name", name, image, "sleep", "300").code == 0
         assert docker("exec", name, "sh", "-c", script).code == 0
