@@ -226,6 +226,7 @@ def test_system_df_counts_shared_layers_once(fresh_store: Store, dfc_cmd: list[s
     assert lines[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
     size = human_size(sum(layers.values()))
     assert lines[1].split() == ["Images", "2", "0", size, size, "(100%)"]
+    assert lines[2].split() == ["Containers", "0", "0", "0B", "0B"]
     cache_row = next(line for line in lines if line.startswith("Build Cache"))
     assert cache_row.split()[:4] == ["Build", "Cache", "1", "0"]  # the RUN's record
 

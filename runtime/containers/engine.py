@@ -337,6 +337,13 @@ def wait_supervisor(container: Container, timeout: float | None = None) -> bool:
 
 
 def send_signal(container: Container, signum: int) -> None:
+    if container.state.status == "paused" and container.supervisor_alive():
+        if signum != signal.SIGKILL:
+            raise ContainerError(f"Container {container.id} is paused. Unpause the container "
+                                 "before stopping or killing", exit_code=1)
+        from dfc.runtime.containers.pause import thaw
+
+        thaw(container)  # (a frozen process cannot die: thawed first)
     if container.state.status != "running" or not container.supervisor_alive():
         raise ContainerError(f"Container {container.id} is not running", exit_code=1)
     try:
@@ -348,6 +355,12 @@ def send_signal(container: Container, signum: int) -> None:
 def stop(container: Container, timeout: int | None = None, signame: str | None = None) -> None:
     """The stop signal, then SIGKILL after `timeout` seconds (the container's own
     `--stop-timeout`, else 10)."""
+    from dfc.runtime.containers.pause import release, thaw
+
+    if container.state.status == "paused" and container.supervisor_alive():
+        thaw(container)  # (docker stops a paused container too: thawed, then signalled)
+    else:
+        release(container)  # (what a pause killed half-way left frozen)
     if container.state.status != "running" or not container.supervisor_alive():
         return
     config = container.record.config

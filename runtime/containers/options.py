@@ -54,12 +54,13 @@ def read_env_file(path: str) -> list[str]:
 
 def environment(image_env: Sequence[str], env_files: Sequence[str], flags: Sequence[str],
                 caller: Mapping[str, str] | None = None) -> list[str]:
-    """The image's Env, then `--env-file` lines, then `-e`: a later value replaces an
-    earlier one in place, a new name is appended; `NAME` alone takes the caller's value
-    and is left out when the caller has none."""
+    """`--env-file` lines, then `-e` (a later value replaces an earlier one in place),
+    then the image's Env for the names they do not set: the order of Docker's
+    `Config.Env`, which `inspect` shows and `commit` keeps. `NAME` alone takes the
+    caller's value and is left out when the caller has none."""
     caller = os.environ if caller is None else caller
     merged: dict[str, str] = {}
-    items = [*image_env]
+    items: list[str] = []
     for path in env_files:
         items.extend(read_env_file(path))
     items.extend(flags)
@@ -72,6 +73,9 @@ def environment(image_env: Sequence[str], env_files: Sequence[str], flags: Seque
                 continue
             value = caller[key]
         merged[key] = value
+    for item in image_env:
+        key, _, value = item.partition("=")
+        merged.setdefault(key, value)
     return [f"{k}={v}" for k, v in merged.items()]
 
 

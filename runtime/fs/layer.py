@@ -221,6 +221,41 @@ class _Tee:
         self._buf.clear()
 
 
+def _write_tar(stream: object, prepared: Iterable[Entry]) -> None:
+    """The PAX tar of prepared entries, written to `stream` (a writable file object)."""
+    # typeshed wants a readable, seekable fileobj; mode "w" only writes and tells.
+    with tarfile.open(fileobj=stream, mode="w",  # type: ignore[call-overload]
+                      format=tarfile.PAX_FORMAT) as tar:
+        for e in prepared:
+            ti = tarinfo(e)
+            if e.kind == "file":
+                with content(e) as f:
+                    tar.addfile(ti, f)
+            else:
+                tar.addfile(ti)
+
+
+class _Told:
+    """A write-only stream that answers tell() (tarfile asks; a pipe cannot say)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._size = 0
+
+    def write(self, data: bytes) -> int:
+        self._stream.write(data)
+        self._size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._size
+
+
+def write_tar(stream: BinaryIO, entries: Iterable[Entry]) -> None:
+    """Entries as a plain tar in the order and form of a layer (`export`, `cp`)."""
+    _write_tar(_Told(stream), prepare(entries, None))
+
+
 def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = None,
                 level: int = GZIP_LEVEL) -> LayerResult | None:
     """Write entries as one gzip layer blob. None when there are no entries: an empty
@@ -232,16 +267,7 @@ def write_layer(store: Store, entries: Iterable[Entry], *, epoch: int | None = N
         with igzip.IGzipFile(fileobj=blob, mode="wb", compresslevel=level, mtime=0,
                              filename="") as gz:
             tee = _Tee(gz)
-            # typeshed wants a readable, seekable fileobj; mode "w" only writes and tells.
-            with tarfile.open(fileobj=tee, mode="w",  # type: ignore[call-overload]
-                              format=tarfile.PAX_FORMAT) as tar:
-                for e in prepared:
-                    ti = tarinfo(e)
-                    if e.kind == "file":
-                        with content(e) as f:
-                            tar.addfile(ti, f)
-                    else:
-                        tar.addfile(ti)
+            _write_tar(tee, prepared)
             tee.flush()
     assert blob.digest is not None
     return LayerResult(

@@ -61,6 +61,39 @@ class RootView:
                 return None
         return None
 
+    def names(self, rel: str) -> set[str]:
+        """The names a directory of the merged view holds (no symlinks followed); empty
+        when it is not a directory."""
+        parts = [p for p in rel.strip("/").split("/") if p]
+        found: set[str] = set()
+        hidden: set[str] = set()
+        for layer in self.layers:
+            node, last = layer, False
+            for part in parts:
+                node = node / part
+                try:
+                    st = os.lstat(node)
+                except (FileNotFoundError, NotADirectoryError):
+                    break
+                if is_whiteout(st) or not stat.S_ISDIR(st.st_mode):
+                    return found
+                last = last or is_opaque(node)
+            else:
+                with os.scandir(node) as it:
+                    for child in it:
+                        if child.name in found or child.name in hidden:
+                            continue
+                        if is_whiteout(child.stat(follow_symlinks=False)):
+                            hidden.add(child.name)
+                        else:
+                            found.add(child.name)
+                if last:
+                    return found
+                continue
+            if last:
+                return found
+        return found
+
     def resolve(self, rel: str, *, follow_last: bool = True) -> str:
         """`rel` with every symlink resolved inside the view (absent tails kept as
         written), as a clean relative path."""

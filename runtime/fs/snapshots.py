@@ -16,7 +16,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, BinaryIO, Literal, Protocol
 
@@ -367,6 +367,20 @@ def _copy_in_kernel(source: str, fd: int, size: int) -> None:
         os.close(src)
 
 
+def unpack_entries(entries: Iterable[Entry], dest: Path, *, mode: Mode,
+                   epoch: int | None = None, empty: bool = False) -> None:
+    """Unpack layer entries into `dest` as extract_layer unpacks a tar, without one
+    (`empty`: `dest` holds nothing yet)."""
+    prepared = prepare(entries, epoch)
+    extractor = _Extractor(dest, mode, empty=empty)
+    contents = _EntryContents({e.path: e for e in prepared})
+    try:
+        for e in prepared:
+            extractor.member(contents, tarinfo(e))
+    finally:
+        extractor.finish()
+
+
 def snapshot_from_entries(store: Store, diff_ids: Sequence[str], entries: Sequence[Entry],
                           epoch: int | None) -> None:
     """Unpack a layer's entries (as `write_layer` wrote them) straight into its snapshot,
@@ -375,17 +389,10 @@ def snapshot_from_entries(store: Store, diff_ids: Sequence[str], entries: Sequen
     if target.is_dir():
         return
     target.parent.mkdir(exist_ok=True)
-    prepared = prepare(entries, epoch)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
         os.chmod(tmp, 0o755)
-        extractor = _Extractor(tmp, "overlay", empty=True)
-        contents = _EntryContents({e.path: e for e in prepared})
-        try:
-            for e in prepared:
-                extractor.member(contents, tarinfo(e))
-        finally:
-            extractor.finish()
+        unpack_entries(entries, tmp, mode="overlay", epoch=epoch, empty=True)
         try:
             os.rename(tmp, target)
         except OSError:

@@ -67,6 +67,16 @@ class ContainerConfig(msgspec.Struct, frozen=True, omit_defaults=True, rename="p
     healthcheck: Healthcheck | None = None
     on_build: tuple[str, ...] | None = msgspec.field(default=None, name="OnBuild")
     shell: tuple[str, ...] | None = None
+    # What `docker commit` copies from the container's own config (never set by a build):
+    hostname: str | None = None
+    domainname: str | None = None
+    attach_stdin: bool | None = None
+    attach_stdout: bool | None = None
+    attach_stderr: bool | None = None
+    tty: bool | None = None
+    open_stdin: bool | None = None
+    stdin_once: bool | None = None
+    image: str | None = None
 
 
 class RootFS(msgspec.Struct, frozen=True):

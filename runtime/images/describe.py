@@ -202,17 +202,20 @@ def docker_config(config: ImageConfig) -> dict[str, object]:
     struct present, null where unset, the image's values where set."""
     c = msgspec.to_builtins(config.config)
     out: dict[str, object] = {
-        "Hostname": "", "Domainname": "", "User": c.get("User", ""),
-        "AttachStdin": False, "AttachStdout": False, "AttachStderr": False,
+        "Hostname": c.get("Hostname", ""), "Domainname": c.get("Domainname", ""),
+        "User": c.get("User", ""), "AttachStdin": c.get("AttachStdin", False),
+        "AttachStdout": c.get("AttachStdout", False),
+        "AttachStderr": c.get("AttachStderr", False),
     }
     if "ExposedPorts" in c:
         out["ExposedPorts"] = c["ExposedPorts"]
-    out |= {"Tty": False, "OpenStdin": False, "StdinOnce": False, "Env": c.get("Env"),
-            "Cmd": c.get("Cmd")}
+    out |= {"Tty": c.get("Tty", False), "OpenStdin": c.get("OpenStdin", False),
+            "StdinOnce": c.get("StdinOnce", False), "Env": c.get("Env"), "Cmd": c.get("Cmd")}
     for key in ("Healthcheck", "ArgsEscaped"):
         if key in c:
             out[key] = c[key]
-    out |= {"Image": "", "Volumes": c.get("Volumes"), "WorkingDir": c.get("WorkingDir", ""),
+    out |= {"Image": c.get("Image", ""), "Volumes": c.get("Volumes"),
+            "WorkingDir": c.get("WorkingDir", ""),
             "Entrypoint": c.get("Entrypoint"), "OnBuild": c.get("OnBuild"),
             "Labels": c.get("Labels")}
     for key in ("StopSignal", "Shell"):

@@ -77,6 +77,7 @@ def _register_commands() -> None:
         about,
         build,
         builder,
+        container_images,
         container_manage,
         containers,
         daemon,
@@ -90,7 +91,7 @@ def _register_commands() -> None:
     )
 
     for module in (plan, build, lint, builder, images, containers, container_manage,
-                   transfer, registry, system, volumes, about):
+                   container_images, transfer, registry, system, volumes, about):
         module.register(app)
     daemon.register(app, Runner())
 

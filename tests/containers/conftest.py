@@ -32,6 +32,8 @@ DOCKERFILES = {
     "env-user": "ENV A=1 B=2\nRUN mkdir /w && chown nobody /w\nUSER nobody\nWORKDIR /w\n"
                 'CMD ["sh", "-c", "id; pwd; echo $A $B $HOME"]',
     "labelled": 'LABEL a=1 b=two\nSTOPSIGNAL SIGUSR1\nCMD ["sleep", "30"]',
+    "tree": "RUN mkdir -p /data/sub && echo 1 > /data/a && echo 2 > /data/sub/b && "
+            "echo 3 > /data/keep",
     "web": 'EXPOSE 80\nRUN mkdir /www && echo hello-from-the-container > /www/index.html\n'
            'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]',
 }

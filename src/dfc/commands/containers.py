@@ -425,12 +425,14 @@ def status_text(container: Container, now: datetime) -> str:
     from dfc.runtime.containers.state import parse_time
 
     state = container.state
-    if state.status == "running":
+    if state.status in ("running", "paused"):
         started = parse_time(state.started_at) or now
         from dfc.runtime.containers.health import status_suffix
 
-        return ("Up " + human_duration((now - started).total_seconds())
-                + status_suffix(container.folder))
+        up = "Up " + human_duration((now - started).total_seconds())
+        if state.status == "paused":
+            return up + " (Paused)"
+        return up + status_suffix(container.folder)
     if state.status == "exited":
         finished = parse_time(state.finished_at) or now
         return f"Exited ({state.exit_code}) {since(finished, now)}"
@@ -546,7 +548,7 @@ def ps_command(
     if last >= 0:
         containers = containers[:last]
     elif not all_:
-        containers = [c for c in containers if c.state.status == "running"]
+        containers = [c for c in containers if c.state.status in ("running", "paused")]
     containers = [c for c in containers if _matches(c, list(filter_ or []), store)]
     now = datetime.now(UTC)
     rows = [_ps_row(c, no_trunc, now) for c in containers]
@@ -574,6 +576,11 @@ def exec_command(
     from dfc.runtime.containers import exec as exec_
 
     found = _cstore(root).find(container)
+    if found.state.status == "paused":
+        from dfc.runtime.containers.errors import ContainerError
+
+        raise ContainerError(f"Container {container} is paused, unpause the container "
+                             "before exec", exit_code=1)
     code = exec_.run(found, list(args), env=list(env or ()), user=user, workdir=workdir,
                      detach=detach, interactive=interactive, tty=tty)
     if code:

@@ -22,6 +22,7 @@ from dfc.errors import DfcError
 
 if TYPE_CHECKING:
     from dfc.cache.store import Store
+    from dfc.runtime.images.remove import Users
 
 IMAGE_HEADERS = {
     "ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
@@ -270,6 +271,14 @@ def tag_command(
     store.tag(target, store.resolve(source).manifest)
 
 
+def _image_users(store: Store) -> Users:
+    """Which containers use which images (rmi and prune leave those images alone)."""
+    from dfc.runtime.containers.store import ContainerStore
+    from dfc.runtime.containers.usage import image_users
+
+    return image_users(ContainerStore(store.root))
+
+
 def rmi_command(
     images: Annotated[list[str], typer.Argument(help="Images.")],
     force: Annotated[bool, typer.Option("-f", "--force", help="Force removal.")] = False,
@@ -279,11 +288,12 @@ def rmi_command(
     root: RootOpt = None,
 ) -> None:
     """Remove images: untag a name; delete the image with its last name, and its blobs
-    that no other image uses."""
+    that no other image or container uses."""
     del no_prune  # docker's parents are classic-builder images; dfc never makes them
     from dfc.runtime.images.remove import remove_images
 
-    done, errors = remove_images(open_store(root), images, force=force)
+    store = open_store(root)
+    done, errors = remove_images(store, images, force=force, users=_image_users(store))
     for removal in done:
         for name in removal.untagged:
             typer.echo(f"Untagged: {name}")
@@ -300,8 +310,8 @@ def prune_command(
                                         "confirmation.")] = False,
     root: RootOpt = None,
 ) -> None:
-    """Remove dangling images (all images with -a: dfc runs no containers, so none is in
-    use), then every blob no image uses."""
+    """Remove dangling images (all images no container uses with -a), then every blob
+    no image or container uses."""
     from dfc.commands.prompt import confirmed
     from dfc.runtime.images.remove import prune_images
 
@@ -311,7 +321,8 @@ def prune_command(
         if not confirmed(f"WARNING! This will remove {what}.\n"
                          "Are you sure you want to continue?"):
             return
-    removal = prune_images(open_store(root), everything=all_)
+    store = open_store(root)
+    removal = prune_images(store, everything=all_, users=_image_users(store))
     if removal.untagged or removal.deleted:
         typer.echo("Deleted Images:")
         for name in removal.untagged:

@@ -77,6 +77,15 @@ def images_row(store: Store) -> Row:
     return Row("Images", total.total, total.active, total.size, total.reclaimable)
 
 
+def containers_row(store: Store) -> Row:
+    """The containers' writable layers; those not running are reclaimable."""
+    from dfc.runtime.containers.store import ContainerStore
+    from dfc.runtime.containers.usage import container_usage
+
+    found = container_usage(ContainerStore(store.root))
+    return Row("Containers", found.total, found.active, found.size, found.reclaimable)
+
+
 def volumes_row(store: Store) -> Row:
     """Sizes of the volumes' files; those no container uses are reclaimable."""
     from dfc.runtime.containers.volume_removal import usage
@@ -95,7 +104,7 @@ def build_cache_row(store: Store) -> Row:
 def usage_rows() -> list[Callable[[Store], Row]]:
     """`system df`'s rows in docker's order: Images, Containers, Local Volumes, Build
     Cache (the Containers and Local Volumes rows come with those objects)."""
-    return [images_row, volumes_row, build_cache_row]
+    return [images_row, containers_row, volumes_row, build_cache_row]
 
 
 def df_command(
