@@ -222,7 +222,7 @@ def test_commit_pauses_a_running_container_and_lets_it_run(dfc: Any, images: Any
     assert tagged.code == 0, tagged.err
     assert dfc("rmi", "dfc-commit-flag:1").code == 0
     wrong = dfc("commit", "--pause=maybe", cid)
-    assert wrong.code == 2 and wrong.err.strip().endswith(
+    assert wrong.code == 125 and wrong.err.strip().endswith(
         'invalid argument "maybe" for "--pause" flag: strconv.ParseBool: parsing "maybe": '
         "invalid syntax")
 

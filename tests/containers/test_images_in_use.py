@@ -112,7 +112,7 @@ def test_system_df_counts_containers_by_their_writable_layers(dfc: Any, images: 
                ).code == 0
     table = dfc("system", "df", "--format", "{{json .}}")
     rows = [json.loads(line) for line in table.out.splitlines()]
-    assert [r["Type"] for r in rows] == ["Images", "Containers", "Build Cache"]
+    assert [r["Type"] for r in rows] == ["Images", "Containers", "Local Volumes", "Build Cache"]
     assert rows[1] == {"Type": "Containers", "TotalCount": "2", "Active": "1",
                        "Size": "4kB", "Reclaimable": "1kB (25%)"}
     assert rows[0]["Active"] == "1"
