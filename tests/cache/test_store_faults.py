@@ -16,7 +16,7 @@ import pytest
 
 from dfc.cache.store import Store
 
-from ..conftest import BusyboxImage, busybox_store_copy, small_disk  # noqa: TID252 - tests/ is no package (importlib mode)
+from ..conftest import BusyboxImage, busybox_store_copy, debris, small_disk  # noqa: TID252 - tests/ is no package (importlib mode)
 
 # slow: each test runs the console script many times
 pytestmark = pytest.mark.slow
@@ -132,12 +132,6 @@ def test_another_users_store_refuses_writes_and_still_reads(
     assert state(root) == before
 
 
-def debris(root: Path) -> list[str]:
-    """Leftovers of an unfinished write that must not outlive the command."""
-    return [f"{name}/{entry}" for name in ("ingest", "tmp") if (root / name).is_dir()
-            for entry in os.listdir(root / name)]
-
-
 def test_a_full_disk_fails_each_write_in_one_line_and_leaves_the_store_clean(
         busybox_image: BusyboxImage, fresh_store: Store, dfc_cmd: list[str],
         tmp_path: Path) -> None:
@@ -167,7 +161,7 @@ def test_a_full_disk_fails_each_write_in_one_line_and_leaves_the_store_clean(
                 (args, proc.stderr)
             assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
             assert state(root) == before, args
-            assert debris(root) == [], args
+            assert debris(root) == set(), args
             assert ok(dfc_cmd, root, "system", "check").startswith("ok: ")
         grow(128)
         for args in writes:
@@ -175,4 +169,32 @@ def test_a_full_disk_fails_each_write_in_one_line_and_leaves_the_store_clean(
         names = ok(dfc_cmd, root, "images", "--format", "{{.Repository}}:{{.Tag}}").split()
         assert sorted(names) == ["big:1", "built:1", "busybox:latest", "imported:1"]
         assert ok(dfc_cmd, root, "system", "check").startswith("ok: ")
-        assert debris(root) == []
+        assert debris(root) == set()
+
+
+def test_a_full_disk_fails_a_commit_in_one_line_and_leaves_the_store_clean(
+        busybox_image: BusyboxImage, dfc_cmd: list[str], tmp_path: Path) -> None:
+    """16 MiB for a 3 MiB store and a container that wrote 9 MiB of random bytes: its
+    writable layer fits, the committed layer blob does not."""
+    with small_disk(tmp_path / "disk", 16) as grow:
+        root = busybox_store_copy(busybox_image, tmp_path / "disk" / "store").root
+        ok(dfc_cmd, root, "run", "--name", "filler", "busybox",
+           "dd", "if=/dev/urandom", "of=/big", "bs=1M", "count=9")
+        before = state(root)
+        proc = dfc(dfc_cmd, root, "commit", "filler", "committed:1")
+        assert proc.returncode == 1, proc.stderr
+        last = proc.stderr.strip().splitlines()[-1]
+        assert last.startswith("error: ") and last.endswith("no space left on device"), \
+            proc.stderr
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+        assert state(root) == before
+        assert debris(root) == set()
+        assert ok(dfc_cmd, root, "system", "check").startswith("ok: ")
+        grow(128)
+        image_id = ok(dfc_cmd, root, "commit", "filler", "committed:1").strip()
+        assert image_id.startswith("sha256:")
+        assert ok(dfc_cmd, root, "run", "--rm", "committed:1", "wc", "-c", "/big").split()[0] \
+            == str(9 << 20)
+        ok(dfc_cmd, root, "rm", "filler")
+        assert ok(dfc_cmd, root, "system", "check").startswith("ok: ")
+        assert debris(root) == set()

@@ -1,7 +1,7 @@
 """The store under SIGKILL and under a crowd.
 
-Kills: 100 SIGKILLs at seeded random moments into builds, loads, imports, tags, rmi,
-`image prune` and `builder prune`. After each one `dfc system check` is clean (every blob
+Kills: 100 SIGKILLs at seeded random moments into builds, loads, imports, commits, tags,
+rmi, `image prune` and `builder prune`. After each one `dfc system check` is clean (every blob
 re-hashed, every blob a named image needs present: nothing half-written is visible under
 a name) and the killed command, run again, succeeds. What a killed writer leaves in
 ingest/ or tmp/ is named by no image; `builder prune` reclaims it.
@@ -61,6 +61,9 @@ def make_inputs(dfc_cmd: list[str], store: Store, tmp_path: Path) -> dict[str, P
     archive = tmp_path / "arch.tar"
     ok(dfc_cmd, store.root, "save", "-o", str(archive), "arch:1")
     ok(dfc_cmd, store.root, "rmi", "arch:1")
+    # A stopped container with 3 MB of its own, for commits to take.
+    ok(dfc_cmd, store.root, "run", "--name", "committed", "busybox", "sh", "-c",
+       "head -c 3000000 /dev/urandom > /r")
     return {"ctx": ctx, "rootfs": rootfs, "archive": archive}
 
 
@@ -69,7 +72,8 @@ def test_a_hundred_sigkills_leave_a_sound_store(fresh_store: Store, dfc_cmd: lis
     root = fresh_store.root
     inputs = make_inputs(dfc_cmd, fresh_store, tmp_path)
     rng = random.Random(SEED)
-    ops = ["build", "build", "load", "import", "tag", "rmi", "image-prune", "builder-prune"]
+    ops = ["build", "build", "load", "import", "commit", "tag", "rmi", "image-prune",
+           "builder-prune"]
     landed = 0
     took = dict.fromkeys(ops, 0.5)  # how long each op last ran uncut: kills aim inside it
     for i in range(KILLS):
@@ -80,6 +84,7 @@ def test_a_hundred_sigkills_leave_a_sound_store(fresh_store: Store, dfc_cmd: lis
                       str(inputs["ctx"])],
             "load": ["load", "-i", str(inputs["archive"])],
             "import": ["import", str(inputs["rootfs"]), f"imp:{n}"],
+            "commit": ["commit", "committed", f"com:{n}"],
             "tag": ["tag", "busybox", f"t:{i}"],
             "rmi": ["rmi", f"victim:{i}"],
             "image-prune": ["image", "prune", "-f"],  # -a would take busybox too
