@@ -252,3 +252,21 @@ def multiplatform_base(busybox_image: BusyboxImage,
     multi = store.tag("busybox:multi", write_index(store, images))
     assert arm64.name is not None
     return MultiPlatformBase(store, "docker.io/library/busybox:amd64", arm64.name, multi)
+
+
+def root_env(root: Path) -> dict[str, str]:
+    """This process's environment with the store `root` as DFC_ROOT."""
+    return {**os.environ, "DFC_ROOT": str(root)}
+
+
+def run_in(dfc_cmd: list[str], root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dfc ARGS` on the store `root`, its output captured."""
+    return subprocess.run([*dfc_cmd, *args], capture_output=True, text=True,
+                          env=root_env(root), timeout=300)
+
+
+def run_ok_in(dfc_cmd: list[str], root: Path, *args: str) -> str:
+    """`dfc ARGS` on the store `root`, which must succeed; its standard output."""
+    proc = run_in(dfc_cmd, root, *args)
+    assert proc.returncode == 0, (args, proc.stderr)
+    return proc.stdout

@@ -24,26 +24,14 @@ import pytest
 from dfc.cache.store import Store
 
 from ..conftest import debris, killed  # noqa: TID252 - tests/ is no package (importlib mode)
+from ..conftest import root_env as env  # noqa: TID252
+from ..conftest import run_in as dfc  # noqa: TID252
+from ..conftest import run_ok_in as ok  # noqa: TID252
 
 pytestmark = pytest.mark.slow
 
 KILLS = int(os.environ.get("DFC_TEST_KILLS", "100"))
 SEED = 15
-
-
-def env(root: Path) -> dict[str, str]:
-    return {**os.environ, "DFC_ROOT": str(root)}
-
-
-def dfc(dfc_cmd: list[str], root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*dfc_cmd, *args], capture_output=True, text=True, env=env(root),
-                          timeout=300)
-
-
-def ok(dfc_cmd: list[str], root: Path, *args: str) -> str:
-    proc = dfc(dfc_cmd, root, *args)
-    assert proc.returncode == 0, (args, proc.stderr)
-    return proc.stdout
 
 
 def make_inputs(dfc_cmd: list[str], store: Store, tmp_path: Path) -> dict[str, Path]:

@@ -24,26 +24,14 @@ import pytest
 from dfc.cache.store import Store
 
 from ..conftest import debris, killed  # noqa: TID252 - tests/ is no package (importlib mode)
+from ..conftest import root_env as _env  # noqa: TID252
+from ..conftest import run_in as _dfc  # noqa: TID252
+from ..conftest import run_ok_in as _ok  # noqa: TID252
 
 pytestmark = pytest.mark.slow
 
 KILLS = int(os.environ.get("DFC_TEST_PULL_KILLS", "40"))
 SEED = 17
-
-
-def _env(root: Path) -> dict[str, str]:
-    return {**os.environ, "DFC_ROOT": str(root)}
-
-
-def _dfc(dfc_cmd: list[str], root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*dfc_cmd, *args], capture_output=True, text=True, env=_env(root),
-                          timeout=300)
-
-
-def _ok(dfc_cmd: list[str], root: Path, *args: str) -> str:
-    done = _dfc(dfc_cmd, root, *args)
-    assert done.returncode == 0, (args, done.stderr)
-    return done.stdout
 
 
 def _names(dfc_cmd: list[str], root: Path) -> set[str]:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from dfc.compiler.history import go_quote  # strconv.Quote, as history texts use it
+
 
 class Missing:
     """Go's invalid reflect.Value: what a map lookup of an absent key gives; prints
@@ -127,27 +129,6 @@ def go_json(value: object) -> str:
     if isinstance(value, Record):  # its MarshalJSON is json.Marshal, which escapes HTML
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return text
-
-
-_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-            "\v": "\\v", "\\": "\\\\", '"': '\\"'}
-
-
-def go_quote(text: str) -> str:
-    """strconv.Quote: a double-quoted Go string literal, printable characters kept."""
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
 
 
 def sprint(args: Sequence[object]) -> str:
