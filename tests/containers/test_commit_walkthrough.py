@@ -58,11 +58,16 @@ def _walk(run: Any, image: str, name: str, tag: str, fetch: bool) -> dict[str, A
 
 def test_section_5_walkthrough(dfc: Any, docker: Any, images: Any) -> None:
     image = images.names["web"]
-    name = docker.name()
-    tag = f"{name}-committed:1"
-    theirs = _walk(docker, image, name, tag, fetch=False)
-    docker("rm", "-f", name)
-    docker("rmi", tag)
+    for _ in range(5):
+        # dockerd on these shared machines now and then answers a diff with its whole
+        # image deleted (`D /.dockerenv`), which this walk never does: walk it again.
+        name = docker.name()
+        tag = f"{name}-committed:1"
+        theirs = _walk(docker, image, name, tag, fetch=False)
+        docker("rm", "-f", name)
+        docker("rmi", tag)
+        if "D /.dockerenv" not in theirs["diff"]:
+            break  # (the walk's rmi was refused: the image is still there for another)
     ours = _walk(dfc, image, "section5", tag, fetch=True)
     assert ours["diff"] == ["C /www", "C /www/index.html"]
     assert sorted(ours["diff"]) == sorted(theirs["diff"])
