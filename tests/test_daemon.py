@@ -208,7 +208,7 @@ def test_the_first_command_starts_a_daemon_that_serves_the_next(
     folder, env = first_use
     listed = run([*dfc_cmd, "images", "--root", str(fresh_store.root)], env=env)
     assert listed.returncode == 0 and "busybox" in listed.stdout, listed.stderr
-    for _ in range(2):  # while it loads: these run here and start no second daemon
+    for _ in range(4):  # while it loads: these run here and start no second daemon
         run([*dfc_cmd, "images", "--root", str(fresh_store.root)], env=env)
     status = [*dfc_cmd, "daemon", "status"]
     assert wait_until(lambda: run(status, env=env).returncode == 0, 60)
@@ -218,6 +218,24 @@ def test_the_first_command_starts_a_daemon_that_serves_the_next(
     assert f"served: {served + 1}" in run(status, env=env).stdout
     log = (folder / "daemon.log").read_text()
     assert log.count("listening on") == 1 and "error" not in log, log
+    assert run([*dfc_cmd, "daemon", "stop"], env=env).returncode == 0
+    # The commands run while it loaded started no second daemon that would outlive it.
+    assert wait_until(lambda: _daemons_on(env["DFC_DAEMON_SOCKET"]) == [], 10), \
+        _daemons_on(env["DFC_DAEMON_SOCKET"])
+
+
+def _daemons_on(socket: str) -> list[int]:
+    """The pids of processes serving `socket`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"daemon" in argv and socket.encode() in argv:
+                found.append(int(entry))
+    return found
 
 
 def test_an_idle_daemon_stops_by_itself(dfc_cmd: list[str], first_use) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,8 @@ TERMINAL_COMMANDS = frozenset({"run", "exec", "attach", "start", "container"})
 NOT_WORTH_A_DAEMON = frozenset({"version", "completion", "help", "logout"})
 HELP_FLAGS = frozenset({"--help", "-h", "--version"})
 FORWARDED_SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
+_answered: list[bool] = []
+"""Not empty once a daemon took this command's connection (it declined it, or restarts)."""
 
 
 def main() -> None:
@@ -80,7 +82,7 @@ def worth_starting(argv: list[str]) -> bool:
     command = _command(argv)
     if command is None or command in NOT_WORTH_A_DAEMON or HELP_FLAGS.intersection(argv):
         return False
-    if not wants_daemon(argv):
+    if not wants_daemon(argv) or _answered:  # (a stale one restarts itself)
         return False
     path = wire.socket_path()
     conn = wire.connect(path)
@@ -92,20 +94,31 @@ def worth_starting(argv: list[str]) -> bool:
 
 def start_in_background() -> None:
     """Start a daemon for the next commands, detached, and do not wait for it."""
+    import fcntl
     import subprocess
 
     path = wire.socket_path()
     idle = os.environ.get(wire.IDLE_ENV) or wire.DEFAULT_IDLE
     try:
         os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+        lock = os.open(wire.lock_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return  # no daemon this time: every command still runs here
+    try:
+        # Locked here and handed over: between this command and the daemon taking the
+        # lock itself there is no moment in which another command would start a second.
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with open(path.removesuffix(".sock") + ".log", "ab") as log:
             subprocess.Popen(
                 [sys.executable, "-m", "dfc", "daemon", "run", "--socket",
                  os.path.abspath(path), "--idle-timeout", idle],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                cwd="/", close_fds=True)
+                cwd="/", close_fds=True, pass_fds=(lock,),
+                env={**os.environ, wire.LOCK_FD_ENV: str(lock)})
     except OSError:
-        return  # no daemon this time: every command still runs here
+        return  # a daemon runs or starts already, or none can: every command runs here
+    finally:
+        os.close(lock)
 
 
 def _command(argv: list[str]) -> str | None:
@@ -127,6 +140,7 @@ def forward(argv: list[str]) -> int | None:
     conn = wire.connect(wire.socket_path())
     if conn is None:
         return None
+    _answered.append(True)
     try:
         tag, value = _converse(conn, argv)
     finally:

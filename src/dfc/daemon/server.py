@@ -308,6 +308,10 @@ def _hold_lock(path: str) -> None:
     import fcntl
 
     global _lock_fd
+    handed = _handed_lock(path)
+    if handed is not None:
+        _lock_fd = handed
+        return
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
     fd = os.open(wire.lock_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
@@ -316,6 +320,23 @@ def _hold_lock(path: str) -> None:
         os.close(fd)
         raise DfcError(f"a dfc daemon is already running for {path}") from None
     _lock_fd = fd
+
+
+def _handed_lock(path: str) -> int | None:
+    """The lock descriptor the client that started this daemon locked and passed on
+    (DFC_DAEMON_LOCK_FD), when it is this socket's lock file; else None."""
+    text = os.environ.pop(wire.LOCK_FD_ENV, None)
+    if not text or not text.isdigit():
+        return None
+    fd = int(text)
+    try:
+        held, wanted = os.fstat(fd), os.stat(wire.lock_path(path))
+    except OSError:
+        return None
+    if (held.st_dev, held.st_ino) != (wanted.st_dev, wanted.st_ino):
+        return None
+    os.set_inheritable(fd, False)  # a restart (exec) takes the lock again itself
+    return fd
 
 
 def _kill_group(pid: int, signum: int) -> None:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 SOCKET_ENV = "DFC_DAEMON_SOCKET"
 DISABLE_ENV = "DFC_NO_DAEMON"
+LOCK_FD_ENV = "DFC_DAEMON_LOCK_FD"
+"""Set by a client that starts a daemon: the descriptor of the daemon's lock, already
+locked by the client, which the daemon then holds (no window for a second daemon)."""
 IDLE_ENV = "DFC_DAEMON_IDLE"
 """How long a daemon started on first use waits for the next command (Go duration)."""
 DEFAULT_IDLE = "15m"
