@@ -262,6 +262,9 @@ def test_import_with_changes_and_message(tmp_path: Path, dfc_cmd: list[str]) -> 
     assert piped.startswith("sha256:")
     assert run(dfc_cmd, store, "import", "-c", "RUN true", "-", code=1) == \
         "error: run is not a valid change command\n"
+    # docker's list of commit/import changes has neither STOPSIGNAL nor SHELL
+    assert run(dfc_cmd, store, "import", "-c", "STOPSIGNAL 9", "-", code=1) == \
+        "error: stopsignal is not a valid change command\n"
     assert run(dfc_cmd, store, "import", str(tmp_path / "missing.tar"), code=1) == \
         f"error: open {tmp_path / 'missing.tar'}: no such file or directory\n"
 

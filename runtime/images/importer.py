@@ -23,14 +23,7 @@ import msgspec
 from dfc.cache.oci import Descriptor
 from dfc.cache.store import Store
 from dfc.compiler import ir
-from dfc.compiler.builder import StageBuilder
-from dfc.compiler.context import CompileContext
-from dfc.compiler.located import located
-from dfc.compiler.lower import lower, lower_instruction
-from dfc.compiler.scope import Scope
 from dfc.errors import DfcError
-from dfc.grammar import ast
-from dfc.grammar.parser import parse_dockerfile
 from dfc.platform import Platform, host_platform
 from dfc.runtime.fetch import download
 from dfc.runtime.fs.layer import write_tree
@@ -44,11 +37,6 @@ from dfc.runtime.images.config import (
     write_image,
 )
 from dfc.runtime.images.convert import to_image
-
-CHANGE_INSTRUCTIONS: tuple[type[ast.Instruction], ...] = (
-    ast.Cmd, ast.Entrypoint, ast.Env, ast.Expose, ast.Healthcheck, ast.Label, ast.Onbuild,
-    ast.Shell, ast.StopSignal, ast.User, ast.Volume, ast.Workdir,
-)
 
 
 class Imported(msgspec.Struct, frozen=True):
@@ -94,27 +82,16 @@ def import_rootfs(store: Store, source: Path | BinaryIO, ref: str | None = None,
     return Imported(manifest=image.manifest, config=image.config.digest, name=name)
 
 
-def change_config(changes: Sequence[str]) -> ContainerConfig:
-    """The container config that `--change` lines give an imported image, in order."""
-    instructions: list[ast.Instruction] = []
-    dockerfile: ast.Dockerfile | None = None
-    for line in changes:
-        dockerfile = parse_dockerfile("FROM scratch\n" + line + "\n", "--change")
-        for instruction in dockerfile.instructions[1:]:
-            if not isinstance(instruction, CHANGE_INSTRUCTIONS):
-                raise DfcError(f"{instruction.keyword.lower()} is not a valid change command")
-            instructions.append(instruction)
-    if dockerfile is None:
+def change_config(changes: Sequence[str], platform: Platform | None = None
+                  ) -> ContainerConfig:
+    """The container config that `--change` lines give an imported image, in order: the
+    compiler's own `--change` handling (as `commit --change`), from an empty config."""
+    if not changes:
         return ContainerConfig()
-    whole = msgspec.structs.replace(
-        dockerfile, instructions=(dockerfile.instructions[0], *instructions))
-    plan = lower(whole, CompileContext())
-    stage = plan.stages[0]
-    builder = StageBuilder(plan, stage, {}, Scope({}), ir.ImageConfig())
-    for instruction in stage.instructions:
-        with located(instruction.span):
-            lower_instruction(instruction, builder)
-    return to_image(builder.config)
+    from dfc.compiler.changes import apply_changes
+
+    target = str(platform or host_platform())
+    return to_image(apply_changes(ir.ImageConfig(), changes, target))
 
 
 def import_source(store: Store, source: str, ref: str | None = None, *,
@@ -123,7 +100,7 @@ def import_source(store: Store, source: str, ref: str | None = None, *,
                   ) -> Imported:
     """`docker import SOURCE`: a file, `-` (stdin) or an http(s) URL, as an image of
     `platform` (`--platform`; this machine's by default)."""
-    config = change_config(changes)
+    config = change_config(changes, platform)
     if source == "-":
         if stdin is None:
             raise DfcError("no standard input to import from")

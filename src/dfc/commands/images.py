@@ -271,7 +271,7 @@ def tag_command(
     store.tag(target, store.resolve(source).manifest)
 
 
-def _image_users(store: Store) -> Users:
+def image_users_of(store: Store) -> Users:
     """Which containers use which images (rmi and prune leave those images alone)."""
     from dfc.runtime.containers.store import ContainerStore
     from dfc.runtime.containers.usage import image_users
@@ -293,7 +293,7 @@ def rmi_command(
     from dfc.runtime.images.remove import remove_images
 
     store = open_store(root)
-    done, errors = remove_images(store, images, force=force, users=_image_users(store))
+    done, errors = remove_images(store, images, force=force, users=image_users_of(store))
     for removal in done:
         for name in removal.untagged:
             typer.echo(f"Untagged: {name}")
@@ -322,7 +322,7 @@ def prune_command(
                          "Are you sure you want to continue?"):
             return
     store = open_store(root)
-    removal = prune_images(store, everything=all_, users=_image_users(store))
+    removal = prune_images(store, everything=all_, users=image_users_of(store))
     if removal.untagged or removal.deleted:
         typer.echo("Deleted Images:")
         for name in removal.untagged:

@@ -60,14 +60,9 @@ class Row(msgspec.Struct, frozen=True):
 
 def containers_by_image(store: Store) -> dict[str, int]:
     """How many containers each image ID has (an image with one is ACTIVE)."""
-    if not (store.root / "containers").is_dir():
-        return {}
-    from dfc.runtime.containers.store import ContainerStore
+    from dfc.commands.images import image_users_of
 
-    counts: dict[str, int] = {}
-    for container in ContainerStore(store.root).all():
-        counts[container.record.image] = counts.get(container.record.image, 0) + 1
-    return counts
+    return {image: len(users) for image, users in image_users_of(store).items()}
 
 
 def images_row(store: Store) -> Row:
