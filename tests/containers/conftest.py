@@ -7,6 +7,7 @@ running: its absence fails these tests rather than skipping them).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import uuid
@@ -100,6 +101,23 @@ def images(tmp_path_factory: pytest.TempPathFactory, docker_ready: None,
         yield Images(store, names)
     finally:
         subprocess.run([DOCKER, "rmi", "-f", *names.values()], capture_output=True)
+
+
+@contextlib.contextmanager
+def image_in_both(images: Images, dfc_cmd: list[str], ctx: Path, body: str,
+                  kind: str) -> Iterator[str]:
+    """A one-off image (`body` on the module's busybox) built by dfc and loaded into
+    dockerd under the same new name; removed from dockerd afterwards."""
+    (ctx / "Dockerfile").write_text(f"FROM {images.names['busybox']}\n{body}")
+    name = f"dfc-{kind}-{uuid.uuid4().hex[:8]}:1"
+    build(BuildRequest(context=str(ctx), tags=(name,)), images.store, lambda e: None)
+    archive = subprocess.run([*dfc_cmd, "save", name], check=True, capture_output=True,
+                             env={**os.environ, "DFC_ROOT": str(images.store.root)}).stdout
+    subprocess.run([DOCKER, "load"], input=archive, check=True, capture_output=True)
+    try:
+        yield name
+    finally:
+        subprocess.run([DOCKER, "rmi", "-f", name], capture_output=True)
 
 
 _FLAKES = ("failed to create shim task", "unable to find user")

@@ -8,9 +8,7 @@ may run a check late, never early)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from dfc.build import BuildRequest, build
+from .conftest import image_in_both
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 DEADLINE = 90.0
@@ -27,20 +25,11 @@ DEADLINE = 90.0
 @pytest.fixture(scope="module")
 def health_image(images: Any, dfc_cmd: list[str], tmp_path_factory: Any) -> Iterator[str]:
     """An image whose HEALTHCHECK passes once /tmp/ok exists."""
-    ctx = tmp_path_factory.mktemp("healthimage")
-    (ctx / "Dockerfile").write_text(
-        f"FROM {images.names['busybox']}\n"
-        "HEALTHCHECK --interval=1s --timeout=5s --retries=2 CMD [\"test\", \"-e\", \"/tmp/ok\"]\n"
-        'CMD ["sh", "-c", "touch /tmp/ok; sleep 120"]\n')
-    name = f"dfc-htest-{uuid.uuid4().hex[:8]}:1"
-    build(BuildRequest(context=str(ctx), tags=(name,)), images.store, lambda e: None)
-    archive = subprocess.run([*dfc_cmd, "save", name], check=True, capture_output=True,
-                             env={**os.environ, "DFC_ROOT": str(images.store.root)}).stdout
-    subprocess.run(["docker", "load"], input=archive, check=True, capture_output=True)
-    try:
+    with image_in_both(images, dfc_cmd, tmp_path_factory.mktemp("healthimage"),
+                       "HEALTHCHECK --interval=1s --timeout=5s --retries=2 "
+                       'CMD ["test", "-e", "/tmp/ok"]\n'
+                       'CMD ["sh", "-c", "touch /tmp/ok; sleep 120"]\n', "htest") as name:
         yield name
-    finally:
-        subprocess.run(["docker", "rmi", "-f", name], capture_output=True)
 
 
 def _health(run: Any, name: str) -> dict[str, Any] | None:

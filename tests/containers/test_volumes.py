@@ -6,7 +6,6 @@ the refusals)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import uuid
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dfc.build import BuildRequest, build
+from .conftest import image_in_both
 
 VOLUME_IMAGE = (
     "RUN mkdir -p /data/sub /data/empty && echo hello > /data/f && chown 7:8 /data/f && "
@@ -34,17 +33,9 @@ between file systems, so the last field is dropped for them by comparing without
 def volume_image(images: Any, dfc_cmd: list[str], tmp_path_factory: Any) -> Iterator[str]:
     """An image with files of several kinds, owners and modes under a VOLUME, in the
     dfc store and in dockerd."""
-    ctx = tmp_path_factory.mktemp("volimage")
-    (ctx / "Dockerfile").write_text(f"FROM {images.names['busybox']}\n{VOLUME_IMAGE}")
-    name = f"dfc-vtest-{uuid.uuid4().hex[:8]}:1"
-    build(BuildRequest(context=str(ctx), tags=(name,)), images.store, lambda e: None)
-    archive = subprocess.run([*dfc_cmd, "save", name], check=True, capture_output=True,
-                             env={**os.environ, "DFC_ROOT": str(images.store.root)}).stdout
-    subprocess.run(["docker", "load"], input=archive, check=True, capture_output=True)
-    try:
+    with image_in_both(images, dfc_cmd, tmp_path_factory.mktemp("volimage"), VOLUME_IMAGE,
+                       "vtest") as name:
         yield name
-    finally:
-        subprocess.run(["docker", "rmi", "-f", name], capture_output=True)
 
 
 @pytest.fixture
