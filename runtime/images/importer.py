@@ -27,7 +27,7 @@ from dfc.errors import DfcError
 from dfc.platform import Platform, host_platform
 from dfc.runtime.fetch import download
 from dfc.runtime.fs.layer import write_tree
-from dfc.runtime.fs.snapshots import extract_layer
+from dfc.runtime.fs.snapshots import adopt_snapshot, extract_layer
 from dfc.runtime.images.config import (
     ContainerConfig,
     History,
@@ -63,8 +63,13 @@ def import_rootfs(store: Store, source: Path | BinaryIO, ref: str | None = None,
         else:
             extract_layer(source, tree, mode="apply")
         layer = write_tree(store, str(tree), epoch=epoch)
+        if layer is not None and epoch is None:
+            # The tree is what unpacking the new layer would give (the layer was made
+            # from it): keep it as the layer's snapshot, as docker's import leaves the
+            # layer unpacked, so the first build or run on the image unpacks nothing.
+            adopt_snapshot(store, (layer.diff_id,), tree)
     finally:
-        shutil.rmtree(tree)
+        shutil.rmtree(tree, ignore_errors=True)
     created = rfc3339(epoch if epoch is not None else time.time())
     origin = str(source) if isinstance(source, Path) else "-"
     host = platform or host_platform()

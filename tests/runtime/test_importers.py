@@ -112,3 +112,67 @@ def test_reimport_is_reproducible(tmp_path: Path) -> None:
     two = import_rootfs(Store(tmp_path / "b"), tar, "x", epoch=EPOCH)
     assert one == two
     assert not list((tmp_path / "a" / "ingest").iterdir())
+
+
+def _tree_rows(root: Path) -> list[tuple[str, int, int, int, int, str, str, list[str]]]:
+    """Every entry under `root`: path, mode, owner, group, mtime, link, content, xattrs."""
+    import os
+
+    rows = []
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        link = os.readlink(path) if path.is_symlink() else ""
+        body = path.read_bytes().hex() if path.is_file() and not path.is_symlink() else ""
+        attrs = sorted(os.listxattr(path, follow_symlinks=False))
+        rows.append((str(path.relative_to(root)), st.st_mode, st.st_uid, st.st_gid,
+                     int(st.st_mtime), link, body, attrs))
+    return rows
+
+
+def test_import_leaves_the_layer_unpacked_as_unpacking_it_would(tmp_path: Path) -> None:
+    """docker import leaves the new layer unpacked; dfc keeps the tree it made the layer
+    from as the layer's snapshot, which must be exactly what unpacking the blob gives."""
+    import os
+
+    from dfc.runtime.fs.snapshots import extract_layer
+
+    root = tmp_path / "tree"
+    (root / "usr" / "bin").mkdir(parents=True)
+    (root / "usr" / "bin" / "tool").write_bytes(b"#!/bin/sh\necho hi\n")
+    os.chmod(root / "usr" / "bin" / "tool", 0o4755)
+    (root / "usr" / "bin" / "alias").hardlink_to(root / "usr" / "bin" / "tool")
+    (root / "etc").mkdir()
+    (root / "etc" / "shadow").write_text("root:*:1::::::\n")
+    os.chmod(root / "etc" / "shadow", 0o640)
+    os.chown(root / "etc" / "shadow", 0, 42)
+    (root / "srv").mkdir(mode=0o700)
+    os.chown(root / "srv", 1000, 1000)
+    (root / "bin").symlink_to("usr/bin")
+    os.setxattr(root / "usr" / "bin" / "tool", "user.origin", b"import-test")
+    os.utime(root / "etc", (EPOCH, EPOCH))
+    tar_path = tmp_path / "rootfs.tar"
+    with tarfile.open(tar_path, "w", format=tarfile.PAX_FORMAT) as tar:
+        tar.add(root, arcname=".")
+    store = Store(tmp_path / "store")
+    imported = import_rootfs(store, tar_path, "imp:1")
+    config = store.read_json(imported.config, ImageConfig)
+    [diff_id] = config.rootfs.diff_ids
+    snapshot = store.root / "snapshots" / diff_id.removeprefix("sha256:")
+    assert snapshot.is_dir()
+    [layer] = store.read_json(imported.manifest.digest, Manifest).layers
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    with store.open_blob(layer.digest) as f:
+        assert extract_layer(f, fresh, mode="overlay", empty=True) == diff_id
+    assert _tree_rows(snapshot) == _tree_rows(fresh)
+    assert oct(snapshot.stat().st_mode & 0o7777) == "0o755"
+    assert not list((store.root / "ingest").iterdir())  # nothing left behind
+
+
+def test_reproducible_import_leaves_no_snapshot(tmp_path: Path) -> None:
+    """With SOURCE_DATE_EPOCH the layer's mtimes are clamped, so the tree is not what the
+    layer unpacks to: it is not kept."""
+    store = Store(tmp_path / "store")
+    import_rootfs(store, small_rootfs_tar(tmp_path), "imp:1", epoch=EPOCH)
+    assert not (store.root / "snapshots").is_dir() or \
+        not list((store.root / "snapshots").iterdir())
