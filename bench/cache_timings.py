@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bases
 import gen_contexts as gen
 
 REPO = Path(__file__).resolve().parent.parent
@@ -152,14 +153,22 @@ class Dfc:
         self.env = {"DFC_DAEMON_SOCKET": str(work / "daemon" / f"{self.name}.sock"),
                     "DFC_NO_DAEMON": "1" if mode == "in-process" else ""}
 
-    def prepare(self, rootfs: Path, label: str) -> None:
-        """A fresh store holding only the base: the next build is cold."""
+    def prepare(self, rootfs: Path, label: str, spec: gen.Context) -> None:
+        """A fresh store holding only the base (and the ONBUILD parent): the next build is
+        cold."""
         shutil.rmtree(self.store, ignore_errors=True)
         run([DFC, "import", "--root", str(self.store), "-c", f"LABEL {label}", str(rootfs),
-             gen.BASE], env=self.env)
+             spec.base], env=self.env)
         if self.daemon and subprocess.run([DFC, "daemon", "status"], env={
                 **os.environ, **self.env}, capture_output=True).returncode != 0:
             run([DFC, "daemon", "start"], env=self.env)
+        if spec.parent:
+            run([DFC, "build", "--root", str(self.store), "-q", "-t", gen.ONBUILD_PARENT,
+                 str(parent_context(rootfs.parent, spec))], env=self.env)
+
+    def prune(self) -> None:
+        """`builder prune -a`: the build cache goes, images (and their bases) stay."""
+        run([DFC, "builder", "prune", "--root", str(self.store), "-a", "-f"], env=self.env)
 
     def build(self, context: Path, args: dict[str, str]) -> Outcome:
         seconds, output = run([DFC, "build", "--root", str(self.store), "-t",
@@ -185,17 +194,25 @@ class Docker:
     def name(self) -> str:
         return "buildkit" if self.buildkit else "classic"
 
-    def prepare(self, rootfs: Path, label: str) -> None:
+    def prepare(self, rootfs: Path, label: str, spec: gen.Context) -> None:
         """Import the (newly salted) rootfs: no cache entry can match the next build. The
         label, inherited by every image built on it, finds them all at cleanup."""
-        run([DOCKER, "import", "-c", f"LABEL {label}", str(rootfs), gen.BASE])
+        run([DOCKER, "import", "-c", f"LABEL {label}", str(rootfs), spec.base])
+        if spec.parent:
+            run([DOCKER, "build", "-q", "-t", gen.ONBUILD_PARENT,
+                 str(parent_context(rootfs.parent, spec))], env=self.env())
+
+    def env(self) -> dict[str, str]:
+        return {"DOCKER_BUILDKIT": "1" if self.buildkit else "0"}
+
+    def prune(self) -> None:
+        run([DOCKER, "builder", "prune", "-a", "-f"], env=self.env())
 
     def build(self, context: Path, args: dict[str, str]) -> Outcome:
         flags = ["--progress=plain"] if self.buildkit else []
         seconds, output = run([DOCKER, "build", *flags, "-t",
                                f"dfcbench-{context.name}-{self.name}",
-                               *build_arg_flags(args), str(context)],
-                              env={"DOCKER_BUILDKIT": "1" if self.buildkit else "0"})
+                               *build_arg_flags(args), str(context)], env=self.env())
         if self.buildkit:
             executed = plain_executed(output, first_stage(context))
             return Outcome(seconds, executed, len(executed))
@@ -220,16 +237,24 @@ class Docker:
 Builder = Dfc | Docker
 
 
+def parent_context(work: Path, spec: gen.Context) -> Path:
+    """A folder holding only the ONBUILD parent's Dockerfile."""
+    folder = work / "onbuild-parent"
+    folder.mkdir(exist_ok=True)
+    (folder / "Dockerfile").write_text(spec.parent)
+    return folder
+
+
 def run_label(work: Path) -> str:
     """`dfcbench.run=<this run's folder name>`: the label on every base of this run."""
     return f"dfcbench.run={work.name}"
 
 
 def scenarios(spec: gen.Context) -> list[str]:
-    return [s for s in (*gen.SCENARIOS, "source") if s in spec.expected]
+    return [s for s in gen.ORDER if s in spec.expected]
 
 
-def run_repetition(rep: int, work: Path, rootfs: Path, builders: list[Builder],
+def run_repetition(rep: int, work: Path, roots: dict[str, Path], builders: list[Builder],
                    names: list[str], noop_repeats: int, scale: float,
                    results: dict[tuple[str, str, str], list[Outcome]]) -> None:
     """One pass over every context and scenario, for every builder."""
@@ -237,12 +262,15 @@ def run_repetition(rep: int, work: Path, rootfs: Path, builders: list[Builder],
     rotation = itertools.cycle(range(len(builders)))
     for name in names:
         spec, context = gen.CONTEXTS[name], contexts[name]
-        tar = salted_tar(rootfs, f"{work.name} {rep} {name}")
+        tar = salted_tar(roots[spec.base], f"{work.name} {rep} {name}")
         for builder in builders:
-            builder.prepare(tar, run_label(work))
+            builder.prepare(tar, run_label(work), spec)
         for scenario in scenarios(spec):
             if scenario in spec.edits:
                 gen.edit(context, spec, scenario, f"{rep}")
+            if scenario == "pruned":
+                for builder in builders:
+                    builder.prune()
             args = {spec.build_arg: f"rep{rep}"} if scenario == "arg" else {}
             start = next(rotation)
             order = builders[start:] + builders[:start]
@@ -310,7 +338,9 @@ def main() -> None:
     for folder in ("src/dfc", "grammar", "compiler", "cache", "runtime"):
         compileall.compile_dir(REPO / folder, quiet=1)
     work = Path(tempfile.mkdtemp(prefix="dfcbench-"))
-    rootfs = make_rootfs(work)
+    roots = {gen.BASE: make_rootfs(work)}
+    if any(gen.CONTEXTS[name].base == gen.DEBIAN_BASE for name in names):
+        roots[gen.DEBIAN_BASE] = bases.unpacked(bases.debian_layer(), work / "debian" / "rootfs")
     available: dict[str, Builder] = {
         **{name: Dfc(work, mode) for mode, name in Dfc.NAMES.items()},
         "buildkit": Docker(True), "classic": Docker(False)}
@@ -318,7 +348,7 @@ def main() -> None:
     results: dict[tuple[str, str, str], list[Outcome]] = {}
     try:
         for rep in range(args.reps):
-            run_repetition(rep, work, rootfs, builders, names, args.noop_repeats,
+            run_repetition(rep, work, roots, builders, names, args.noop_repeats,
                            args.scale, results)
     finally:
         for builder in builders:

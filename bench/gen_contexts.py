@@ -13,6 +13,7 @@ features docker 20.10's BuildKit has (no heredocs, no `# syntax=` line).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import os
 import random
@@ -24,9 +25,24 @@ from pathlib import Path
 BASE = "dfcbench-busybox:latest"
 """The base image every context builds FROM; the same rootfs is imported into dfc and docker."""
 
+DEBIAN_BASE = "dfcbench-debian-base:latest"
+"""The Debian-based context's base: a minbase bookworm rootfs (bench/bases.py)."""
+
+ONBUILD_PARENT = "dfcbench-onbuild-parent:latest"
+"""The image the ONBUILD context builds FROM, built from its `parent` Dockerfile first.
+(Bases are never named `dfcbench-CONTEXT`: that is the tag each build gets, and a base
+overwritten by the image built on it would make every rebuild cold.)"""
+
 SCENARIOS = ("cold", "noop", "last", "early", "arg")
 """cold build, no-op rebuild, change the file only the last COPY reads, change a file an
 early COPY reads, change the value of the `--build-arg` declared just before a late RUN."""
+
+ORDER = (*SCENARIOS, "source", "pruned")
+"""Every scenario in the order they run; a context has the first five and maybe others:
+`source` changes one source file among many, `pruned` builds again after `builder prune
+-a` (the build cache gone, the images and their bases kept)."""
+
+ONBUILD_STEP = re.compile(r"^ONBUILD (RUN|COPY|ADD|WORKDIR) ")
 
 STEP = re.compile(r"^(?:FROM \S+ AS (\S+)|(RUN|COPY|ADD|WORKDIR) )")
 
@@ -46,17 +62,30 @@ class Context:
     """Groups of steps that are one operation (same parent key, same instruction, same
     inputs): a minimal build executes each group once, under any one of its labels."""
     expected: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    base: str = BASE
+    """The image the context's base rootfs is imported as."""
+    parent: str = ""
+    """A Dockerfile (FROM `base`) built as ONBUILD_PARENT before the scenarios; its
+    ONBUILD triggers run as the first steps of the context's stage, as in BuildKit."""
+    early_from: str = ""
+    """The step the `early` edit reaches first (default: the second step)."""
+    extra: tuple[str, ...] = ()
+    """Scenarios beyond the five (`pruned`)."""
 
     def steps(self) -> list[str]:
         """All layer-step labels (`stage position`) in Dockerfile order."""
         labels: list[str] = []
         stage, position = "", 1
+        triggers = sum(1 for line in self.parent.splitlines() if ONBUILD_STEP.match(line))
         for line in self.dockerfile.splitlines():
             match = STEP.match(line)
             if match is None:
                 continue
             if match.group(1):
                 stage, position = match.group(1), 1
+                if line.startswith(f"FROM {ONBUILD_PARENT} "):
+                    labels += [f"{stage} {position + 1 + i}" for i in range(triggers)]
+                    position += triggers
             else:
                 position += 1
                 labels.append(f"{stage} {position}")
@@ -254,6 +283,52 @@ def ignored_files(root: Path, scale: float) -> None:
     (root / "etc/last.conf").write_text("last\n")
 
 
+DEBIAN = f"""\
+FROM {DEBIAN_BASE} AS deb
+WORKDIR /srv
+COPY requirements.txt ./
+RUN sort requirements.txt > lock && (dpkg-query -W 2>/dev/null || true) | wc -l > packages
+COPY app/ ./app/
+RUN find app -type f | wc -l > count && du -s app > size
+ARG REVISION
+RUN echo "revision $REVISION" > revision
+COPY VERSION ./
+"""
+
+
+def debian_files(root: Path, scale: float) -> None:
+    """An app of ~600 files (~6 MB) on the 120 MB Debian base, and its manifests."""
+    names = [f"app/mod{i % 20:02d}/file{i:04d}.py" for i in range(n(600, scale))]
+    write_text_files(root, names, n(10_000, scale), "debian")
+    (root / "requirements.txt").write_text("".join(f"lib{i:02d}==1.{i}\n" for i in range(40)))
+    (root / "VERSION").write_text("2.0.0\n")
+
+
+ONBUILD_PARENT_DOCKERFILE = f"""\
+FROM {BASE}
+WORKDIR /app
+ONBUILD COPY requirements.txt ./
+ONBUILD RUN sort requirements.txt > lock
+ONBUILD COPY src/ ./src/
+ONBUILD RUN find src -type f | wc -l > count
+"""
+
+ONBUILD = f"""\
+FROM {ONBUILD_PARENT} AS child
+ARG FLAVOR
+RUN echo "flavor $FLAVOR" > flavor
+COPY last.txt ./
+"""
+
+
+def onbuild_files(root: Path, scale: float) -> None:
+    """What the parent's triggers copy (a manifest, 400 sources) and a last file."""
+    write_text_files(root, [f"src/m{i:03d}.js" for i in range(n(400, scale))],
+                     n(8_000, scale), "onbuild")
+    (root / "requirements.txt").write_text("".join(f"dep{i}\n" for i in range(30)))
+    (root / "last.txt").write_text("last\n")
+
+
 def _contexts() -> dict[str, Context]:
     specs = [
         Context("app", APP, app_files,
@@ -268,6 +343,12 @@ def _contexts() -> dict[str, Context]:
                 {"last": "last.txt", "early": "blob.bin"}, "CHANNEL"),
         Context("ignored", IGNORED, ignored_files,
                 {"last": "etc/last.conf", "early": "package.json"}, "COMMIT"),
+        Context("debian", DEBIAN, debian_files,
+                {"last": "VERSION", "early": "requirements.txt"}, "REVISION",
+                base=DEBIAN_BASE, extra=("pruned",)),
+        Context("onbuild", ONBUILD, onbuild_files,
+                {"last": "last.txt", "early": "requirements.txt"}, "FLAVOR",
+                parent=ONBUILD_PARENT_DOCKERFILE, early_from="child 2"),
     ]
     out = {}
     for spec in specs:
@@ -278,8 +359,9 @@ def _contexts() -> dict[str, Context]:
         expected["early"] = _early(spec)
         if "source" in spec.edits:
             expected["source"] = spec.from_("app 5")
-        out[spec.name] = Context(spec.name, spec.dockerfile, spec.write_files, spec.edits,
-                                 spec.build_arg, spec.same, expected)
+        if "pruned" in spec.extra:
+            expected["pruned"] = frozenset(steps)
+        out[spec.name] = dataclasses.replace(spec, expected=expected)
     return out
 
 
@@ -289,7 +371,8 @@ def _after_arg(spec: Context) -> str:
     arg_line = lines.index(f"ARG {spec.build_arg}")
     before = sum(1 for line in lines[:arg_line] if STEP.match(line) and
                  not line.startswith("FROM"))
-    return spec.steps()[before]
+    triggers = sum(1 for line in spec.parent.splitlines() if ONBUILD_STEP.match(line))
+    return spec.steps()[before + triggers]
 
 
 def _early(spec: Context) -> frozenset[str]:
@@ -297,7 +380,7 @@ def _early(spec: Context) -> frozenset[str]:
     multi-stage build, the final stage from the COPY --from that reads it."""
     if spec.name == "multistage":
         return spec.from_("alpha 3") | spec.from_("final 3")
-    return spec.from_(spec.steps()[1])
+    return spec.from_(spec.early_from or spec.steps()[1])
 
 
 CONTEXTS: dict[str, Context] = _contexts()

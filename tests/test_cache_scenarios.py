@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dfc.build import BuildRequest, build
+from dfc.cache.gc import prune
 from dfc.cache.store import Store
 from dfc.runtime import events
 
@@ -53,14 +54,23 @@ def run_scenarios(name: str, busybox_image: BusyboxImage, tmp_path: Path
                   ) -> dict[str, set[str]]:
     """Every scenario of one context in order, on one store: what each build executed."""
     store = busybox_store_copy(busybox_image, tmp_path / "store")
-    store.tag(gen.BASE, store.resolve(busybox_image.ref).manifest)
     spec = gen.CONTEXTS[name]
+    for base in {gen.BASE, spec.base}:  # the Debian context's commands run on busybox too
+        store.tag(base, store.resolve(busybox_image.ref).manifest)
+    if spec.parent:
+        parent = tmp_path / "parent"
+        parent.mkdir()
+        (parent / "Dockerfile").write_text(spec.parent)
+        build(BuildRequest(context=str(parent), tags=(gen.ONBUILD_PARENT,)), store,
+              lambda e: None)
     context = gen.generate(tmp_path / "contexts", SCALE, (name,))[name]
-    order = [s for s in (*gen.SCENARIOS, "source") if s in spec.expected]
+    order = [s for s in gen.ORDER if s in spec.expected]
     seen = {}
     for i, scenario in enumerate(order):
         if scenario in spec.edits:
             gen.edit(context, spec, scenario, str(i))
+        if scenario == "pruned":
+            prune(store, all_records=True)
         args = {spec.build_arg: str(i)} if scenario == "arg" else {}
         seen[scenario] = executed(store, context, args)
     return seen
@@ -92,3 +102,7 @@ def test_the_expected_sets_are_what_the_issue_describes() -> None:
     assert gen.CONTEXTS["multistage"].minimal("cold") == 13
     assert multi["early"] == {"alpha 3", "alpha 4", *(f"final {i}" for i in range(3, 8))}
     assert len(gen.CONTEXTS["runs20"].expected["cold"]) == 2 + 20 + 1
+    onbuild = gen.CONTEXTS["onbuild"].expected  # the parent's 4 triggers run first
+    assert onbuild["cold"] == {f"child {i}" for i in range(2, 8)}
+    assert onbuild["arg"] == {"child 6", "child 7"}
+    assert gen.CONTEXTS["debian"].expected["pruned"] == {f"deb {i}" for i in range(2, 9)}
