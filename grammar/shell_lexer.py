@@ -70,7 +70,8 @@ class Lexer:
     """One pass over a word, mirroring BuildKit's shellWord (lex.go) function by function."""
 
     def __init__(
-        self, text: str, env: Mapping[str, str], escape: str, quotes: bool, skip_unset: bool
+        self, text: str, env: Mapping[str, str], escape: str, quotes: bool, skip_unset: bool,
+        raw_quotes: bool = False,
     ) -> None:
         # Go's text/scanner drops a byte-order mark at the very start of its input.
         self.text = text[1:] if text.startswith("\ufeff") else text
@@ -79,6 +80,8 @@ class Lexer:
         self.escape = escape
         self.quotes = quotes
         self.skip_unset = skip_unset
+        self.raw_quotes = raw_quotes
+        """Keep the quote characters in the value (BuildKit's RawQuotes)."""
         self.used: set[str] = set()
         self.depth = 0
 
@@ -135,7 +138,7 @@ class Lexer:
             )
         value = self.text[self.i + 1 : end]
         self.i = end + 1
-        return value
+        return f"'{value}'" if self.raw_quotes else value
 
     def double_quoted(self, raw_escapes: bool) -> str:
         """"...": `$` expands; the escape token escapes only `"`, `$` and itself."""
@@ -150,7 +153,8 @@ class Lexer:
             ch = text[self.i]
             if ch == '"':
                 self.i += 1
-                return "".join(out)
+                value = "".join(out)
+                return f'"{value}"' if self.raw_quotes else value
             if ch == "$":
                 out.append(self.dollar())
                 continue

@@ -82,23 +82,28 @@ class Expansion(msgspec.Struct, frozen=True):
 
 _NO_NAMES: frozenset[str] = frozenset()
 def expand_word(
-    text: str, env: Mapping[str, str], escape: str = "\\", *, skip_unset: bool = False
+    text: str, env: Mapping[str, str], escape: str = "\\", *, skip_unset: bool = False,
+    raw_quotes: bool = False,
 ) -> Expansion:
     """ProcessWord: expand variables and remove quotes and escapes, keeping inner spaces.
 
     With `skip_unset`, unset variables stay as written (BuildKit's SkipUnsetEnv, used for
-    display names), so only known values are substituted.
+    display names), so only known values are substituted; with `raw_quotes` the quotes
+    stay in the value (RawQuotes: a RUN's progress name).
 
     >>> e = expand_word('"$A b"/${B:-c}', {"A": "a"})
     >>> e.value, sorted(e.used)
     ('a b/c', ['A', 'B'])
     >>> expand_word("x-$NOPE", {}, skip_unset=True).value
     'x-$NOPE'
+    >>> print(expand_word("echo \\"$A\\" '$A'", {"A": "a"}, raw_quotes=True).value)
+    echo "a" '$A'
     """
     if "$" not in text and escape not in text and "'" not in text and '"' not in text:
         if not text.startswith("\ufeff"):
             return Expansion(text, _NO_NAMES)
-    lexer = Lexer(text, env, escape, quotes=True, skip_unset=skip_unset)
+    lexer = Lexer(text, env, escape, quotes=True, skip_unset=skip_unset,
+                  raw_quotes=raw_quotes)
     value = lexer.until("", False)
     return Expansion(value, frozenset(lexer.used))
 

@@ -34,6 +34,7 @@ from dfc.runtime import events, explain
 from dfc.runtime.images import config as image
 from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.execute import RunLimits, StepRunner
+from dfc.runtime.titles import StepTitles
 
 if TYPE_CHECKING:
     from dfc.runtime.fs.layer import Entry
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 class BuildOptions(msgspec.Struct, frozen=True, kw_only=True):
     dockerfile: str = "Dockerfile"
     """Names the build in explain records (with the context folder)."""
+    dockerfile_text: str = ""
+    """The Dockerfile itself: steps are named by their lines, as BuildKit names them."""
     explain_cache: bool = False
     no_cache: bool = False
     no_cache_filter: tuple[str, ...] = ()
@@ -135,6 +138,7 @@ class Executor:
         self.store = store
         self.context = context
         self.options = options
+        self.titles = StepTitles(options.dockerfile_text, len(plan.stages))
         self.report = report
         self.stat_cache = StatCache() if context.temporary else context_stats(
             store.root, context.root)
@@ -241,7 +245,7 @@ class Executor:
             name.lower() for name in self.options.no_cache_filter}
         total = 1 + sum(not isinstance(step, ir.SetConfig) for step in stage.steps)
         position = 1
-        for step in stage.steps:
+        for number, step in enumerate(stage.steps):
             entry = image.History(created_by=step.history.created_by if step.history else None,
                                   comment=step.history.comment if step.history else None,
                                   empty_layer=bool(step.history and step.history.empty_layer))
@@ -250,7 +254,8 @@ class Executor:
                     state = state.with_metadata(entry)
                 continue
             position += 1
-            name = f"[{self.options.label}{stage.id} {position}/{total}] {_describe(step)}"
+            name = self.titles.prefix(self.options.label, stage.id, position, total) + \
+                self.titles.title(step, trigger=number < stage.triggers)
             if isinstance(step, ir.Run) and step.network == "default" \
                     and self.options.network != "default":
                 # `--network` sets the default of every RUN: part of its key, as in BuildKit.
@@ -495,9 +500,3 @@ class Executor:
         tmp = self.store.root / "tmp"
         tmp.mkdir(exist_ok=True)
         return tmp
-
-
-def _describe(step: ir.AnyStep) -> str:
-    """The progress name of a step: its history text without BuildKit's suffix."""
-    text = step.history.created_by if step.history else type(step).__name__.upper()
-    return text.removesuffix(" # buildkit")

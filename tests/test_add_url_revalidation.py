@@ -94,7 +94,7 @@ def context(tmp_path: Path, url: str, flags: str = "") -> Path:
     return folder
 
 
-ADD_AND_AFTER = ["ADD", "RUN /bin/sh -c cat /dl/file.txt > /copy"]
+ADD_AND_AFTER = ["ADD", "RUN cat /dl/file.txt > /copy"]
 
 
 def executed(store: Store, folder: Path) -> list[str]:
@@ -102,7 +102,8 @@ def executed(store: Store, folder: Path) -> list[str]:
     seen: list[events.AnyEvent] = []
     build(BuildRequest(context=str(folder), tags=("out",)), store, seen.append)
     started = {e.step: e.name.split("] ", 1)[1] for e in seen if isinstance(e, events.Started)}
-    return [started[e.step].split(" http")[0] for e in seen if isinstance(e, events.Done)]
+    names = [started[e.step] for e in seen if isinstance(e, events.Done)]
+    return ["ADD" if name.startswith("ADD ") else name for name in names]
 
 
 @pytest.mark.parametrize(("etag", "modified"), [(True, True), (True, False), (False, True),
@@ -112,7 +113,7 @@ def test_rebuild_asks_the_server_and_reruns_exactly_what_changed(
         modified: bool) -> None:
     server = server_factory(etag, modified)
     folder = context(tmp_path, server.url)
-    assert executed(fresh_store, folder) == ["RUN /bin/sh -c echo before > /b", *ADD_AND_AFTER]
+    assert executed(fresh_store, folder) == ["RUN echo before > /b", *ADD_AND_AFTER]
     server.requests.clear()
     assert executed(fresh_store, folder) == []
     if etag:  # BuildKit's HEAD with the ETag settles it

@@ -44,9 +44,9 @@ def test_multistage_example_builds_a_runnable_image(fresh_store: Store, tmp_path
     image_id, recorder = run_build(fresh_store, EXAMPLES / "multistage", tags=("demo",))
     assert recorder.names(events.Done) == [
         "[build 2/4] WORKDIR /src", "[build 3/4] COPY app.sh .",
-        "[build 4/4] RUN /bin/sh -c chmod 0755 app.sh &&     mkdir -p /out && cp app.sh "
+        "[build 4/4] RUN chmod 0755 app.sh &&     mkdir -p /out && cp app.sh "
         "/out/app",
-        "[stage-1 2/2] COPY /out/app /usr/local/bin/app"]
+        "[stage-1 2/2] COPY --from=build /out/app /usr/local/bin/app"]
     config = read_image(fresh_store, "demo")
     assert config.config.cmd == ("app",)
     assert config.config.user == "1000:1000"

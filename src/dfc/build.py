@@ -294,6 +294,7 @@ def build(request: BuildRequest, store: Store, report: events.Reporter,
             if previous is None:
                 warn_unconsumed(plan, request.build_args, report)
             options = BuildOptions(dockerfile=context.dockerfile_name,
+                                   dockerfile_text=context.dockerfile.decode("utf-8", "replace"),
                                    explain_cache=request.explain_cache,
                                    no_cache=request.no_cache,
                                    cache_mode=request.cache_to.mode if request.cache_to

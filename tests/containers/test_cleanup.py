@@ -61,7 +61,8 @@ def test_hundred_containers_leave_nothing(images: Any) -> None:
                 frames = received
     assert ContainerStore(store.root).ids() == []
     assert [p for p in os.listdir(store.root / "containers") if p != ".lock"] == []
-    assert _mounts() == before_mounts
+    # none added (dockerd, used by other tests, may remove its own meanwhile)
+    assert sorted(set(_mounts()) - set(before_mounts)) == []
     assert not [line for line in _mounts() if str(store.root) in line]
     # a supervisor sends the exit code just before it exits: give the last one a moment
     deadline = time.monotonic() + 5
