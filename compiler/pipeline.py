@@ -54,9 +54,9 @@ def compile_text(
     >>> plan.stages[0].steps[0].argv
     ('/bin/sh', '-c', 'make')
     """
-    from dfc.grammar.parser import parse_dockerfile
+    from dfc.compiler.checks import parse_checked
 
-    dockerfile = parse_dockerfile(text, filename)
+    dockerfile = parse_checked(text, filename)
     source = Source(filename, text if isinstance(text, str) else text.decode("utf-8", "replace"))
     try:
         return compile_ast(dockerfile, ctx or CompileContext(), passes)

@@ -24,13 +24,13 @@ from dfc.cache.oci import Descriptor
 from dfc.cache.store import Store
 from dfc.compiler import ir
 from dfc.compiler.builder import StageBuilder
+from dfc.compiler.checks import parse_checked
 from dfc.compiler.context import CompileContext
 from dfc.compiler.located import located
 from dfc.compiler.lower import lower, lower_instruction
 from dfc.compiler.scope import Scope
 from dfc.errors import DfcError
 from dfc.grammar import ast
-from dfc.grammar.parser import parse_dockerfile
 from dfc.platform import Platform, host_platform
 from dfc.runtime.fetch import download
 from dfc.runtime.fs.layer import write_tree
@@ -99,7 +99,7 @@ def change_config(changes: Sequence[str]) -> ContainerConfig:
     instructions: list[ast.Instruction] = []
     dockerfile: ast.Dockerfile | None = None
     for line in changes:
-        dockerfile = parse_dockerfile("FROM scratch\n" + line + "\n", "--change")
+        dockerfile = parse_checked("FROM scratch\n" + line + "\n", "--change")
         for instruction in dockerfile.instructions[1:]:
             if not isinstance(instruction, CHANGE_INSTRUCTIONS):
                 raise DfcError(f"{instruction.keyword.lower()} is not a valid change command")

@@ -55,7 +55,7 @@ def parse_command(
 
         typer.echo(dump_nodes(parse_nodes(data)), nl=False)
         return
-    tree = parse_dockerfile(data, name, require_stages=False)
+    tree = parse_dockerfile(data, name)
     typer.echo(dump_json(tree) if fmt is ParseFormat.json else dump_text(tree), nl=False)
 
 
