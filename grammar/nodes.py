@@ -17,7 +17,7 @@ from collections.abc import Callable
 import msgspec
 
 from dfc.errors import ParseError
-from dfc.grammar.flags import extract_flags
+from dfc.grammar.flags import decode_flag, extract_flags
 from dfc.grammar.lines import prelex
 from dfc.grammar.words import split_raw
 
@@ -159,7 +159,10 @@ def node_of(text: str, escape: str, line: int) -> Node:
     """The node of one logical line."""
     keyword, _, rest = _split_first(text.strip())
     value = keyword.lower()
-    flags, rest = extract_flags(rest)
+    words, rest = extract_flags(rest)
+    # BuildKit's node holds each flag with its quotes and escapes removed, and not the
+    # bare `--` that ends the flags.
+    flags = [decode_flag(word) for word in words if word != "--"]
     if value == "onbuild":
         return Node(value, tuple(flags), (node_of(rest, escape, line),) if rest else (),
                     line)
