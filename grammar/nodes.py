@@ -20,6 +20,7 @@ from dfc.errors import ParseError
 from dfc.grammar.flags import decode_flag, extract_flags
 from dfc.grammar.lines import prelex
 from dfc.grammar.words import split_raw
+from dfc.source import Source
 
 _WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 
@@ -170,12 +171,19 @@ def node_of(text: str, escape: str, line: int) -> Node:
     return Node(value, tuple(flags), tuple(parse(rest, escape)), line)
 
 
-def parse_nodes(data: bytes | str) -> list[Node]:
-    """Every instruction of a Dockerfile as BuildKit's parser reads it."""
+def parse_nodes(data: bytes | str, filename: str = "Dockerfile") -> list[Node]:
+    """Every instruction of a Dockerfile as BuildKit's parser reads it; its errors are
+    ParseErrors located in the file."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    lines = prelex(text)
-    escape = lines.directives.escape
-    return [node_of(logical.text, escape, logical.places[0][0]) for logical in lines.lines]
+    try:
+        lines = prelex(text)
+        if not lines.lines:
+            raise ParseError("file with no instructions")
+        escape = lines.directives.escape
+        return [node_of(logical.text, escape, logical.places[0][0])
+                for logical in lines.lines]
+    except ParseError as exc:
+        raise exc.located(exc.span, Source(filename, text)) from None
 
 
 def dump_nodes(nodes: list[Node]) -> str:
