@@ -18,7 +18,7 @@ import msgspec
 
 from dfc.errors import ParseError
 from dfc.grammar.flags import decode_flag, extract_flags
-from dfc.grammar.lines import prelex
+from dfc.grammar.lines import json_array_value, prelex
 from dfc.grammar.words import split_raw
 from dfc.source import Source
 
@@ -74,24 +74,17 @@ def _words(rest: str, escape: str) -> list[str]:
 
 
 def _strings(rest: str) -> list[str] | None:
-    """A JSON array of strings at the start of `rest` (Go's decoder reads one value and
-    leaves what follows), None when there is none; an array of anything else is
+    """The strings of `rest` when the whole of it is a JSON array (the typed parser's test,
+    lines.json_array_value), None when it is not one; an array of anything else is
     BuildKit's parse error."""
-    import json
-
-    text = rest.lstrip()
-    if not text.startswith("["):
+    value = json_array_value(rest)
+    if value is None:
         return None
-    try:
-        value, _ = json.JSONDecoder().raw_decode(text)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(v, str) for v in value):
+    strings = [item for item in value if isinstance(item, str)]
+    if len(strings) != len(value):
         raise ParseError("when using JSON array syntax, arrays must be comprised of "
                          "strings only")
-    return [str(v) for v in value]
+    return strings
 
 
 def _maybe_json(rest: str, escape: str) -> list[str]:

@@ -109,6 +109,8 @@ SHAPES: dict[str, tuple[str, str]] = {
         'COPY ["only-one"]\n'
         'ADD [ "one" "two" ] dest\n'
         'VOLUME ["/a", "/b"]\n'
+        "ENTRYPOINT []random string\n"
+        'RUN ["echo", "hi"]  \n'
         "FROM scratch\n",
         '(cmd "[\\"a\\" \\"b\\"]")\n'
         "(cmd \"['single', 'quotes']\")\n"
@@ -117,6 +119,8 @@ SHAPES: dict[str, tuple[str, str]] = {
         '(copy "only-one")\n'
         '(add "[" "\\"one\\"" "\\"two\\"" "]" "dest")\n'
         '(volume "/a" "/b")\n'
+        '(entrypoint "[]random string")\n'
+        '(run "echo" "hi")\n'
         '(from "scratch")\n'),
     "onbuild-oddities": (
         "FROM scratch\n"
@@ -204,6 +208,17 @@ def test_the_typed_ast_keeps_the_flag_words_as_written() -> None:
         "COPY", ["--owner=me"], "a b")
     assert rejected.error == "unknown flag: --owner (did you mean --chown?)"
     assert str(rejected.error_span) == "3:6"
+
+
+def test_json_looking_text_is_shell_form_in_both_layers() -> None:
+    text = 'FROM x\nCMD ["a" "b"]\nENTRYPOINT []random string\nRUN ["a"]\n'
+    cmd, entrypoint, run = parse_dockerfile(text).instructions[1:]
+    assert isinstance(cmd, ast.Cmd) and isinstance(entrypoint, ast.Entrypoint)
+    assert isinstance(run, ast.Run)
+    assert cmd.command == ast.ShellForm(span=cmd.command.span, text='["a" "b"]')
+    assert entrypoint.command == ast.ShellForm(span=entrypoint.command.span,
+                                               text="[]random string")
+    assert run.command == ast.ExecForm(span=run.command.span, args=("a",))
 
 
 def test_parser_level_errors_stay_parse_errors(dfc_cmd: list[str], tmp_path: Path) -> None:
