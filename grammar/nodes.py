@@ -20,7 +20,7 @@ from dfc.errors import ParseError
 from dfc.grammar.flags import decode_flag, extract_flags
 from dfc.grammar.lines import json_array_value, prelex
 from dfc.grammar.words import split_raw
-from dfc.source import Source
+from dfc.source import Source, Span
 
 _WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 
@@ -162,6 +162,17 @@ def node_of(text: str, escape: str, line: int) -> Node:
                     line)
     parse = _DISPATCH.get(value, _ignore)
     return Node(value, tuple(flags), tuple(parse(rest, escape)), line)
+
+
+def parser_error(text: str, escape: str, found: ParseError, span: Span) -> ParseError | None:
+    """The error BuildKit's parser makes on the line `text`, None when it accepts it:
+    `found` (a builder's error, precisely located) when it is that error, else the
+    parser's message at `span`."""
+    try:
+        node_of(text, escape, span.line)
+    except ParseError as exc:
+        return found if exc.message == found.message else ParseError(exc.message, span)
+    return None
 
 
 def parse_nodes(data: bytes | str, filename: str = "Dockerfile") -> list[Node]:

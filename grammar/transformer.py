@@ -37,7 +37,7 @@ from dfc.grammar.instructions import (
     build_workdir,
 )
 from dfc.grammar.lines import LogicalLine
-from dfc.grammar.nodes import node_of
+from dfc.grammar.nodes import parser_error
 
 Builder = Callable[[Args], Any]
 
@@ -62,10 +62,9 @@ class DockerfileTransformer(Transformer[Token, Any]):
         """The instruction as BuildKit's parser keeps it when only its instruction layer
         refuses it; an error BuildKit's parser makes too (nodes.py) stays a parse error."""
         text = args.line.text
-        try:
-            node_of(text, self.escape, args.keyword.line or 0)
-        except ParseError:
-            raise exc from None
+        error = parser_error(text, self.escape, exc, args.span)
+        if error is not None:
+            raise error from None
         after = (args.keyword.column or 1) - 1 + len(args.keyword.value)
         return ast.Rejected(**args.common(), text=extract_flags(text[after:])[1].rstrip(),
                             error=exc.message, error_span=exc.span)
@@ -129,7 +128,8 @@ class DockerfileTransformer(Transformer[Token, Any]):
     def onbuild(self, c: list[Any]) -> Any:
         keyword, flags, *trigger = c  # no placeholder when the trigger is missing
         return self._build([keyword, flags, None],
-                           lambda args: build_onbuild(args, trigger[0] if trigger else None))
+                           lambda args: build_onbuild(args, trigger[0] if trigger else None,
+                                                      self.escape))
 
     def unknown(self, c: list[Any]) -> Any:
         return self._build(c, build_unknown)

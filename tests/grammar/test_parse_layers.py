@@ -230,6 +230,30 @@ def test_parser_level_errors_stay_parse_errors(dfc_cmd: list[str], tmp_path: Pat
         in result.stderr
 
 
+# BuildKit's parser reads ONBUILD's trigger and refuses these lines before any instruction
+# check: (instruction after `FROM scratch`, column, caret width, message).
+PARSER_LEVEL = [
+    ("ONBUILD ENV A", 9, 5, "ENV must have two arguments"),
+    ('ONBUILD RUN ["a", 1]', 13, 8,
+     "when using JSON array syntax, arrays must be comprised of strings only"),
+    ("ONBUILD LABEL a=b c", 19, 1,
+     'Syntax error - can\'t find = in "c". Must be of the form: name=value'),
+    ("ONBUILD --x ENV A", 1, 17, "ENV must have two arguments"),
+    ("ENV --x A=1 B", 1, 13, 'Syntax error - can\'t find = in "B". Must be of the form: '
+     "name=value"),
+]
+
+
+@pytest.mark.parametrize(("line", "column", "width", "message"), PARSER_LEVEL,
+                         ids=[p[0] for p in PARSER_LEVEL])
+def test_parser_level_errors_win_over_instruction_checks(
+        line: str, column: int, width: int, message: str) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_dockerfile(f"FROM scratch\n{line}\n", "Dockerfile")
+    assert info.value.render() == (f"Dockerfile:2:{column}: error: {message}\n  |\n"
+                                   f"2 | {line}\n  | {' ' * (column - 1)}{'^' * width}")
+
+
 # (instruction after `FROM scratch`, column, caret width, message): what compiling said
 # when these were parse errors, and still says.
 BAD = [

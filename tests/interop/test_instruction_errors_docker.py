@@ -1,5 +1,6 @@
 """Docker refuses each instruction that dfc parses and then refuses to compile, on the same
-line, and (apart from docker 20.10's older flag wording) with the same message."""
+line, and (apart from docker 20.10's older flag wording) with the same message; what dfc's
+parser refuses, docker's parser refuses with the same message."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.grammar.test_parse_layers import BAD
+from tests.grammar.test_parse_layers import BAD, PARSER_LEVEL
 
 DOCKER_ERROR = "Error response from daemon: dockerfile parse error line "
 
@@ -32,3 +33,16 @@ def test_docker_refuses_the_same_instruction(
     assert where == "2"
     if "flag" not in said:  # 20.10 says `Unknown flag: x`, BuildKit `unknown flag: --x`
         assert message.startswith(said)
+
+
+@pytest.mark.parametrize(("line", "column", "width", "message"), PARSER_LEVEL,
+                         ids=[p[0] for p in PARSER_LEVEL])
+def test_docker_fails_the_parse_with_the_same_message(
+        line: str, column: int, width: int, message: str, docker_ready: None,
+        tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(f"FROM scratch\n{line}\n")
+    docker = subprocess.run(["/usr/bin/docker", "build", "-q", "."], cwd=tmp_path,
+                            capture_output=True, text=True,
+                            env={**os.environ, "DOCKER_BUILDKIT": "0"})
+    assert docker.returncode == 1
+    assert f"failed to parse Dockerfile: {message}\n" in docker.stderr
