@@ -29,8 +29,8 @@ class ChangeError(DfcError):
 
 
 def _instructions(changes: Sequence[str]) -> list[ast.AnyInstruction]:
+    from dfc.compiler.checks import parse_checked
     from dfc.grammar.lines import prelex
-    from dfc.grammar.parser import parse_dockerfile
 
     text = "\n".join(changes) + "\n"
     for line in prelex(text).lines:
@@ -38,7 +38,7 @@ def _instructions(changes: Sequence[str]) -> list[ast.AnyInstruction]:
         if word and word not in ALLOWED:
             raise ChangeError(f"{word} is not a valid change command")
     try:
-        parsed = parse_dockerfile("FROM scratch\n" + text, "--change")
+        parsed = parse_checked("FROM scratch\n" + text, "--change")
     except ParseError as exc:
         raise ChangeError(exc.message) from None
     return list(parsed.instructions[1:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from dfc.compiler.checks import check_instructions
 from dfc.compiler.context import CompileContext
 from dfc.compiler.ir import Plan
 from dfc.compiler.lower import lower
@@ -34,7 +35,9 @@ PASSES: tuple[Pass, ...] = (
 def compile_ast(
     dockerfile: ast.Dockerfile, ctx: CompileContext, passes: Sequence[Pass] = PASSES
 ) -> Plan:
-    """Lower a parsed Dockerfile and run `passes` over it (each base image resolved once)."""
+    """Make the instruction layer's checks on a parsed Dockerfile, lower it and run
+    `passes` over it (each base image resolved once)."""
+    check_instructions(dockerfile)
     ctx = ctx.resolving_once()
     plan = lower(dockerfile, ctx)
     for step in passes:

@@ -23,8 +23,6 @@ from dfc.source import Span
 WHITESPACE = re.compile(r"\s+")
 
 
-
-
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
@@ -78,7 +76,11 @@ class Args:
         return ParseError(message, span or self.span)
 
     def common(self) -> dict[str, Any]:
-        return {"span": self.span, "keyword": self.keyword.value, "comments": self.line.comments}
+        return {"span": self.span, "keyword": self.keyword.value, "comments": self.line.comments,
+                "flags": self.flag_nodes()}
+
+    def flag_nodes(self) -> tuple[ast.Flag, ...]:
+        return tuple(ast.Flag(span=span, word=word) for word, span in self.flag_words)
 
 
 def json_array(text: str, span: Span) -> list[str] | None:

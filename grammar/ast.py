@@ -75,9 +75,17 @@ class Mount(Node, frozen=True, kw_only=True):
         return None
 
 
+class Flag(Node, frozen=True, kw_only=True):
+    """One flag word as written (`--from=build`, quotes kept): what the instruction layer
+    checks and reads its flag values from."""
+
+    word: str
+
+
 class Instruction(Node, frozen=True, kw_only=True, tag_field="instruction"):
     keyword: str
     comments: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 class From(Instruction, frozen=True, kw_only=True, tag="FROM"):
@@ -216,6 +224,20 @@ AnyInstruction = (
 )
 
 
+class Rejected(Node, frozen=True, kw_only=True, tag_field="instruction", tag="REJECTED"):
+    """An instruction BuildKit's parser accepts and its instruction layer refuses (an
+    unknown flag or instruction, a missing argument, a forbidden ONBUILD trigger...).
+    It is kept as written (keyword, flag words, argument `text`) with the instruction
+    layer's `error` at `error_span`; compiling the file fails with that error."""
+
+    keyword: str
+    comments: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    text: str = ""
+    error: str
+    error_span: Span | None = None
+
+
 class Directives(msgspec.Struct, frozen=True, omit_defaults=True):
     """The parser directives at the top of the file (`syntax` is recorded, not used:
     dfc is its own frontend)."""
@@ -239,3 +261,4 @@ class Dockerfile(msgspec.Struct, frozen=True):
     instructions: tuple[AnyInstruction, ...]
     directives: Directives = Directives()
     warnings: tuple[ParseWarning, ...] = ()
+    rejected: tuple[Rejected, ...] = ()

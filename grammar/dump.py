@@ -18,22 +18,29 @@ def dump_json(tree: ast.Dockerfile) -> str:
 
 
 def dump_text(tree: ast.Dockerfile) -> str:
-    """One line per instruction: `LINE:COL KEYWORD field=value ...` (values JSON-quoted)."""
+    """One line per instruction: `LINE:COL KEYWORD field=value ...` (values JSON-quoted);
+    an instruction the compiler will refuse is `LINE:COL REJECTED keyword=... error=...`."""
     out: list[str] = []
     directives = msgspec.to_builtins(tree.directives)
     if directives:
         out.append("# directives " + _fields(directives))
-    for node in tree.instructions:
+    nodes: list[ast.AnyInstruction | ast.Rejected] = [*tree.instructions, *tree.rejected]
+    for node in sorted(nodes, key=lambda n: (n.span.line, n.span.column)):
         out.append(_line(node, ""))
     for warning in tree.warnings:
         out.append(f"# warning {warning.span}: {warning.message}")
     return "\n".join(out) + "\n"
 
 
-def _line(node: ast.AnyInstruction, indent: str) -> str:
+def _line(node: ast.AnyInstruction | ast.Rejected, indent: str) -> str:
     data = msgspec.to_builtins(node)
-    for key in ("instruction", "span", "keyword", "comments", "trigger"):
+    hidden = ("instruction", "span", "comments", "trigger")
+    for key in hidden if isinstance(node, ast.Rejected) else (*hidden, "keyword"):
         data.pop(key, None)
+    if "flags" in data:
+        data["flags"] = [flag.word for flag in node.flags]
+    if isinstance(node, ast.Rejected) and node.error_span is not None:
+        data["error_span"] = str(node.error_span)
     heredocs = data.pop("heredocs", [])
     head = f"{indent}{node.span} {type(node).__name__.upper()} {_fields(data)}".rstrip()
     lines = [head]

@@ -25,6 +25,7 @@ from dfc.grammar.arguments import (
     words_of,
 )
 from dfc.grammar.flags import go_quote, parse_mount, suggestion
+from dfc.grammar.nodes import parser_error
 from dfc.source import Span
 
 STAGE_NAME = re.compile(r"^[a-z][a-z0-9\-_.]*$")
@@ -230,17 +231,22 @@ class Trigger:
         self.name, self.span, self.build = name, span, build
 
 
-def build_onbuild(args: Args, trigger: Trigger | None) -> ast.Onbuild:
+def build_onbuild(args: Args, trigger: Trigger | None, escape: str) -> ast.Onbuild:
     args.flags()
     if trigger is None:
         raise args.error("ONBUILD requires at least one argument")
     message = ONBUILD_FORBIDDEN.get(trigger.name)
     if message is not None:
         raise args.error(message, trigger.span)
+    line = args.line.text[len(args.keyword.value):].strip()
     try:
         inner: ast.AnyInstruction | None = trigger.build()
-    except ParseError:
+    except ParseError as exc:
+        # BuildKit's parser reads the trigger too: what it refuses fails the parse.
+        error = parser_error(line, escape, exc, trigger.span)
+        if error is not None:
+            raise error from None
         inner = None
-    text = args.line.text[len(args.keyword.value):].strip()
+    text = line
     text += "".join("\n" + h.body + h.name for h in args.line.heredocs)
     return ast.Onbuild(**args.common(), trigger=inner, text=text)

@@ -17,9 +17,10 @@ from collections.abc import Callable
 import msgspec
 
 from dfc.errors import ParseError
-from dfc.grammar.flags import extract_flags
-from dfc.grammar.lines import prelex
+from dfc.grammar.flags import decode_flag, extract_flags
+from dfc.grammar.lines import json_array_value, prelex
 from dfc.grammar.words import split_raw
+from dfc.source import Source, Span
 
 _WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 
@@ -73,24 +74,17 @@ def _words(rest: str, escape: str) -> list[str]:
 
 
 def _strings(rest: str) -> list[str] | None:
-    """A JSON array of strings at the start of `rest` (Go's decoder reads one value and
-    leaves what follows), None when there is none; an array of anything else is
+    """The strings of `rest` when the whole of it is a JSON array (the typed parser's test,
+    lines.json_array_value), None when it is not one; an array of anything else is
     BuildKit's parse error."""
-    import json
-
-    text = rest.lstrip()
-    if not text.startswith("["):
+    value = json_array_value(rest)
+    if value is None:
         return None
-    try:
-        value, _ = json.JSONDecoder().raw_decode(text)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(v, str) for v in value):
+    strings = [item for item in value if isinstance(item, str)]
+    if len(strings) != len(value):
         raise ParseError("when using JSON array syntax, arrays must be comprised of "
                          "strings only")
-    return [str(v) for v in value]
+    return strings
 
 
 def _maybe_json(rest: str, escape: str) -> list[str]:
@@ -159,7 +153,10 @@ def node_of(text: str, escape: str, line: int) -> Node:
     """The node of one logical line."""
     keyword, _, rest = _split_first(text.strip())
     value = keyword.lower()
-    flags, rest = extract_flags(rest)
+    words, rest = extract_flags(rest)
+    # BuildKit's node holds each flag with its quotes and escapes removed, and not the
+    # bare `--` that ends the flags.
+    flags = [decode_flag(word) for word in words if word != "--"]
     if value == "onbuild":
         return Node(value, tuple(flags), (node_of(rest, escape, line),) if rest else (),
                     line)
@@ -167,12 +164,30 @@ def node_of(text: str, escape: str, line: int) -> Node:
     return Node(value, tuple(flags), tuple(parse(rest, escape)), line)
 
 
-def parse_nodes(data: bytes | str) -> list[Node]:
-    """Every instruction of a Dockerfile as BuildKit's parser reads it."""
+def parser_error(text: str, escape: str, found: ParseError, span: Span) -> ParseError | None:
+    """The error BuildKit's parser makes on the line `text`, None when it accepts it:
+    `found` (a builder's error, precisely located) when it is that error, else the
+    parser's message at `span`."""
+    try:
+        node_of(text, escape, span.line)
+    except ParseError as exc:
+        return found if exc.message == found.message else ParseError(exc.message, span)
+    return None
+
+
+def parse_nodes(data: bytes | str, filename: str = "Dockerfile") -> list[Node]:
+    """Every instruction of a Dockerfile as BuildKit's parser reads it; its errors are
+    ParseErrors located in the file."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    lines = prelex(text)
-    escape = lines.directives.escape
-    return [node_of(logical.text, escape, logical.places[0][0]) for logical in lines.lines]
+    try:
+        lines = prelex(text)
+        if not lines.lines:
+            raise ParseError("file with no instructions")
+        escape = lines.directives.escape
+        return [node_of(logical.text, escape, logical.places[0][0])
+                for logical in lines.lines]
+    except ParseError as exc:
+        raise exc.located(exc.span, Source(filename, text)) from None
 
 
 def dump_nodes(nodes: list[Node]) -> str:

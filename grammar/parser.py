@@ -47,19 +47,19 @@ def decode(data: str | bytes, source: Source) -> str:
                          source) from None
 
 
-def parse_dockerfile(data: str | bytes, filename: str = "Dockerfile",
-                     require_stages: bool = True) -> ast.Dockerfile:
-    """Parse a whole Dockerfile; any problem is a ParseError with a location. Without
-    `require_stages` (`dfc parse`), a file without FROM parses too: that check belongs to
-    BuildKit's instruction layer, where compiling still makes it."""
+def parse_dockerfile(data: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
+    """Parse a whole Dockerfile at the layer BuildKit's parser works at: what it refuses
+    is a ParseError with a location; what only its instruction layer refuses (flags,
+    arity, unknown instructions, no FROM) parses, as `Dockerfile.rejected` nodes, and
+    fails when compiled (dfc.compiler.checks)."""
     source = Source(filename, data if isinstance(data, str) else data.decode("utf-8", "replace"))
     try:
-        return _parse(decode(data, source), require_stages)
+        return _parse(decode(data, source))
     except ParseError as exc:
         raise exc.located(exc.span, source) from None
 
 
-def _parse(text: str, require_stages: bool = True) -> ast.Dockerfile:
+def _parse(text: str) -> ast.Dockerfile:
     if not text:
         raise ParseError("the Dockerfile cannot be empty")
     lexed = prelex(text)
@@ -72,18 +72,17 @@ def _parse(text: str, require_stages: bool = True) -> ast.Dockerfile:
         transformer.escape = lexed.directives.escape
         try:
             # Lark types parse() as a Tree; the inline transformer's `start` makes it a list.
-            instructions = cast("list[ast.AnyInstruction]", parser.parse(joined))
+            nodes = cast("list[ast.AnyInstruction | ast.Rejected]", parser.parse(joined))
         except VisitError as exc:
             if isinstance(exc.orig_exc, ParseError):
                 raise exc.orig_exc from None
             raise
         except UnexpectedInput as exc:
             raise syntax_error(exc, lexed.lines) from None
-    if require_stages:
-        check_stages(instructions)
     return ast.Dockerfile(
-        instructions=tuple(instructions), directives=lexed.directives,
-        warnings=tuple(lexed.warnings),
+        instructions=tuple(n for n in nodes if not isinstance(n, ast.Rejected)),
+        directives=lexed.directives, warnings=tuple(lexed.warnings),
+        rejected=tuple(n for n in nodes if isinstance(n, ast.Rejected)),
     )
 
 
@@ -98,13 +97,3 @@ def syntax_error(exc: UnexpectedInput, lines: list[LogicalLine]) -> ParseError:
         "unexpected end of line"
     return ParseError(f"syntax error: {what}", line.span(offset, offset + width))
 
-
-def check_stages(instructions: list[ast.AnyInstruction]) -> None:
-    """Only ARG may come before the first FROM, and there must be a FROM (BuildKit's
-    instruction layer: no build stage in context / no stages to build)."""
-    for node in instructions:
-        if isinstance(node, ast.From):
-            return
-        if not isinstance(node, ast.Arg):
-            raise ParseError("no build stage in current context", node.span)
-    raise ParseError("dockerfile contains no stages to build")

@@ -10,7 +10,10 @@ from typing import Any
 
 from lark import Token, Transformer
 
+from dfc.errors import ParseError
+from dfc.grammar import ast
 from dfc.grammar.arguments import Args
+from dfc.grammar.flags import extract_flags
 from dfc.grammar.instructions import (
     Trigger,
     build_add,
@@ -34,6 +37,7 @@ from dfc.grammar.instructions import (
     build_workdir,
 )
 from dfc.grammar.lines import LogicalLine
+from dfc.grammar.nodes import parser_error
 
 Builder = Callable[[Args], Any]
 
@@ -49,7 +53,21 @@ class DockerfileTransformer(Transformer[Token, Any]):
         args = Args(self.lines[keyword.line - 1], keyword, flags, rest)
         if keyword.column != 1:
             return Trigger(args.name, args.span_of(keyword), lambda: builder(args))
-        return builder(args)
+        try:
+            return builder(args)
+        except ParseError as exc:
+            return self._rejected(args, exc)
+
+    def _rejected(self, args: Args, exc: ParseError) -> ast.Rejected:
+        """The instruction as BuildKit's parser keeps it when only its instruction layer
+        refuses it; an error BuildKit's parser makes too (nodes.py) stays a parse error."""
+        text = args.line.text
+        error = parser_error(text, self.escape, exc, args.span)
+        if error is not None:
+            raise error from None
+        after = (args.keyword.column or 1) - 1 + len(args.keyword.value)
+        return ast.Rejected(**args.common(), text=extract_flags(text[after:])[1].rstrip(),
+                            error=exc.message, error_span=exc.span)
 
     def start(self, children: list[Any]) -> list[Any]:
         return children
@@ -110,7 +128,8 @@ class DockerfileTransformer(Transformer[Token, Any]):
     def onbuild(self, c: list[Any]) -> Any:
         keyword, flags, *trigger = c  # no placeholder when the trigger is missing
         return self._build([keyword, flags, None],
-                           lambda args: build_onbuild(args, trigger[0] if trigger else None))
+                           lambda args: build_onbuild(args, trigger[0] if trigger else None,
+                                                      self.escape))
 
     def unknown(self, c: list[Any]) -> Any:
         return self._build(c, build_unknown)

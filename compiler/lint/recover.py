@@ -7,10 +7,10 @@ heredoc swallows the rest of the file, as it would in a build.
 
 from __future__ import annotations
 
+from dfc.compiler.checks import parse_checked
 from dfc.errors import ParseError
 from dfc.grammar import ast
 from dfc.grammar.lines import prelex
-from dfc.grammar.parser import parse_dockerfile
 
 MAX_ERRORS = 100
 
@@ -42,7 +42,7 @@ def parse_recovering(text: str, filename: str
     while len(errors) < MAX_ERRORS:
         current = "\n".join(lines)
         try:
-            return parse_dockerfile(current, filename), current, errors
+            return parse_checked(current, filename), current, errors
         except ParseError as exc:
             errors.append(exc)
             if exc.span is None or not any(line.strip() for line in lines):

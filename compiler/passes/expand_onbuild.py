@@ -31,14 +31,14 @@ from dfc.source import Span
 def parse_trigger(text: str, span: Span) -> ast.AnyInstruction:
     """One trigger as its own instruction (the parser rejects ONBUILD/FROM/MAINTAINER
     triggers); errors point at `span`."""
-    from dfc.grammar.parser import parse_dockerfile
+    from dfc.compiler.checks import parse_checked
 
     try:
-        onbuild = parse_dockerfile(f"FROM scratch\nONBUILD {text}\n", "ONBUILD").instructions[1]
+        onbuild = parse_checked(f"FROM scratch\nONBUILD {text}\n", "ONBUILD").instructions[1]
         assert isinstance(onbuild, ast.Onbuild)
         # The parser keeps a trigger that does not parse as None; parsed alone, it raises.
-        trigger = onbuild.trigger or parse_dockerfile(f"FROM scratch\n{text}\n",
-                                                      "ONBUILD").instructions[1]
+        trigger = onbuild.trigger or parse_checked(f"FROM scratch\n{text}\n",
+                                                   "ONBUILD").instructions[1]
     except DfcError as exc:
         raise CompileError(exc.message, span) from None
     return msgspec.structs.replace(trigger, span=span)

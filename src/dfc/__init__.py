@@ -22,7 +22,9 @@ __all__ = ["__version__", "compile_dockerfile", "parse"]
 
 
 def parse(text: str | bytes, filename: str = "Dockerfile") -> Dockerfile:
-    """Parse Dockerfile text into its typed AST (raises ParseError)."""
+    """Parse Dockerfile text into its typed AST at BuildKit's parser layer (raises
+    ParseError); instructions only its instruction layer refuses are `rejected` nodes,
+    and compiling fails on them."""
     from dfc.grammar.parser import parse_dockerfile
 
     return parse_dockerfile(text, filename)

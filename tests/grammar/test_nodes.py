@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "buildkit_nodes
      '(healthcheck ["--timeout=3s"] "CMD" "a" "b c")'),
     ('CMD ["echo", "x"', '(cmd "[\\"echo\\", \\"x\\"")'),
     ('CMD [ "a" ]', '(cmd "a")'),
-    ('CMD ["a"] trailing', '(cmd "a")'),
+    ('CMD ["a"] trailing', '(cmd "[\\"a\\"] trailing")'),
     ("ENV k v  w", '(env "k" "v  w")'),
     ('LABEL a="b c" d=e', '(label "a" "\\"b c\\"" "d" "e")'),
     ("ARG A B=1", '(arg "A" "B=1")'),

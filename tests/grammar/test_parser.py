@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dfc.compiler.checks import parse_checked
 from dfc.errors import ParseError
 from dfc.grammar import ast
 from dfc.grammar.parser import parse_dockerfile
@@ -66,8 +67,10 @@ def test_env_legacy_form_takes_the_rest() -> None:
 
 
 def test_heredoc_needs_a_word_starting_with_double_less_than() -> None:
-    with pytest.raises(ParseError, match="unknown instruction"):
-        parse_dockerfile("FROM x\nRUN cat<<EOF\nhello\nEOF\n")
+    text = "FROM x\nRUN cat<<EOF\nhello\nEOF\n"
+    assert [node.keyword for node in parse_dockerfile(text).rejected] == ["hello", "EOF"]
+    with pytest.raises(ParseError, match="unknown instruction: hello"):
+        parse_checked(text)
     run = only("FROM x\nRUN cat <<EOF\nhello\nEOF\n")[1]
     assert run.heredocs[0].body == "hello\n"
 
@@ -98,15 +101,16 @@ def test_flags_are_ignored_on_arg_and_stopsignal_but_not_env() -> None:
     nodes = only("FROM x\nARG --foo X\nSTOPSIGNAL --x SIGINT\n")
     assert nodes[1].args[0].name == "X" and nodes[2].signal == "SIGINT"
     with pytest.raises(ParseError, match="unknown flag: --x"):
-        parse_dockerfile("FROM x\nENV --x a=b\n")
+        parse_checked("FROM x\nENV --x a=b\n")
 
 
 def test_onbuild_forbidden_triggers() -> None:
     for text, message in [("ONBUILD ONBUILD RUN x", "Chaining ONBUILD"),
                           ("ONBUILD FROM x", "FROM isn't allowed as an ONBUILD trigger"),
                           ("ONBUILD MAINTAINER x", "MAINTAINER isn't allowed")]:
+        assert parse_dockerfile(f"FROM x\n{text}\n").rejected[0].error.startswith(message)
         with pytest.raises(ParseError, match=message):
-            parse_dockerfile(f"FROM x\n{text}\n")
+            parse_checked(f"FROM x\n{text}\n")
 
 
 def test_onbuild_stores_bad_triggers_unchecked() -> None:
@@ -116,7 +120,7 @@ def test_onbuild_stores_bad_triggers_unchecked() -> None:
 
 def test_error_is_located_with_a_caret() -> None:
     with pytest.raises(ParseError) as info:
-        parse_dockerfile("FROM x\nRUNN echo hi\n", "Dockerfile")
+        parse_checked("FROM x\nRUNN echo hi\n", "Dockerfile")
     assert info.value.render() == (
         "Dockerfile:2:1: error: unknown instruction: RUNN (did you mean RUN?)\n"
         "  |\n2 | RUNN echo hi\n  | ^^^^"

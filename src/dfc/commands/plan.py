@@ -53,9 +53,9 @@ def parse_command(
     if fmt is ParseFormat.buildkit:
         from dfc.grammar.nodes import dump_nodes, parse_nodes
 
-        typer.echo(dump_nodes(parse_nodes(data)), nl=False)
+        typer.echo(dump_nodes(parse_nodes(data, name)), nl=False)
         return
-    tree = parse_dockerfile(data, name, require_stages=False)
+    tree = parse_dockerfile(data, name)
     typer.echo(dump_json(tree) if fmt is ParseFormat.json else dump_text(tree), nl=False)
 
 
