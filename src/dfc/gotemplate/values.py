@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from dfc.compiler.history import go_quote  # strconv.Quote, as history texts use it
+from dfc.gotemplate.typed import NIL_VALUES, GoMap, GoStruct, NilPointer, NilSlice
 
 
 class Missing:
@@ -43,7 +44,7 @@ class Record(dict[str, object]):
 
 def go_type(value: object) -> str:
     """The Go type a decoded JSON value has, for error messages and `%!v(T=...)`."""
-    if isinstance(value, Record):
+    if isinstance(value, Record | GoStruct | GoMap | NilSlice | NilPointer):
         return value.type_name
     if isinstance(value, bool):
         return "bool"
@@ -92,6 +93,10 @@ def format_value(value: object, nil: str = "<nil>") -> str:
         return nil
     if isinstance(value, Missing):
         return "<no value>"
+    if isinstance(value, NilPointer):
+        return "<nil>"
+    if isinstance(value, GoStruct) and not value:
+        return "{}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -109,7 +114,7 @@ def format_value(value: object, nil: str = "<nil>") -> str:
 
 
 def _json_ready(value: object) -> object:
-    if isinstance(value, Missing):
+    if isinstance(value, (Missing, *NIL_VALUES)):
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
@@ -163,8 +168,13 @@ def _one(verb: str, flags: str, prec: int | None, value: object) -> str:
     """One verb applied to one value, without width padding."""
     if verb == "v":
         return format_value(value)
+    if isinstance(value, NilPointer):  # fmt prints a nil pointer's address for integers
+        return "0" if verb in "dboxX" else f"%!{verb}({value.type_name}=<nil>)"
     if isinstance(value, list | tuple) and verb in "sdqxXfegt":
         return "[" + " ".join(_one(verb, flags, prec, v) for v in value) + "]"
+    if isinstance(value, GoMap) and verb in "sdqxXfegt":
+        return "map[" + " ".join(f"{_one(verb, flags, prec, k)}:{_one(verb, flags, prec, v)}"
+                                 for k, v in sorted(value.items())) + "]"
     plus = "+" if "+" in flags else (" " if " " in flags else "")
     if verb == "s":
         if not isinstance(value, str):

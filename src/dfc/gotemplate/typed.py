@@ -1,0 +1,150 @@
+"""Go types over JSON: docker runs `inspect -f` on its typed structs first, where a field the
+JSON has as null (or leaves out) is still there, with its type's zero value: a nil slice
+prints `[]`, a nil map `map[]`, a nil pointer `<nil>`, an absent string "". `typed` turns
+one JSON object into such values, by a `GoType` description of the struct docker decodes
+it into; a field no description names keeps its JSON value.
+
+A struct is a `GoStruct`: asking it for a field it does not have is an error (docker
+then runs the template again on the raw JSON, where every missing key is an error). A
+map is a `GoMap`: a missing key is Go's invalid value (`<no value>`) for `.Key`, and the
+element type's zero value for `index`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
+
+Kind = Literal["ptr", "slice", "map", "struct", "string", "int", "bool", "float"]
+
+
+class GoType(msgspec.Struct, frozen=True):
+    """One Go type, as far as templates can tell: `name` is how fmt spells it in
+    `%!s(*v1.HealthcheckConfig=<nil>)` and errors; `elem` is what a pointer points to, or
+    a slice's or map's element; `fields` a struct's described fields. A `closed` struct
+    has no other fields (a template asking for another one fails, as on docker's
+    struct); an open one takes any other field the JSON has as it is."""
+
+    kind: Kind
+    name: str = ""
+    elem: GoType | None = None
+    fields: dict[str, GoType] | None = None
+    closed: bool = False
+
+
+STRING = GoType("string", "string")
+INT = GoType("int", "int64")
+BOOL = GoType("bool", "bool")
+FLOAT = GoType("float", "float64")
+
+
+def ptr(name: str, elem: GoType | None = None) -> GoType:
+    return GoType("ptr", name, elem)
+
+
+def slice_of(name: str = "[]string", elem: GoType = STRING) -> GoType:
+    return GoType("slice", name, elem)
+
+
+def map_of(name: str = "map[string]string", elem: GoType | None = STRING) -> GoType:
+    """A map; `elem` None: of `interface {}` (values as the JSON has them)."""
+    return GoType("map", name, elem)
+
+
+def struct(name: str, fields: dict[str, GoType], closed: bool = False) -> GoType:
+    return GoType("struct", name, fields=fields, closed=closed)
+
+
+EMPTY_STRUCT = struct("struct {}", {}, closed=True)
+
+
+class GoStruct(dict[str, object]):
+    """A struct value: its fields by name, in the JSON's order."""
+
+    def __init__(self, fields: Mapping[str, object], type_name: str) -> None:
+        super().__init__(fields)
+        self.type_name = type_name
+
+
+class GoMap(dict[str, object]):
+    """A map value; `zero` is its element type's zero value (what `index` gives for a key
+    it does not have)."""
+
+    def __init__(self, items: Mapping[str, object], type_name: str, zero: object) -> None:
+        super().__init__(items)
+        self.type_name = type_name
+        self.zero = zero
+
+
+class NilMap(GoMap):
+    """A nil map: empty, prints `map[]`, is `null` in JSON."""
+
+
+class NilSlice(tuple[object, ...]):
+    """A nil slice: empty, prints `[]`, is `null` in JSON."""
+
+    type_name: str
+
+    def __new__(cls, type_name: str) -> NilSlice:
+        made = super().__new__(cls)
+        made.type_name = type_name
+        return made
+
+
+class NilPointer:
+    """A nil pointer: prints `<nil>`, is false; a field of it, its `len` or `range` over
+    it is an error."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return "<nil>"
+
+
+NIL_VALUES = (NilPointer, NilSlice, NilMap)
+
+
+def zero(t: GoType) -> object:
+    """The zero value of `t`."""
+    return typed(None, t)
+
+
+def typed(value: object, t: GoType | None) -> object:
+    """`value` (decoded JSON; None for null or absent) as a value of type `t`."""
+    if t is None:
+        return value
+    if t.kind == "ptr":
+        return NilPointer(t.name) if value is None else typed(value, t.elem)
+    if t.kind == "slice":
+        if value is None:
+            return NilSlice(t.name)
+        return [typed(v, t.elem) for v in value] if isinstance(value, list) else value
+    if t.kind == "map":
+        elem_zero = zero(t.elem) if t.elem is not None else None
+        if value is None:
+            return NilMap({}, t.name, elem_zero)
+        if not isinstance(value, Mapping):
+            return value
+        return GoMap({k: typed(v, t.elem) for k, v in value.items()}, t.name, elem_zero)
+    if t.kind == "struct":
+        return _struct(value if isinstance(value, Mapping) else {}, t)
+    if value is not None:
+        return value
+    return {"string": "", "int": 0, "bool": False, "float": 0.0}[t.kind]
+
+
+def _struct(value: Mapping[str, object], t: GoType) -> GoStruct:
+    fields = t.fields or {}
+    out: dict[str, object] = {}
+    for name, item in value.items():
+        if name in fields:
+            out[name] = typed(item, fields[name])
+        elif not t.closed:
+            out[name] = item
+    for name, field in fields.items():  # fields the JSON left out: their zero values
+        if name not in out:
+            out[name] = zero(field)
+    return GoStruct(out, t.name)
