@@ -15,6 +15,7 @@ from dfc.gotemplate.typed import (
     EMPTY_STRUCT,
     INT,
     STRING,
+    array_of,
     map_of,
     ptr,
     slice_of,
@@ -27,13 +28,16 @@ PORT_SET = map_of("nat.PortSet", EMPTY_STRUCT)
 PORT_MAP = map_of("nat.PortMap", slice_of("[]nat.PortBinding", struct("nat.PortBinding", {
     "HostIp": STRING, "HostPort": STRING})))
 DESCRIPTOR = ptr("*v1.Descriptor", struct("v1.Descriptor", {}))
+GRAPH_DRIVER = struct("storage.DriverData", {"Data": LABELS, "Name": STRING}, closed=True)
 
 IMAGE_CONFIG = ptr("*v1.DockerOCIImageConfig", struct("v1.DockerOCIImageConfig", {
     "User": STRING, "ExposedPorts": PORT_SET, "Env": STRINGS, "Entrypoint": STRINGS,
     "Cmd": STRINGS, "Volumes": map_of("map[string]struct {}", EMPTY_STRUCT),
     "WorkingDir": STRING, "Labels": LABELS, "StopSignal": STRING, "ArgsEscaped": BOOL,
     "Healthcheck": ptr("*v1.HealthcheckConfig", struct("v1.HealthcheckConfig", {})),
-    "OnBuild": STRINGS, "Shell": STRINGS}, closed=True))
+    "OnBuild": STRINGS, "Shell": STRINGS}, closed=True, groups=(10, 3)))
+"""docker-image-spec's config: OCI's ImageConfig (10 fields) and docker's extension (3),
+embedded."""
 
 CONTAINER_CONFIG = ptr("*container.Config", struct("container.Config", {
     "Hostname": STRING, "Domainname": STRING, "User": STRING, "AttachStdin": BOOL,
@@ -50,9 +54,8 @@ IMAGE = struct("image.InspectResponse", {
     "RepoTags": STRINGS, "RepoDigests": STRINGS, "Parent": STRING, "Comment": STRING,
     "Created": STRING, "DockerVersion": STRING, "Author": STRING, "Config": IMAGE_CONFIG,
     "Architecture": STRING, "Variant": STRING, "Os": STRING, "OsVersion": STRING,
-    "Size": INT, "GraphDriver": struct("storage.DriverData", {
-        "Data": LABELS, "Name": STRING}),
-    "RootFS": struct("image.RootFS", {"Type": STRING, "Layers": STRINGS}),
+    "Size": INT, "GraphDriver": GRAPH_DRIVER,
+    "RootFS": struct("image.RootFS", {"Type": STRING, "Layers": STRINGS}, closed=True),
     "Metadata": struct("image.Metadata", {}), "Descriptor": DESCRIPTOR,
     "Manifests": slice_of("[]image.ManifestSummary", struct("image.ManifestSummary", {})),
     "ContainerConfig": CONTAINER_CONFIG})
@@ -62,12 +65,13 @@ _THROTTLE = slice_of("[]*blkiodev.ThrottleDevice", ptr("*blkiodev.ThrottleDevice
 
 HOST_CONFIG = ptr("*container.HostConfig", struct("container.HostConfig", {
     "Binds": STRINGS, "ContainerIDFile": STRING,
-    "LogConfig": struct("container.LogConfig", {"Type": STRING, "Config": LABELS}),
+    "LogConfig": struct("container.LogConfig", {"Type": STRING, "Config": LABELS},
+                        closed=True),
     "NetworkMode": STRING, "PortBindings": PORT_MAP,
     "RestartPolicy": struct("container.RestartPolicy", {
-        "Name": STRING, "MaximumRetryCount": INT}),
+        "Name": STRING, "MaximumRetryCount": INT}, closed=True),
     "AutoRemove": BOOL, "VolumeDriver": STRING, "VolumesFrom": STRINGS,
-    "ConsoleSize": slice_of("[2]uint", INT), "Annotations": LABELS,
+    "ConsoleSize": array_of("[2]uint", INT, 2), "Annotations": LABELS,
     "CapAdd": slice_of("strslice.StrSlice"), "CapDrop": slice_of("strslice.StrSlice"),
     "CgroupnsMode": STRING, "Dns": STRINGS, "DnsOptions": STRINGS, "DnsSearch": STRINGS,
     "ExtraHosts": STRINGS, "GroupAdd": STRINGS, "IpcMode": STRING, "Cgroup": STRING,
@@ -115,16 +119,15 @@ CONTAINER = struct("container.InspectResponse", {
             "Log": slice_of("[]*container.HealthcheckResult",
                             ptr("*container.HealthcheckResult"))}))})),
     "ExecIDs": STRINGS, "HostConfig": HOST_CONFIG,
-    "GraphDriver": struct("storage.DriverData", {"Data": LABELS, "Name": STRING}),
+    "GraphDriver": GRAPH_DRIVER,
     "SizeRw": ptr("*int64"), "SizeRootFs": ptr("*int64"),
     "Mounts": slice_of("[]container.MountPoint", struct("container.MountPoint", {})),
     "Config": CONTAINER_CONFIG, "NetworkSettings": NETWORK_SETTINGS,
     "ImageManifestDescriptor": DESCRIPTOR})
 
 VOLUME = struct("volume.Volume", {
+    "ClusterVolume": ptr("*volume.ClusterVolume", struct("volume.ClusterVolume", {})),
     "CreatedAt": STRING, "Driver": STRING, "Labels": LABELS, "Mountpoint": STRING,
     "Name": STRING, "Options": LABELS, "Scope": STRING,
     "Status": map_of("map[string]interface {}", None),
-    "UsageData": ptr("*volume.UsageData", struct("volume.UsageData", {})),
-    "ClusterVolume": ptr("*volume.ClusterVolume", struct("volume.ClusterVolume", {}))},
-    closed=True)
+    "UsageData": ptr("*volume.UsageData", struct("volume.UsageData", {}))}, closed=True)

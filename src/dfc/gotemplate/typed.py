@@ -25,13 +25,18 @@ class GoType(msgspec.Struct, frozen=True):
     `%!s(*v1.HealthcheckConfig=<nil>)` and errors; `elem` is what a pointer points to, or
     a slice's or map's element; `fields` a struct's described fields. A `closed` struct
     has no other fields (a template asking for another one fails, as on docker's
-    struct); an open one takes any other field the JSON has as it is."""
+    struct), in Go's order, so it prints as fmt prints it (`{no 0}`); `groups` are the
+    sizes of the structs it embeds, which print as their own braces. An open struct
+    takes any other field the JSON has as it is and prints as a map. `length`: a Go
+    array (`[2]uint`), whose zero value has its elements."""
 
     kind: Kind
     name: str = ""
     elem: GoType | None = None
     fields: dict[str, GoType] | None = None
     closed: bool = False
+    groups: tuple[int, ...] = ()
+    length: int = 0
 
 
 STRING = GoType("string", "string")
@@ -53,19 +58,32 @@ def map_of(name: str = "map[string]string", elem: GoType | None = STRING) -> GoT
     return GoType("map", name, elem)
 
 
-def struct(name: str, fields: dict[str, GoType], closed: bool = False) -> GoType:
-    return GoType("struct", name, fields=fields, closed=closed)
+def struct(name: str, fields: dict[str, GoType], closed: bool = False,
+           groups: tuple[int, ...] = ()) -> GoType:
+    return GoType("struct", name, fields=fields, closed=closed, groups=groups)
+
+
+def array_of(name: str, elem: GoType, length: int) -> GoType:
+    return GoType("slice", name, elem, length=length)
 
 
 EMPTY_STRUCT = struct("struct {}", {}, closed=True)
 
 
 class GoStruct(dict[str, object]):
-    """A struct value: its fields by name, in the JSON's order."""
+    """A struct value: its fields by name (a closed struct's in Go's order, see GoType);
+    `raw` is its JSON, which `json` prints as docker's CLI prints the raw object."""
 
-    def __init__(self, fields: Mapping[str, object], type_name: str) -> None:
+    def __init__(self, fields: Mapping[str, object], type_name: str, raw: object = None,
+                 closed: bool = False, groups: tuple[int, ...] = ()) -> None:
         super().__init__(fields)
         self.type_name = type_name
+        self.raw = raw
+        self.closed = closed
+        self.groups = groups
+        self.pointer = False
+        """Reached through a pointer: printf's `%v` shows it as `&{...}` (an action
+        prints the struct itself: text/template dereferences pointers it prints)."""
 
 
 class GoMap(dict[str, object]):
@@ -117,8 +135,15 @@ def typed(value: object, t: GoType | None) -> object:
     if t is None:
         return value
     if t.kind == "ptr":
-        return NilPointer(t.name) if value is None else typed(value, t.elem)
+        if value is None:
+            return NilPointer(t.name)
+        pointed = typed(value, t.elem)
+        if isinstance(pointed, GoStruct):
+            pointed.pointer = True
+        return pointed
     if t.kind == "slice":
+        if value is None and t.length:
+            return [zero(t.elem) if t.elem is not None else None] * t.length
         if value is None:
             return NilSlice(t.name)
         return [typed(v, t.elem) for v in value] if isinstance(value, list) else value
@@ -138,13 +163,11 @@ def typed(value: object, t: GoType | None) -> object:
 
 def _struct(value: Mapping[str, object], t: GoType) -> GoStruct:
     fields = t.fields or {}
-    out: dict[str, object] = {}
-    for name, item in value.items():
-        if name in fields:
-            out[name] = typed(item, fields[name])
-        elif not t.closed:
-            out[name] = item
-    for name, field in fields.items():  # fields the JSON left out: their zero values
-        if name not in out:
-            out[name] = zero(field)
-    return GoStruct(out, t.name)
+    if t.closed:
+        out = {name: typed(value.get(name), field) for name, field in fields.items()}
+    else:
+        out = {name: typed(item, fields.get(name)) for name, item in value.items()}
+        for name, field in fields.items():  # fields the JSON left out: their zero values
+            if name not in out:
+                out[name] = zero(field)
+    return GoStruct(out, t.name, value, t.closed, t.groups)
