@@ -58,7 +58,7 @@ IMAGE = struct("image.InspectResponse", {
     "RootFS": struct("image.RootFS", {"Type": STRING, "Layers": STRINGS}, closed=True),
     "Metadata": struct("image.Metadata", {}), "Descriptor": DESCRIPTOR,
     "Manifests": slice_of("[]image.ManifestSummary", struct("image.ManifestSummary", {})),
-    "ContainerConfig": CONTAINER_CONFIG})
+    "ContainerConfig": CONTAINER_CONFIG}, json_names={"ID": "Id"})
 
 _DEVICES = slice_of("[]container.DeviceMapping", struct("container.DeviceMapping", {}))
 _THROTTLE = slice_of("[]*blkiodev.ThrottleDevice", ptr("*blkiodev.ThrottleDevice"))
@@ -73,18 +73,18 @@ HOST_CONFIG = ptr("*container.HostConfig", struct("container.HostConfig", {
     "AutoRemove": BOOL, "VolumeDriver": STRING, "VolumesFrom": STRINGS,
     "ConsoleSize": array_of("[2]uint", INT, 2), "Annotations": LABELS,
     "CapAdd": slice_of("strslice.StrSlice"), "CapDrop": slice_of("strslice.StrSlice"),
-    "CgroupnsMode": STRING, "Dns": STRINGS, "DnsOptions": STRINGS, "DnsSearch": STRINGS,
+    "CgroupnsMode": STRING, "DNS": STRINGS, "DNSOptions": STRINGS, "DNSSearch": STRINGS,
     "ExtraHosts": STRINGS, "GroupAdd": STRINGS, "IpcMode": STRING, "Cgroup": STRING,
     "Links": STRINGS, "OomScoreAdj": INT, "PidMode": STRING, "Privileged": BOOL,
     "PublishAllPorts": BOOL, "ReadonlyRootfs": BOOL, "SecurityOpt": STRINGS,
     "StorageOpt": LABELS, "Tmpfs": LABELS, "UTSMode": STRING, "UsernsMode": STRING,
     "ShmSize": INT, "Sysctls": LABELS, "Runtime": STRING, "Isolation": STRING,
-    "CpuShares": INT, "Memory": INT, "NanoCpus": INT, "CgroupParent": STRING,
+    "CPUShares": INT, "Memory": INT, "NanoCPUs": INT, "CgroupParent": STRING,
     "BlkioWeight": INT,
     "BlkioWeightDevice": slice_of("[]*blkiodev.WeightDevice", ptr("*blkiodev.WeightDevice")),
     "BlkioDeviceReadBps": _THROTTLE, "BlkioDeviceWriteBps": _THROTTLE,
     "BlkioDeviceReadIOps": _THROTTLE, "BlkioDeviceWriteIOps": _THROTTLE,
-    "CpuPeriod": INT, "CpuQuota": INT, "CpuRealtimePeriod": INT, "CpuRealtimeRuntime": INT,
+    "CPUPeriod": INT, "CPUQuota": INT, "CPURealtimePeriod": INT, "CPURealtimeRuntime": INT,
     "CpusetCpus": STRING, "CpusetMems": STRING, "Devices": _DEVICES,
     "DeviceCgroupRules": STRINGS,
     "DeviceRequests": slice_of("[]container.DeviceRequest",
@@ -92,9 +92,14 @@ HOST_CONFIG = ptr("*container.HostConfig", struct("container.HostConfig", {
     "MemoryReservation": INT, "MemorySwap": INT, "MemorySwappiness": ptr("*int64"),
     "OomKillDisable": ptr("*bool"), "PidsLimit": ptr("*int64"),
     "Ulimits": slice_of("[]*container.Ulimit", ptr("*container.Ulimit")),
-    "CpuCount": INT, "CpuPercent": INT, "IOMaximumIOps": INT, "IOMaximumBandwidth": INT,
+    "CPUCount": INT, "CPUPercent": INT, "IOMaximumIOps": INT, "IOMaximumBandwidth": INT,
     "Mounts": slice_of("[]mount.Mount", struct("mount.Mount", {})),
-    "MaskedPaths": STRINGS, "ReadonlyPaths": STRINGS, "Init": ptr("*bool")}))
+    "MaskedPaths": STRINGS, "ReadonlyPaths": STRINGS, "Init": ptr("*bool")},
+    json_names={"DNS": "Dns", "DNSOptions": "DnsOptions", "DNSSearch": "DnsSearch",
+                "CPUShares": "CpuShares", "NanoCPUs": "NanoCpus", "CPUPeriod": "CpuPeriod",
+                "CPUQuota": "CpuQuota", "CPURealtimePeriod": "CpuRealtimePeriod",
+                "CPURealtimeRuntime": "CpuRealtimeRuntime", "CPUCount": "CpuCount",
+                "CPUPercent": "CpuPercent"}))
 
 ENDPOINT = ptr("*network.EndpointSettings", struct("network.EndpointSettings", {
     "IPAMConfig": ptr("*network.EndpointIPAMConfig"), "Links": STRINGS, "Aliases": STRINGS,
@@ -123,7 +128,7 @@ CONTAINER = struct("container.InspectResponse", {
     "SizeRw": ptr("*int64"), "SizeRootFs": ptr("*int64"),
     "Mounts": slice_of("[]container.MountPoint", struct("container.MountPoint", {})),
     "Config": CONTAINER_CONFIG, "NetworkSettings": NETWORK_SETTINGS,
-    "ImageManifestDescriptor": DESCRIPTOR})
+    "ImageManifestDescriptor": DESCRIPTOR}, json_names={"ID": "Id"})
 
 VOLUME = struct("volume.Volume", {
     "ClusterVolume": ptr("*volume.ClusterVolume", struct("volume.ClusterVolume", {})),

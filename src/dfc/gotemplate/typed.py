@@ -28,7 +28,8 @@ class GoType(msgspec.Struct, frozen=True):
     struct), in Go's order, so it prints as fmt prints it (`{no 0}`); `groups` are the
     sizes of the structs it embeds, which print as their own braces. An open struct
     takes any other field the JSON has as it is and prints as a map. `length`: a Go
-    array (`[2]uint`), whose zero value has its elements."""
+    array (`[2]uint`), whose zero value has its elements. `json_names`: the JSON keys of
+    fields whose Go name differs (`ID` is `Id`): templates name the Go field."""
 
     kind: Kind
     name: str = ""
@@ -37,6 +38,7 @@ class GoType(msgspec.Struct, frozen=True):
     closed: bool = False
     groups: tuple[int, ...] = ()
     length: int = 0
+    json_names: dict[str, str] | None = None
 
 
 STRING = GoType("string", "string")
@@ -59,8 +61,9 @@ def map_of(name: str = "map[string]string", elem: GoType | None = STRING) -> GoT
 
 
 def struct(name: str, fields: dict[str, GoType], closed: bool = False,
-           groups: tuple[int, ...] = ()) -> GoType:
-    return GoType("struct", name, fields=fields, closed=closed, groups=groups)
+           groups: tuple[int, ...] = (), json_names: dict[str, str] | None = None) -> GoType:
+    return GoType("struct", name, fields=fields, closed=closed, groups=groups,
+                  json_names=json_names)
 
 
 def array_of(name: str, elem: GoType, length: int) -> GoType:
@@ -163,10 +166,16 @@ def typed(value: object, t: GoType | None) -> object:
 
 def _struct(value: Mapping[str, object], t: GoType) -> GoStruct:
     fields = t.fields or {}
+    json_names = t.json_names or {}
     if t.closed:
-        out = {name: typed(value.get(name), field) for name, field in fields.items()}
+        out = {name: typed(value.get(json_names.get(name, name)), field)
+               for name, field in fields.items()}
     else:
-        out = {name: typed(item, fields.get(name)) for name, item in value.items()}
+        go_names = {key: name for name, key in json_names.items()}
+        out = {}
+        for key, item in value.items():
+            name = go_names.get(key, key)
+            out[name] = typed(item, fields.get(name))
         for name, field in fields.items():  # fields the JSON left out: their zero values
             if name not in out:
                 out[name] = zero(field)
