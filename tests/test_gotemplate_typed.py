@@ -18,6 +18,7 @@ IMPORTED = {
     "Architecture": "amd64", "Os": "linux", "Size": 3,
     "GraphDriver": {"Data": {"MergedDir": "/m"}, "Name": "overlay2"},
     "RootFS": {"Type": "layers", "Layers": ["sha256:cc03"]},
+    "Metadata": {"LastTagTime": "2026-12-06T19:01:41.5416085Z"},
 }
 
 IMAGE_CASES = [
@@ -41,6 +42,10 @@ IMAGE_CASES = [
      "&{{ map[] [] [] [] map[]  map[]  false} {<nil> [] []}}"),
     ("{{.RootFS}}|{{.GraphDriver}}", "{layers [sha256:cc03]}|{map[MergedDir:/m] overlay2}"),
     ("{{.Descriptor}}|{{.Manifests}}|{{.Variant}}", "<nil>|[]|"),
+    ("{{.Metadata}}|{{.Metadata.LastTagTime}}|{{json .Metadata.LastTagTime}}|"
+     "{{json .Metadata}}", '{2026-12-06 19:01:41.5416085 +0000 UTC}|2026-12-06 '
+     '19:01:41.5416085 +0000 UTC|"2026-12-06T19:01:41.5416085Z"|'
+     '{"LastTagTime":"2026-12-06T19:01:41.5416085Z"}'),
     # Hostname is no field of docker's image config type: the raw JSON answers
     ("{{.Config.Hostname}}", ""),
     ("{{.Config.Env}}{{.Config.Hostname}}", "<no value>"),

@@ -15,6 +15,7 @@ from dfc.gotemplate.typed import (
     EMPTY_STRUCT,
     INT,
     STRING,
+    TIME,
     array_of,
     map_of,
     ptr,
@@ -56,7 +57,8 @@ IMAGE = struct("image.InspectResponse", {
     "Architecture": STRING, "Variant": STRING, "Os": STRING, "OsVersion": STRING,
     "Size": INT, "GraphDriver": GRAPH_DRIVER,
     "RootFS": struct("image.RootFS", {"Type": STRING, "Layers": STRINGS}, closed=True),
-    "Metadata": struct("image.Metadata", {}), "Descriptor": DESCRIPTOR,
+    "Metadata": struct("image.Metadata", {"LastTagTime": TIME}, closed=True),
+    "Descriptor": DESCRIPTOR,
     "Manifests": slice_of("[]image.ManifestSummary", struct("image.ManifestSummary", {})),
     "ContainerConfig": CONTAINER_CONFIG}, json_names={"ID": "Id"})
 

@@ -12,12 +12,13 @@ element type's zero value for `index`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
 
-Kind = Literal["ptr", "slice", "map", "struct", "string", "int", "bool", "float"]
+Kind = Literal["ptr", "slice", "map", "struct", "string", "int", "bool", "float", "time"]
 
 
 class GoType(msgspec.Struct, frozen=True):
@@ -45,6 +46,7 @@ STRING = GoType("string", "string")
 INT = GoType("int", "int64")
 BOOL = GoType("bool", "bool")
 FLOAT = GoType("float", "float64")
+TIME = GoType("time", "time.Time")
 
 
 def ptr(name: str, elem: GoType | None = None) -> GoType:
@@ -114,6 +116,37 @@ class NilSlice(tuple[object, ...]):
         return made
 
 
+class GoTime(str):
+    """A time.Time: its text is what Go's `String` prints (`2026-12-06 19:01:41.54 +0000
+    UTC`); `raw` is the JSON's RFC 3339 text, which `json` prints."""
+
+    raw: str
+
+    def __new__(cls, raw: str) -> GoTime:
+        made = super().__new__(cls, go_time_text(raw))
+        made.raw = raw
+        return made
+
+
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def go_time_text(text: str) -> str:
+    """Go's time.Time.String of an RFC 3339 time, as encoding/json decoded it (a zone it
+    cannot name is spelled by its offset); text that is no such time is left as it is.
+
+    >>> go_time_text("2026-12-06T19:01:41.5416085Z"), go_time_text("2020-01-02T03:04:05+02:00")
+    ('2026-12-06 19:01:41.5416085 +0000 UTC', '2020-01-02 03:04:05 +0200 +0200')
+    """
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        return text
+    day, clock, fraction, zone = match.groups()
+    fraction = (fraction or "").rstrip("0").rstrip(".")
+    offset = "+0000 UTC" if zone == "Z" else zone.replace(":", "") + " " + zone.replace(":", "")
+    return f"{day} {clock}{fraction} {offset}"
+
+
 class NilPointer:
     """A nil pointer: prints `<nil>`, is false; a field of it, its `len` or `range` over
     it is an error."""
@@ -159,6 +192,8 @@ def typed(value: object, t: GoType | None) -> object:
         return GoMap({k: typed(v, t.elem) for k, v in value.items()}, t.name, elem_zero)
     if t.kind == "struct":
         return _struct(value if isinstance(value, Mapping) else {}, t)
+    if t.kind == "time":
+        return GoTime(value if isinstance(value, str) else "0001-01-01T00:00:00Z")
     if value is not None:
         return value
     return {"string": "", "int": 0, "bool": False, "float": 0.0}[t.kind]

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from dfc.compiler.history import go_quote  # strconv.Quote, as history texts use it
-from dfc.gotemplate.typed import NIL_VALUES, GoMap, GoStruct, NilPointer, NilSlice
+from dfc.gotemplate.typed import NIL_VALUES, GoMap, GoStruct, GoTime, NilPointer, NilSlice
 
 
 class Missing:
@@ -130,6 +130,8 @@ def _json_ready(value: object) -> object:
         return None
     if isinstance(value, GoStruct):
         return _json_ready(value.raw)
+    if isinstance(value, GoTime):
+        return value.raw
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, Record):  # docker marshals its contexts through a map: sorted
