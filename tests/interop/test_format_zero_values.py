@@ -62,6 +62,7 @@ CONTAINER_TEMPLATES = [
     "{{range .HostConfig.Binds}}x{{else}} none{{end}}",
     "{{.Config.Labels.nosuch}}|{{index .Config.Labels \"nosuch\"}}",
     "{{json .ExecIDs}}{{json .State.Health}}{{json .Config.Env}}",
+    "{{.State}}|{{printf \"%v\" .State}}|{{.State.Pid}}",
     "{{.State.Health.Status}}", "{{.Node}}", "{{.Config.Nope}}", "{{.Nope}}",
 ]
 

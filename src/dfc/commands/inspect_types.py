@@ -122,9 +122,12 @@ NETWORK_SETTINGS = ptr("*container.NetworkSettings", struct("container.NetworkSe
 CONTAINER = struct("container.InspectResponse", {
     "Args": STRINGS,
     "State": ptr("*container.State", struct("container.State", {
+        "Status": STRING, "Running": BOOL, "Paused": BOOL, "Restarting": BOOL,
+        "OOMKilled": BOOL, "Dead": BOOL, "Pid": INT, "ExitCode": INT, "Error": STRING,
+        "StartedAt": STRING, "FinishedAt": STRING,
         "Health": ptr("*container.Health", struct("container.Health", {
             "Log": slice_of("[]*container.HealthcheckResult",
-                            ptr("*container.HealthcheckResult"))}))})),
+                            ptr("*container.HealthcheckResult"))}))}, closed=True)),
     "ExecIDs": STRINGS, "HostConfig": HOST_CONFIG,
     "GraphDriver": GRAPH_DRIVER,
     "SizeRw": ptr("*int64"), "SizeRootFs": ptr("*int64"),
