@@ -26,6 +26,11 @@ class CompileContext:
     platform: str | None = None
     build_platform: str | None = None
     resolver: Resolver | None = None
+    contexts: frozenset[str] = frozenset()
+    """`--build-context` names: a stage of one of these names is replaced by the context
+    (BuildKit runs none of its instructions); the resolver gives their configs."""
+    folder_contexts: frozenset[str] = frozenset()
+    """The `contexts` that are local folders: a stage they replace has an empty config."""
 
     def base_config(self, ref: ImageRef) -> ImageConfig | None:
         """The config of a base image (None: unknown, or no resolver)."""

@@ -300,6 +300,10 @@ class Stage(_Struct, frozen=True):
     base_config: ImageConfig | None = None
     steps: tuple[AnyStep, ...] = ()
     config: ImageConfig | None = None
+    replaced: Literal["", "image", "folder"] = ""
+    """A `--build-context` of the stage's name replaces it (link_stages): its base is the
+    context (an image, or a local folder as its root filesystem), its instructions are
+    dropped and its config is the context's own, as BuildKit leaves a stage it replaces."""
 
     @property
     def id(self) -> str:

@@ -23,6 +23,7 @@ from dfc.cache.ignorefile import find_ignore_file, load_ignore_file
 from dfc.cache.inputs import Origin
 from dfc.cache.patterns import IgnoreMatcher
 from dfc.errors import DfcError
+from dfc.reference import InvalidReference, context_name
 
 GIT_PREFIXES = ("git://", "git@", "github.com/")
 
@@ -156,17 +157,42 @@ def _download_tar(url: str, dest: str) -> None:
     _unpack(io.BytesIO(data), dest)
 
 
+RESERVED_NAMES = ("scratch", "context")
+"""Names BuildKit never looks up among the named contexts."""
+
+
 class NamedContext(msgspec.Struct, frozen=True):
     """`--build-context NAME=VALUE`: what `FROM NAME`, `COPY --from=NAME` and
-    `RUN --mount=from=NAME` use instead of the image NAME. Exactly one of `image` (a
+    `RUN --mount=from=NAME` use instead of the image NAME, and what replaces a stage
+    named NAME (its instructions are not run). Exactly one of `image` (a
     `docker-image://` reference), `folder` (a local directory) or `layout` (an
-    `oci-layout://` folder, with an optional `@sha256:` digest) is set."""
+    `oci-layout://` folder, with an optional `@sha256:` digest) is set. `name` is in
+    the form `context_name` gives (`alpine:latest` is `alpine`)."""
 
     name: str
     image: str = ""
     folder: str = ""
     layout: str = ""
     digest: str = ""
+
+
+def folder_origin(folder: str) -> Origin:
+    """A `--build-context NAME=DIR` folder as BuildKit reads a local context: its own
+    `.dockerignore` applied, owners reset to 0:0 (as the client sends every local
+    folder)."""
+    ignore = load_ignore_file(find_ignore_file(Path(folder), None))
+    return Origin(folder, ignore, reset_owner=True)
+
+
+def lookup_key(name: str) -> str:
+    """The context name a FROM, `--from` or stage name is looked up as ("" for the
+    reserved names and for what is no reference, which no context can have)."""
+    if name.lower() in RESERVED_NAMES:
+        return ""
+    try:
+        return context_name(name)
+    except InvalidReference:
+        return ""
 
 
 def parse_build_context(text: str) -> NamedContext:
@@ -177,7 +203,14 @@ def parse_build_context(text: str) -> NamedContext:
     """
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
-        raise DfcError(f"invalid --build-context {text!r}: expected NAME=VALUE")
+        raise DfcError(f"invalid context value: {text}, expected key=value")
+    try:
+        name = context_name(name)
+    except InvalidReference as exc:
+        # buildx's words; a `NAME::PLATFORM` key (BuildKit's per-platform context, which
+        # only the frontend option can set) fails here as it does in buildx.
+        raise DfcError(f"invalid context name {text.partition('=')[0]}: "
+                       f"{exc.message.removeprefix('error: ')}") from None
     if value.startswith("docker-image://"):
         return NamedContext(name, image=value.removeprefix("docker-image://"))
     if value.startswith("oci-layout://"):

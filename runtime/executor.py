@@ -31,10 +31,12 @@ from dfc.cache.transfer import ImportedCache
 from dfc.compiler import ir
 from dfc.errors import DfcError
 from dfc.runtime import events, explain
+from dfc.runtime.contexts import folder_origin, lookup_key
 from dfc.runtime.images import config as image
 from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.execute import RunLimits, StepRunner
 from dfc.runtime.titles import StepTitles
+from dfc.source import Span
 
 if TYPE_CHECKING:
     from dfc.runtime.fs.layer import Entry
@@ -283,6 +285,9 @@ class Executor:
             return result.state, f"stage {base.name} ({result.state.key[7:19]})", \
                 result.platform or stage.platform
         if isinstance(base, ir.ImageRef):
+            if (folder := self._folder(base)) is not None:
+                state = self._folder_state(base, folder, stage.span)
+                return state, f"context {base.name} ({state.key[7:19]})", stage.platform
             state, digest, platform = self._image_state(base)
             return state, f"image {base.name} ({digest[7:19]})", platform
         return State((), (), (), keys.base_key(ir.Scratch(), "")), "scratch", stage.platform
@@ -360,13 +365,13 @@ class Executor:
     def _folder(self, ref: ir.Ref) -> Origin | None:
         """The `--build-context NAME=DIR` folder an ImageRef named NAME means, if any."""
         if isinstance(ref, ir.ImageRef):
-            folder = dict(self.options.folders).get(ref.name)
+            folder = dict(self.options.folders).get(lookup_key(ref.name))
             if folder is not None:
-                return Origin(folder)
+                return folder_origin(folder)
         return None
 
     def _image_name(self, ref: ir.ImageRef) -> str:
-        return dict(self.options.image_names).get(ref.name, ref.name)
+        return dict(self.options.image_names).get(lookup_key(ref.name), ref.name)
 
     def _source_digest(self, ref: ir.Ref, paths: list[str],
                        futures: dict[int, Future[StageResult]],
@@ -426,6 +431,36 @@ class Executor:
         state = State(manifest.layers, config.rootfs.diff_ids, config.history,
                       keys.base_key(ref, digest))
         return state, digest, str(chosen.platform) if chosen else ref.platform
+
+    def _folder_state(self, ref: ir.ImageRef, folder: Origin, span: Span) -> State:
+        """A local `--build-context` as a root filesystem (`FROM NAME`, or the stage it
+        replaces), as BuildKit uses the local source: one layer of the folder's files
+        (its .dockerignore applied, owners 0:0), keyed by their content."""
+        key = keys.base_key(ref, "folder:" + selection_digest(folder, ["."], StatCache()))
+        with self._claim(key):
+            result = self.built.get(key) or self._lookup(key)
+            if result is None:
+                copy = ir.Copy(span=span, state=ir.State(env=(), user="", workdir="/",
+                                                         shell=(), platform=ref.platform),
+                               instruction="COPY", origin=ref,
+                               sources=(ir.PathSource(path="."),), dest="/")
+                scratch = Path(tempfile.mkdtemp(prefix="step-", dir=self._tmp()))
+                try:
+                    made = list(self.runner.entries(copy, [], folder, scratch,
+                                                    lambda data: None))
+                    result = self._layer_and_snapshot(made, State((), (), (), ""))
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+                index.record(self.store, key, result)
+                self.built[key] = result
+        # The layer has no history entry of its own in BuildKit either; the exporter
+        # adds one, as here.
+        entry = image.History(created=result.created, created_by=f"[context {ref.name}]",
+                              comment="buildkit.exporter.image.v0",
+                              empty_layer=result.layer is None)
+        if result.layer is None or result.diff_id is None:
+            return State((), (), (entry,), key)
+        return State((result.layer,), (result.diff_id,), (entry,), key)
 
     def _lowerdirs(self, state: State) -> list[Path]:
         """The unpacked layers of `state`, topmost first."""

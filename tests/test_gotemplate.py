@@ -76,11 +76,12 @@ def test_errors_read_as_dockers(template: str, message: str) -> None:
     assert str(raised.value) == message
 
 
-def test_inspect_mode_missing_nested_key_is_no_value() -> None:
-    """A missing label, or a field the JSON omits when empty (docker's struct has it):
-    `<no value>`, and false for `if`."""
-    template = Template("{{.Data.zzz}} {{if .RootFS.Health}}x{{else}}none{{end}}",
-                        missing_key_error=True)
+def test_missing_key_error_holds_for_every_map() -> None:
+    """Go's missingkey=error (docker's second, raw-JSON run of an inspect template) fails
+    on a missing key at any depth; without it the key is `<no value>`."""
+    with pytest.raises(TemplateError, match='map has no entry for key "zzz"'):
+        Template("{{.Data.zzz}}", missing_key_error=True).execute(DATA)
+    template = Template("{{.Data.zzz}} {{if .RootFS.Health}}x{{else}}none{{end}}")
     assert template.execute(DATA) == "<no value> none"
 
 

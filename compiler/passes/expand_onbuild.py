@@ -45,9 +45,17 @@ def parse_trigger(text: str, span: Span) -> ast.AnyInstruction:
 
 
 def _triggers(plan: Plan, stage: Stage, ctx: CompileContext) -> list[ast.AnyInstruction]:
-    """The trigger instructions for `stage`."""
+    """The trigger instructions for `stage`: none for a stage a context replaced (it is
+    not dispatched); a stage built on one runs the context image's OnBuild, which
+    nothing has consumed."""
+    if stage.replaced:
+        return []
     if isinstance(stage.base, StageRef):
         base = plan.stages[stage.base.index]
+        if base.replaced and isinstance(base.base, ImageRef):
+            config = ctx.base_config(base.base)
+            return [parse_trigger(text, stage.span) for text in config.on_build] \
+                if config is not None else []
         return [
             parse_trigger(i.text, i.span)
             for i in base.instructions

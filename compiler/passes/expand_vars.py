@@ -24,10 +24,15 @@ from dfc.compiler.scope import Scope
 
 
 def _start(stage: Stage, done: dict[int, StageBuilder]) -> tuple[ImageConfig, Scope]:
-    """The config and scope a stage starts from; the base's OnBuild is not inherited."""
+    """The config and scope a stage starts from; the base's OnBuild is not inherited. A
+    stage a context replaced keeps the context's config as it is (a folder's: empty)."""
+    if stage.replaced:
+        config = ImageConfig() if stage.replaced == "folder" \
+            else stage.base_config or ImageConfig()
+        return config, env_scope(with_default_path(config))
     if isinstance(stage.base, StageRef):
         parent = done[stage.base.index]
-        config, scope = parent.config, parent.scope.fork()
+        config, scope = with_default_path(parent.config), parent.scope.fork()
     else:
         base = SCRATCH_CONFIG if isinstance(stage.base, Scratch) else stage.base_config
         config = with_default_path(base or ImageConfig())

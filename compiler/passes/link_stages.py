@@ -46,9 +46,21 @@ def instruction_deps(
     return deps
 
 
+def replaced(stage: Stage, ctx: CompileContext) -> Stage:
+    """`stage` made into its `--build-context`: FROM the context, with no instructions
+    (BuildKit dispatches none of them, nor resolves the stage's own base)."""
+    assert stage.name is not None
+    return msgspec.structs.replace(
+        stage, base=ImageRef(name=stage.name, platform=stage.platform), instructions=(),
+        replaced="folder" if stage.name in ctx.folder_contexts else "image")
+
+
 def link_stages(plan: Plan, ctx: CompileContext) -> Plan:
     stages: list[Stage] = []
     for stage in plan.stages:
+        if stage.name is not None and stage.name in ctx.contexts:
+            stages.append(replaced(stage, ctx))
+            continue
         deps: list[Dep] = []
         base = stage.base
         platform = stage.platform

@@ -25,11 +25,12 @@ from dfc.cache.transfer import (
     export_cache,
 )
 from dfc.compiler import ir
+from dfc.compiler.builder import SCRATCH_CONFIG
 from dfc.errors import DfcError, UsageError
 from dfc.platform import host_platform, parse_platform
 from dfc.reference import tag_name
 from dfc.runtime import events
-from dfc.runtime.contexts import NamedContext, open_context
+from dfc.runtime.contexts import NamedContext, lookup_key, open_context
 from dfc.runtime.executor import BuildOptions, Executor, StageResult
 from dfc.runtime.images import config as image
 from dfc.runtime.images import convert as configs
@@ -120,7 +121,17 @@ class Named(msgspec.Struct, frozen=True):
     folders: Mapping[str, str] = {}
 
     def image(self, name: str) -> str:
-        return self.images.get(name, name)
+        """The image `name` means: a context's image, else the image `name`."""
+        return self.images.get(lookup_key(name), name)
+
+    def folder(self, name: str) -> str | None:
+        """The `--build-context NAME=DIR` folder `name` means, if any."""
+        return self.folders.get(lookup_key(name))
+
+    def names(self) -> frozenset[str]:
+        """The context names a stage of the same name is replaced by (BuildKit never
+        looks `scratch` and `context` up)."""
+        return frozenset(n for n in (*self.images, *self.folders) if lookup_key(n))
 
 
 def named_contexts(contexts: tuple[NamedContext, ...], store: Store) -> Named:
@@ -151,10 +162,9 @@ class StoreResolver:
         self.used: dict[str, str] = {}
 
     def __call__(self, ref: ir.ImageRef) -> ir.ImageConfig:
-        if ref.name in self.named.folders:
-            raise DfcError(f"--build-context {ref.name}={self.named.folders[ref.name]}: a "
-                           "folder cannot be a FROM base in dfc (use docker-image:// or "
-                           "oci-layout://)")
+        if self.named.folder(ref.name) is not None:
+            # BuildKit starts FROM a local context with an empty image's config.
+            return SCRATCH_CONFIG
         name = self.named.image(ref.name)
         manifest, stored = read_manifest(self.store, name, self.fetch, ref.platform)
         self.used[ref.name] = self.store.manifest_digest(name) or manifest
@@ -261,7 +271,9 @@ def compile_plan(request: BuildRequest, store: Store, dockerfile: bytes, name: s
     from dfc.compiler.pipeline import compile_text
 
     ctx = CompileContext(build_args=dict(request.build_args), target=request.target,
-                         platform=request.platform, resolver=resolver)
+                         platform=request.platform, resolver=resolver,
+                         contexts=named.names(),
+                         folder_contexts=frozenset(named.folders) & named.names())
     plan = compile_text(dockerfile, ctx, name)
     plans.save(store, key, plan, resolver.used)
     return plan

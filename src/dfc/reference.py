@@ -173,3 +173,14 @@ def _check_digest(digest: str) -> None:
         raise InvalidReference("invalid checksum digest length")
     if hexpart != hexpart.lower():
         raise InvalidReference("invalid checksum digest format")
+
+
+def context_name(text: str) -> str:
+    """The key a `--build-context` name and a name looked up against it share: the
+    familiar form without `:latest`, so `alpine`, `alpine:latest` and
+    `docker.io/library/alpine` are one name (buildx's and BuildKit's rule).
+
+    >>> context_name("docker.io/library/alpine:latest"), context_name("base:1")
+    ('alpine', 'base:1')
+    """
+    return familiar(str(parse_named(text))).removesuffix(":" + DEFAULT_TAG)

@@ -166,8 +166,8 @@ def build_command(
         "(repeatable).")] = None,
     build_context: Annotated[list[str] | None, typer.Option(
         "--build-context", help="NAME=DIR | NAME=docker-image://REF | "
-        "NAME=oci-layout://PATH[@sha256:DIGEST]: what FROM NAME and COPY --from=NAME use "
-        "(repeatable).")] = None,
+        "NAME=oci-layout://PATH[@sha256:DIGEST]: what FROM NAME and COPY --from=NAME use, "
+        "and what replaces a stage named NAME (repeatable).")] = None,
     ssh: Annotated[list[str] | None, typer.Option(
         "--ssh", help="default|ID[=SOCKET]: an ssh-agent socket RUN --mount=type=ssh can "
         "use (default: $SSH_AUTH_SOCK; repeatable).")] = None,

@@ -637,8 +637,9 @@ def inspect_data(container: Container) -> dict[str, object]:
 
 def print_inspected(found: list[dict[str, object]], fmt: str | None) -> None:
     from dfc.commands.formatting import inspect_output
+    from dfc.commands.inspect_types import CONTAINER
 
-    typer.echo(inspect_output(found, fmt), nl=False)
+    typer.echo(inspect_output(found, fmt, CONTAINER), nl=False)
 
 
 run_command = _create_or_run(True)

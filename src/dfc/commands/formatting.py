@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from dfc.errors import DfcError
+
+if TYPE_CHECKING:
+    from dfc.gotemplate.typed import GoType
 
 
 class FormatError(DfcError):
@@ -169,26 +173,37 @@ class Template:
                          for line in text.split("\n")])
 
 
-def inspect_text(template: str, data: object) -> str:
-    """`inspect -f`: the template on one object's JSON, a missing key an error (docker's
-    inspect runs its raw-JSON templates with missingkey=error); a template that does not
-    parse exits 64 as docker's inspect does."""
+def inspect_text(template: str, data: object, go_type: GoType | None = None,
+                 fallback: bool = True) -> str:
+    """`inspect -f` as docker runs it: on the object typed as docker's struct `go_type`
+    (JSON nulls are Go zero values: `[]`, `map[]`, `<nil>`); if that fails, and the
+    command has the raw JSON (`fallback`: all but `volume inspect`), again on the JSON
+    with Go's missingkey=error. A template that does not parse exits 64."""
     from dfc.gotemplate import Template as GoTemplate
     from dfc.gotemplate import TemplateError
+    from dfc.gotemplate.typed import struct, typed
 
     try:
-        parsed = GoTemplate(template, missing_key_error=True)
+        parsed = GoTemplate(template)
     except TemplateError as exc:
         raise FormatError(str(exc), exit_code=64) from None
     try:
-        return parsed.execute(data)
+        return parsed.execute(typed(data, go_type or struct("", {})))
+    except TemplateError as exc:
+        if not fallback:
+            raise FormatError(str(exc)) from None
+    try:
+        return GoTemplate(template, missing_key_error=True).execute(data)
     except TemplateError as exc:
         raise FormatError(str(exc)) from None
 
 
-def inspect_output(found: Sequence[object], template: str | None) -> str:
+def inspect_output(found: Sequence[object], template: str | None,
+                   go_types: Sequence[GoType | None] | GoType | None = None,
+                   fallback: bool = True) -> str:
     """What `inspect` prints for its objects: docker's indented JSON array, or each
-    object through the `-f` template, one line each."""
+    object through the `-f` template, one line each; `go_types`: the Go type of every
+    object (or one for all; see `inspect_text`)."""
     if not template:
         import json
 
@@ -197,4 +212,6 @@ def inspect_output(found: Sequence[object], template: str | None) -> str:
         from dfc.gotemplate.values import go_json
 
         return go_json(list(found)) + "\n"
-    return "".join(inspect_text(template, data) + "\n" for data in found)
+    types = list(go_types) if isinstance(go_types, Sequence) else [go_types] * len(found)
+    return "".join(inspect_text(template, data, t, fallback) + "\n"
+                   for data, t in zip(found, types, strict=True))

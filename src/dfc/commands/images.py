@@ -22,6 +22,7 @@ from dfc.errors import DfcError
 
 if TYPE_CHECKING:
     from dfc.cache.store import Store
+    from dfc.gotemplate.typed import GoType
     from dfc.runtime.images.remove import Users
 
 IMAGE_HEADERS = {
@@ -178,9 +179,11 @@ def inspect_command(
 
 
 def _inspect_volumes(names: list[str], fmt: str | None, root: Path | None) -> None:
+    from dfc.commands.inspect_types import VOLUME
+
     store = open_store(root)
     found = [v for name in names if (v := _volume(store, name)) is not None]
-    _show(found, fmt)
+    _show(found, fmt, [VOLUME] * len(found))
     missing = [name for name in names if _volume(store, name) is None]
     if missing:
         raise DfcError("\n".join(f"get {name}: no such volume" for name in missing))
@@ -190,33 +193,40 @@ def _inspect(refs: list[str], fmt: str | None, root: Path | None, objects: bool,
              images: bool = True) -> None:
     """Inspect `refs` as images (and, with `objects`, containers first); with `images`
     false, as containers only."""
+    from dfc.commands.inspect_types import CONTAINER, IMAGE, VOLUME
     from dfc.runtime.images.describe import inspect, view
 
     store = open_store(root)
     containers = _container_finder(store) if objects else None
-    found, missing = [], []
+    found: list[dict[str, object]] = []
+    types: list[GoType] = []  # the Go type of each object, for `-f`
+    missing = []
     for ref in refs:
         try:
             if containers is not None and (container := containers(ref)) is not None:
                 found.append(container)
+                types.append(CONTAINER)
                 continue
             if not images:
                 missing.append(f"No such container: {ref}")
                 continue
             found.append(inspect(view(store, store.resolve(ref)), store))
+            types.append(IMAGE)
         except DfcError as exc:
             if containers is not None and (volume := _volume(store, ref)) is not None:
                 found.append(volume)  # (docker looks for a volume after the image)
+                types.append(VOLUME)
                 continue
             missing.append(f"No such object: {ref}" if containers is not None
                            else exc.message)
-    _show(found, fmt)
+    _show(found, fmt, types)
     if missing:
         raise DfcError("\n".join(missing))
 
 
-def _show(found: list[dict[str, object]], fmt: str | None) -> None:
-    typer.echo(inspect_output(found, fmt), nl=False)
+def _show(found: list[dict[str, object]], fmt: str | None,
+          types: list[GoType] | None = None) -> None:
+    typer.echo(inspect_output(found, fmt, types), nl=False)
 
 
 def _volume(store: Store, name: str) -> dict[str, object] | None:

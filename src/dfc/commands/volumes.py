@@ -157,7 +157,10 @@ def inspect_command(
             errors.append(f"No such volume: {name}")
         else:
             found.append(volume.inspect())
-    typer.echo(inspect_output(found, fmt), nl=False)
+    from dfc.commands.inspect_types import VOLUME
+
+    # `docker volume inspect` has no raw JSON to fall back on: errors are the struct's.
+    typer.echo(inspect_output(found, fmt, VOLUME, fallback=False), nl=False)
     if errors:
         raise _error("\n".join(errors))
 

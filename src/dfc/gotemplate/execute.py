@@ -19,6 +19,7 @@ from dfc.gotemplate.parse import (
     TemplateError,
     Text,
 )
+from dfc.gotemplate.typed import GoStruct, NilPointer
 from dfc.gotemplate.values import MISSING, Missing, Record, format_value, go_type
 
 __all__ = ["Missing", "Record", "Template", "TemplateError"]
@@ -36,9 +37,9 @@ _NO_FINAL = object()
 
 
 class Template:
-    """A parsed template. `missing_key_error` is what `docker inspect -f` does with a
-    field the object does not have: an error (`map has no entry for key`), for the
-    object's own (top-level) fields; a key missing deeper down is `<no value>`."""
+    """A parsed template. `missing_key_error` is Go's `missingkey=error`: a key a map
+    does not have is an error (`map has no entry for key`), as in docker's second run of
+    an inspect template, on the raw JSON (see dfc.gotemplate.typed for the first)."""
 
     def __init__(self, text: str, missing_key_error: bool = False) -> None:
         self.text = text
@@ -104,6 +105,8 @@ class _Run:
             pairs = [(i, i) for i in range(value)]
         elif value is None or value is MISSING:
             pairs = []
+        elif isinstance(value, NilPointer):
+            raise self.fail(node.pos, "range", "range can't iterate over <nil>")
         else:
             raise self.fail(node.pos, "range", f"range can't iterate over {format_value(value)}")
         if not pairs:
@@ -222,19 +225,18 @@ class _Run:
                             f': undefined variable "{operand.name}"')
 
     def field(self, operand: Operand, value: object, name: str) -> object:
-        if isinstance(value, Record):
+        if isinstance(value, Record | GoStruct):
             if name not in value:
                 raise self.fail(operand.pos, _text(operand),
                                 f"can't evaluate field {name} in type {value.type_name}")
             return value[name]
+        if isinstance(value, NilPointer):
+            raise self.fail(operand.pos, _text(operand),
+                            f"nil pointer evaluating {value.type_name}.{name}")
         if isinstance(value, Mapping):
             if name in value:
                 return value[name]
-            if self.template.missing_key_error and value is self.vars[0][1]:
-                # docker's inspect objects are Go structs: a field they lack is an error.
-                # Deeper down the JSON leaves out empty fields (omitempty) that docker's
-                # structs still have, and maps (labels) do not have every key, so there a
-                # missing key is `<no value>` (and `{{if .State.Health}}` is false).
+            if self.template.missing_key_error:  # Go's missingkey=error, on any map
                 raise self.fail(operand.pos, _text(operand), f'map has no entry for key "{name}"')
             return MISSING
         if value is MISSING:

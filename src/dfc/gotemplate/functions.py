@@ -10,6 +10,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 
 from dfc.gotemplate.parse import TemplateError
+from dfc.gotemplate.typed import NIL_VALUES, GoMap, GoStruct, NilPointer
 from dfc.gotemplate.values import (
     MISSING,
     go_json,
@@ -39,15 +40,20 @@ def _int(value: object) -> int:
 
 
 def truth(value: object) -> bool:
-    """Go's isTrue: zero values and empty collections are false; a struct is true."""
-    if value is None or value is MISSING:
+    """Go's isTrue: zero values, nil pointers and empty collections are false; a struct
+    is true."""
+    if value is None or value is MISSING or isinstance(value, NilPointer):
         return False
+    if isinstance(value, GoStruct):
+        return True
     if isinstance(value, str | Sequence | Mapping):
         return len(value) > 0
     return bool(value)
 
 
 def _len(value: object) -> int:
+    if isinstance(value, NilPointer):
+        raise CallError("len of nil pointer")
     if isinstance(value, str | Sequence | Mapping):
         return len(value)
     raise CallError(f"len of type {go_type(value)}")
@@ -58,7 +64,7 @@ def _index(item: object, *keys: object) -> object:
         if isinstance(item, Mapping):
             if not isinstance(key, str):
                 raise CallError(f"value has type {go_type(key)}; should be string")
-            item = item.get(key)
+            item = item.get(key, item.zero if isinstance(item, GoMap) else None)
         elif isinstance(item, Sequence) and not isinstance(item, str) or isinstance(item, str):
             if not isinstance(key, int) or isinstance(key, bool):
                 raise CallError(f"cannot index slice/array with type {go_type(key)}")
@@ -67,6 +73,8 @@ def _index(item: object, *keys: object) -> object:
             item = item[key] if not isinstance(item, str) else ord(item[key])
         elif item is None:
             raise CallError("index of untyped nil")
+        elif isinstance(item, NilPointer):
+            raise CallError("index of nil pointer")
         else:
             raise CallError(f"can't index item of type {go_type(item)}")
     return item
@@ -94,6 +102,10 @@ def _eq(first: object, *others: object) -> bool:
     if not others:
         raise CallError("missing argument for comparison")
     for other in others:
+        if first is None or other is None:  # nil compares with any nil: `eq .Env nil`
+            if _nil(first) == _nil(other):
+                return True
+            continue
         if isinstance(first, list | dict) or isinstance(other, list | dict):
             raise CallError("non-comparable type")
         if not _comparable(first, other):
@@ -101,6 +113,10 @@ def _eq(first: object, *others: object) -> bool:
         if first == other:
             return True
     return False
+
+
+def _nil(value: object) -> bool:
+    return value is None or value is MISSING or isinstance(value, NIL_VALUES)
 
 
 def _less(a: object, b: object) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from dfc.compiler.history import go_quote  # strconv.Quote, as history texts use it
+from dfc.gotemplate.typed import NIL_VALUES, GoMap, GoStruct, GoTime, NilPointer, NilSlice
 
 
 class Missing:
@@ -43,7 +44,7 @@ class Record(dict[str, object]):
 
 def go_type(value: object) -> str:
     """The Go type a decoded JSON value has, for error messages and `%!v(T=...)`."""
-    if isinstance(value, Record):
+    if isinstance(value, Record | GoStruct | GoMap | NilSlice | NilPointer):
         return value.type_name
     if isinstance(value, bool):
         return "bool"
@@ -92,6 +93,10 @@ def format_value(value: object, nil: str = "<nil>") -> str:
         return nil
     if isinstance(value, Missing):
         return "<no value>"
+    if isinstance(value, NilPointer):
+        return "<nil>"
+    if isinstance(value, GoStruct) and value.closed:
+        return _struct_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -108,9 +113,25 @@ def format_value(value: object, nil: str = "<nil>") -> str:
     return str(value)
 
 
+def _struct_text(value: GoStruct) -> str:
+    """fmt's `%v` of a struct: its fields' values in order, embedded structs in braces."""
+    texts = [format_value(v) for v in value.values()]
+    if value.groups:
+        parts, start = [], 0
+        for size in value.groups:
+            parts.append("{" + " ".join(texts[start:start + size]) + "}")
+            start += size
+        texts = parts
+    return "{" + " ".join(texts) + "}"
+
+
 def _json_ready(value: object) -> object:
-    if isinstance(value, Missing):
+    if isinstance(value, (Missing, *NIL_VALUES)):
         return None
+    if isinstance(value, GoStruct):
+        return _json_ready(value.raw)
+    if isinstance(value, GoTime):
+        return value.raw
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, Record):  # docker marshals its contexts through a map: sorted
@@ -131,19 +152,26 @@ def go_json(value: object) -> str:
     return text
 
 
+def _operand(value: object) -> str:
+    """fmt's `%v` of an operand of print/printf: a struct reached through a pointer shows
+    as `&{...}` (an action prints the struct itself: text/template dereferences it)."""
+    pointer = isinstance(value, GoStruct) and value.closed and value.pointer
+    return ("&" if pointer else "") + format_value(value)
+
+
 def sprint(args: Sequence[object]) -> str:
     """fmt.Sprint: a space between two operands when neither is a string."""
     out = []
     for i, arg in enumerate(args):
         if i and not isinstance(arg, str) and not isinstance(args[i - 1], str):
             out.append(" ")
-        out.append(format_value(arg))
+        out.append(_operand(arg))
     return "".join(out)
 
 
 def sprintln(args: Sequence[object]) -> str:
     """fmt.Sprintln: spaces between all operands, a newline after."""
-    return " ".join(format_value(arg) for arg in args) + "\n"
+    return " ".join(_operand(arg) for arg in args) + "\n"
 
 
 _VERB = re.compile(r"%([-+# 0]*)(\*|\d+)?(?:\.(\*|\d*))?([a-zA-Z%])")
@@ -162,9 +190,14 @@ def _number(value: object) -> bool:
 def _one(verb: str, flags: str, prec: int | None, value: object) -> str:
     """One verb applied to one value, without width padding."""
     if verb == "v":
-        return format_value(value)
+        return _operand(value)
+    if isinstance(value, NilPointer):  # fmt prints a nil pointer's address for integers
+        return "0" if verb in "dboxX" else f"%!{verb}({value.type_name}=<nil>)"
     if isinstance(value, list | tuple) and verb in "sdqxXfegt":
         return "[" + " ".join(_one(verb, flags, prec, v) for v in value) + "]"
+    if isinstance(value, GoMap) and verb in "sdqxXfegt":
+        return "map[" + " ".join(f"{_one(verb, flags, prec, k)}:{_one(verb, flags, prec, v)}"
+                                 for k, v in sorted(value.items())) + "]"
     plus = "+" if "+" in flags else (" " if " " in flags else "")
     if verb == "s":
         if not isinstance(value, str):
