@@ -30,5 +30,8 @@ def remember(store: Store, digests: list[str], name: str) -> None:
     for digest in digests:
         path = _path(store, digest)
         with locked(path.parent / ".lock"):
-            known = [n for n in sources(store, digest) if n != name]
+            before = sources(store, digest)
+            if before[-1:] == [name]:
+                continue  # already the latest: a repeated push or pull writes nothing
+            known = [n for n in before if n != name]
             atomic_write(path, "\n".join([*known[-9:], name]).encode() + b"\n")

@@ -40,8 +40,11 @@ from dfc.version import VERSION
 
 _UCRED = struct.Struct("3i")
 _SKIP_PRELOAD = frozenset({"dfc.__main__"})  # the daemon runs as `python -m dfc`: no 2nd copy
-# Libraries dfc imports lazily on some paths (help and tty progress render with rich).
-_PRELOAD_LIBRARIES = ("typer.rich_utils", "rich.progress", "rich.live")
+# Libraries dfc imports lazily on some paths (help and tty progress render with rich;
+# httpx loads its transport, httpcore with h11, on its first client, and certifi and the
+# IDNA codec on its first request: ~40 ms of every registry command otherwise).
+_PRELOAD_LIBRARIES = ("typer.rich_utils", "rich.progress", "rich.live", "httpcore", "h11",
+                      "certifi", "encodings.idna")
 
 
 class CommandRunner(Protocol):
