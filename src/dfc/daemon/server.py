@@ -239,6 +239,7 @@ class Daemon:
         self.wake_read.close()
         self.wake_write.close()
         self.selector.close()
+        self.watch.close()
 
     def _reap(self, session: Session) -> None:
         _pid, status = os.waitpid(session.pid, 0)
