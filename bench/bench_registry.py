@@ -175,6 +175,8 @@ def run(rounds: int, images: list[str], tools: tuple[str, ...] = TOOLS,
                             scratch / f"{name}-{n}", times)
                 log(f"{name} round {n + 1}/{rounds} done (load {os.getloadavg()[0]:.1f})")
             results[name] = times
+            log(f"{name} raw: " + "; ".join(
+                f"{t} {s}: " + " ".join(f"{x:.3f}" for x in v) for (t, s), v in times.items()))
     finally:
         if "dfc-installed" in tools:
             subprocess.run([DFC, "daemon", "stop"], capture_output=True,
