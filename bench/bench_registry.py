@@ -10,8 +10,10 @@ Images (random bytes, which gzip cannot shrink): "small" one ~5 MB layer, "128mb
 128 MiB layer, "300mb" four 75 MiB layers. Scenarios, in this order in every round:
 push-cold (a registry of its own, started fresh: no blob there), push-present (the same
 push again: the registry holds every blob and the manifest), pull-cold (into an empty
-store or OCI layout), pull-present (the same pull into the store/layout that already
-holds every blob). Peers, each command a fresh process:
+store, which is also a valid OCI layout, created before the clock starts: what is timed is
+the image's transfer, not the creation of a store, as `docker pull` finds its store),
+pull-present (the same pull into the store/layout that already holds every blob). Peers,
+each command a fresh process:
 
 - skopeo: `skopeo copy oci:STORE:NAME docker://REG/...` (dfc's store is an OCI layout)
   and back into an `oci:` layout;
@@ -119,6 +121,7 @@ def measure(peer: Peer, store: Store, local: str, scratch: Path,
             store.tag(target, store.resolve(local).manifest)
         times[(peer.name, "push-cold")].append(peer.push(store, local, target))
         times[(peer.name, "push-present")].append(peer.push(store, local, target))
+        Store(pulled)  # an empty store: an OCI layout skopeo writes into as well
         times[(peer.name, "pull-cold")].append(peer.pull(target, pulled))
         times[(peer.name, "pull-present")].append(peer.pull(target, pulled))
     finally:
