@@ -1,25 +1,47 @@
-"""Pull and push of a ~200 MB, four-layer image (incompressible data) against a local
-registry, dfc against `skopeo copy` of the same image in the same run.
+"""Registry push and pull, dfc side by side with `skopeo copy`, against local registries.
 
-Run: `.venv/bin/pytest bench/bench_registry.py -s` (root, docker-registry and skopeo
-installed). Each measurement gets a fresh registry (or a fresh store) so neither tool
-finds blobs already there; rounds alternate between the tools so machine load hits both
-alike; the median of each is reported with the ratio dfc / skopeo (the bar: <= 1). dfc
-runs twice: as a fresh process, and forked from a warm `dfc daemon` ("dfc-daemon").
+Run (root; docker-registry and skopeo installed):
+
+    .venv/bin/python bench/bench_registry.py [--rounds 5] [--only small,128mb,300mb]
+
+or `.venv/bin/pytest bench/bench_registry.py -s` for the default run.
+
+Images (random bytes, which gzip cannot shrink): "small" one ~5 MB layer, "128mb" one
+128 MiB layer, "300mb" four 75 MiB layers. Scenarios, in this order in every round:
+push-cold (a registry of its own, started fresh: no blob there), push-present (the same
+push again: the registry holds every blob and the manifest), pull-cold (into an empty
+store, which is also a valid OCI layout, created before the clock starts: what is timed is
+the image's transfer, not the creation of a store, as `docker pull` finds its store),
+pull-present (the same pull into the store/layout that already holds every blob). Peers,
+each command a fresh process:
+
+- skopeo: `skopeo copy oci:STORE:NAME docker://REG/...` (dfc's store is an OCI layout)
+  and back into an `oci:` layout;
+- dfc-installed: `dfc push` / `dfc pull` as the README installs dfc (no DFC_NO_DAEMON):
+  an earlier command of the run started the daemon on first use and every measured
+  command is forked from it. Its socket is put under this run's scratch folder
+  (DFC_DAEMON_SOCKET) only so that the daemon is this run's own, and it is stopped at
+  the end;
+- dfc: the same commands with DFC_NO_DAEMON=1 (a cold interpreter each), for reference.
+
+The tools' order rotates between rounds so machine load hits them alike. The table gives
+each tool's median and min seconds and the ratio of medians (and of mins) to skopeo.
 """
 
 from __future__ import annotations
 
+import argparse
+import compileall
 import importlib.util
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-
-import msgspec
 
 from dfc.cache.store import Store
 from dfc.platform import host_platform
@@ -27,92 +49,182 @@ from dfc.runtime.fs.layer import Entry, write_layer
 from dfc.runtime.images.config import ImageConfig, RootFS, write_image
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS, LAYER_MB, ROUNDS = 4, 50, 3
+DFC = str(Path(sys.executable).parent / "dfc")
 _spec = importlib.util.spec_from_file_location("registry_fixtures",
                                                ROOT / "tests" / "registry" / "conftest.py")
 assert _spec is not None and _spec.loader is not None
 fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
 
+IMAGES = {"small": (1, 5 << 20), "128mb": (1, 128 << 20), "300mb": (4, 75 << 20)}
+"""name -> (layers, bytes per layer)"""
+SCENARIOS = ("push-cold", "push-present", "pull-cold", "pull-present")
+TOOLS = ("skopeo", "dfc-installed", "dfc")
 
-def make_image(store: Store, name: str) -> int:
-    """LAYERS layers of random bytes (gzip cannot shrink them); returns the total size."""
-    layers = []
-    for i in range(LAYERS):
-        data = os.urandom(LAYER_MB << 20)
+
+def make_image(store: Store, name: str, layers: int, layer_size: int) -> int:
+    """`layers` layers of random bytes, tagged `name`; returns the compressed size."""
+    written = []
+    for i in range(layers):
+        data = os.urandom(layer_size)
         layer = write_layer(store, [Entry(path=f"data/{i}", kind="file", data=data,
                                           size=len(data))])
         assert layer is not None
-        layers.append(layer)
+        written.append(layer)
     host = host_platform()
     config = ImageConfig(architecture=host.architecture, os=host.os,
-                         rootfs=RootFS(diff_ids=tuple(x.diff_id for x in layers)))
-    stored = write_image(store, config, [x.descriptor for x in layers])
+                         rootfs=RootFS(diff_ids=tuple(x.diff_id for x in written)))
+    stored = write_image(store, config, [x.descriptor for x in written])
     store.tag(name, stored.manifest)
-    return sum(x.descriptor.size for x in layers)
+    return sum(x.descriptor.size for x in written)
 
 
-def timed(args: list[str], env: dict[str, str] | None = None) -> float:
+def timed(args: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(args, check=True, capture_output=True, env={**os.environ, **(env or {})})
-    return time.perf_counter() - start
+    done = subprocess.run(args, capture_output=True, env={**os.environ, **env})
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{args} failed: {done.stderr.decode()}")
+    return seconds
 
 
-TOOLS = ("dfc", "dfc-daemon", "skopeo")
+class Peer:
+    """How one tool pushes the source image and pulls it back."""
+
+    def __init__(self, name: str, env: dict[str, str]) -> None:
+        self.name = name
+        self.env = env
+
+    def push(self, store: Store, local: str, target: str) -> float:
+        if self.name == "skopeo":
+            return timed(["skopeo", "copy", "-q", "--dest-tls-verify=false",
+                          f"oci:{store.root}:{local}", f"docker://{target}"], self.env)
+        return timed([DFC, "push", "-q", "--root", str(store.root), target], self.env)
+
+    def pull(self, target: str, into: Path) -> float:
+        if self.name == "skopeo":
+            return timed(["skopeo", "copy", "-q", "--src-tls-verify=false",
+                          f"docker://{target}", f"oci:{into}:pulled"], self.env)
+        return timed([DFC, "pull", "-q", "--root", str(into), target], self.env)
 
 
-def bench_registry_pull_push_vs_skopeo(tmp_path: Path) -> None:
-    dfc = str(Path(sys.executable).parent / "dfc")
-    store = Store(tmp_path / "store")
-    size = make_image(store, "bench/img:1")
-    ref = "docker.io/bench/img:1"
-    socket = str(tmp_path / "daemon.sock")
-    envs = {"dfc": {"DFC_NO_DAEMON": "1"},
-            "dfc-daemon": {"DFC_NO_DAEMON": "", "DFC_DAEMON_SOCKET": socket}}
-    subprocess.run([dfc, "daemon", "start"], check=True, env={**os.environ, **envs["dfc-daemon"]})
-    times: dict[str, list[float]] = {f"{t} {op}": [] for op in ("push", "pull") for t in TOOLS}
-    try:
-        for n in range(ROUNDS):
-            for tool in TOOLS:
-                measure_round(dfc, store, ref, tool, envs.get(tool), tmp_path / f"{n}", times)
-    finally:
-        subprocess.run([dfc, "daemon", "stop"], env={**os.environ, **envs["dfc-daemon"]})
-    med = {k: statistics.median(v) for k, v in times.items()}
-    mb = size / 1e6
-    print(f"\nimage: {LAYERS} layers, {mb:.0f} MB compressed; median of {ROUNDS} rounds")
-    for op in ("push", "pull"):
-        s = med[f"skopeo {op}"]
-        for tool in TOOLS[:2]:
-            d = med[f"{tool} {op}"]
-            print(f"{op}: {tool} {d:.2f} s ({mb / d:.0f} MB/s), skopeo {s:.2f} s "
-                  f"({mb / s:.0f} MB/s), {tool}/skopeo = {d / s:.2f}")
-    print(msgspec.json.encode(times).decode())
-
-
-def measure_round(dfc: str, store: Store, ref: str, tool: str, env: dict[str, str] | None,
-                  scratch: Path, times: dict[str, list[float]]) -> None:
-    """One push and one pull by `tool`, against a registry of their own."""
-    work = scratch / f"reg-{tool}"
+def measure(peer: Peer, store: Store, local: str, scratch: Path,
+            times: dict[tuple[str, str], list[float]]) -> None:
+    """The four scenarios for one tool, against a registry of its own."""
+    work = scratch / f"reg-{peer.name}"
     work.mkdir(parents=True)
     reg = fixtures.Registry(work)
+    pulled = scratch / f"pulled-{peer.name}"
     try:
-        target = f"{reg.host}/bench/{tool}:1"
-        if env is not None:
-            store.tag(target, store.resolve(ref).manifest)
-            times[f"{tool} push"].append(timed([dfc, "push", "-q", "--root",
-                                                str(store.root), target], env))
-            pulled = scratch / f"pulled-{tool}"
-            times[f"{tool} pull"].append(timed([dfc, "pull", "-q", "--root",
-                                                str(pulled), target], env))
-        else:
-            times["skopeo push"].append(timed([
-                "skopeo", "copy", "-q", "--dest-tls-verify=false",
-                f"oci:{store.root}:{ref}", f"docker://{target}"]))
-            pulled = scratch / "skopeo"
-            times["skopeo pull"].append(timed([
-                "skopeo", "copy", "-q", "--src-tls-verify=false",
-                f"docker://{target}", f"oci:{pulled}:1"]))
-        shutil.rmtree(pulled)
+        target = f"{reg.host}/bench/{peer.name}:1"
+        if peer.name != "skopeo":
+            store.tag(target, store.resolve(local).manifest)
+        times[(peer.name, "push-cold")].append(peer.push(store, local, target))
+        times[(peer.name, "push-present")].append(peer.push(store, local, target))
+        Store(pulled)  # an empty store: an OCI layout skopeo writes into as well
+        times[(peer.name, "pull-cold")].append(peer.pull(target, pulled))
+        times[(peer.name, "pull-present")].append(peer.pull(target, pulled))
     finally:
         reg.stop()
-        shutil.rmtree(work)
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(pulled, ignore_errors=True)
+        if peer.name != "skopeo":
+            store.untag(target)
+
+
+def wait_for_daemon(env: dict[str, str]) -> None:
+    """The first command started the daemon in the background: wait until it listens."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = subprocess.run([DFC, "daemon", "status"], capture_output=True,
+                                env={**os.environ, **env})
+        if status.returncode == 0:
+            return
+        time.sleep(0.1)
+    raise TimeoutError("the daemon the first dfc command started never listened")
+
+
+def run(rounds: int, images: list[str], tools: tuple[str, ...] = TOOLS,
+        log: Callable[[str], None] = print) -> str:
+    """Measure and return the table (markdown)."""
+    # dfc runs from bytecode as an installed tool does.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    for folder in ("src/dfc", "grammar", "compiler", "cache", "runtime"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+    scratch = Path(tempfile.mkdtemp(prefix="dfc-bench-registry-"))
+    socket_env = {"DFC_DAEMON_SOCKET": str(scratch / "daemon" / "dfc.sock")}
+    peers = {"skopeo": Peer("skopeo", {}),
+             "dfc-installed": Peer("dfc-installed", {**socket_env, "DFC_NO_DAEMON": ""}),
+             "dfc": Peer("dfc", {"DFC_NO_DAEMON": "1"})}
+    store = Store(scratch / "source")
+    sizes = {}
+    results: dict[str, dict[tuple[str, str], list[float]]] = {}
+    try:
+        for name in images:
+            layers, size = IMAGES[name]
+            sizes[name] = make_image(store, f"bench/{name}:1", layers, size)
+        if "dfc-installed" in tools:
+            # As a user's first command: it runs here and starts the daemon afterwards.
+            subprocess.run([DFC, "images", "--root", str(store.root)], check=True,
+                           capture_output=True, env={**os.environ, **peers["dfc-installed"].env})
+            wait_for_daemon(peers["dfc-installed"].env)
+        for name in images:
+            times: dict[tuple[str, str], list[float]] = {
+                (t, s): [] for t in tools for s in SCENARIOS}
+            for n in range(rounds):
+                order = tools[n % len(tools):] + tools[:n % len(tools)]
+                for tool in order:
+                    measure(peers[tool], store, f"docker.io/bench/{name}:1",
+                            scratch / f"{name}-{n}", times)
+                log(f"{name} round {n + 1}/{rounds} done (load {os.getloadavg()[0]:.1f})")
+            results[name] = times
+            log(f"{name} raw: " + "; ".join(
+                f"{t} {s}: " + " ".join(f"{x:.3f}" for x in v) for (t, s), v in times.items()))
+    finally:
+        if "dfc-installed" in tools:
+            subprocess.run([DFC, "daemon", "stop"], capture_output=True,
+                           env={**os.environ, **peers["dfc-installed"].env})
+        shutil.rmtree(scratch, ignore_errors=True)
+    return table(results, sizes, tools, rounds)
+
+
+def table(results: dict[str, dict[tuple[str, str], list[float]]], sizes: dict[str, int],
+          tools: tuple[str, ...], rounds: int) -> str:
+    others = [t for t in tools if t != "skopeo"]
+    head = ["image", "scenario", *(f"{t} median (min) s" for t in tools),
+            *(f"{t}/skopeo median (min)" for t in others)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, times in results.items():
+        for scenario in SCENARIOS:
+            med = {t: statistics.median(times[(t, scenario)]) for t in tools}
+            low = {t: min(times[(t, scenario)]) for t in tools}
+            cells = [f"{name} ({sizes[name] / 1e6:.0f} MB)", scenario,
+                     *(f"{med[t]:.3f} ({low[t]:.3f})" for t in tools)]
+            if "skopeo" in tools:
+                for t in others:
+                    ratio = med[t] / med["skopeo"]
+                    text = f"{ratio:.2f} ({low[t] / low['skopeo']:.2f})"
+                    cells.append(f"**{text}**" if ratio <= 1 else text)
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + f"\n\n{rounds} rounds; medians, mins in brackets."
+
+
+def bench_registry_pull_push_vs_skopeo() -> None:
+    print("\n" + run(3, list(IMAGES)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", default=",".join(IMAGES))
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    args = parser.parse_args()
+    tools = tuple(t for t in TOOLS if t in args.tools.split(","))
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    print(run(args.rounds, args.only.split(","), tools,
+              lambda s: print(s, file=sys.stderr, flush=True)))
+    print(f"load average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

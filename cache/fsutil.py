@@ -25,9 +25,11 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
 
 
 @contextmanager
-def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_file(path: str | os.PathLike[str], *, durable: bool = True) -> Iterator[BinaryIO]:
     """A file that replaces `path` only when the block succeeds: temp file in the same
-    directory, fsync, rename, fsync dir; on an error (or a kill) `path` is untouched."""
+    directory, fsync, rename, fsync dir; on an error (or a kill) `path` is untouched.
+    Not `durable`: no fsync, for a hint whose loss in a power cut costs only work (a
+    process killed still leaves the old content or the new)."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the store from other readers
@@ -35,17 +37,19 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    fsync_dir(target.parent)
+    if durable:
+        fsync_dir(target.parent)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data`, crash-safely (see atomic_file)."""
-    with atomic_file(path) as f:
+    with atomic_file(path, durable=durable) as f:
         f.write(data)
 
 

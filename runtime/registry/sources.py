@@ -7,6 +7,7 @@ Docker keeps the same record ("distribution metadata"): a blob pulled from or pu
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from dfc.cache.fsutil import atomic_write, locked
@@ -26,9 +27,13 @@ def sources(store: Store, digest: str) -> list[str]:
 
 
 def remember(store: Store, digests: list[str], name: str) -> None:
-    """Record that repository `name` (`registry/repository`) holds these blobs."""
-    for digest in digests:
-        path = _path(store, digest)
-        with locked(path.parent / ".lock"):
-            known = [n for n in sources(store, digest) if n != name]
-            atomic_write(path, "\n".join([*known[-9:], name]).encode() + b"\n")
+    """Record that repository `name` (`registry/repository`) holds these blobs. A hint:
+    replaced atomically but not synced (a power cut may lose it, costing an upload)."""
+    with locked(_path(store, digests[0]).parent / ".lock") if digests else nullcontext():
+        for digest in digests:
+            before = sources(store, digest)
+            if before[-1:] == [name]:
+                continue  # already the latest: a repeated push or pull writes nothing
+            known = [n for n in before if n != name]
+            atomic_write(_path(store, digest), "\n".join([*known[-9:], name]).encode()
+                         + b"\n", durable=False)

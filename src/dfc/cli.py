@@ -55,6 +55,9 @@ class Runner:
 
     def warm(self) -> None:
         list(command().commands.values())  # the lazy group builds (and keeps) every command
+        from dfc.runtime.registry import tls
+
+        tls.warm()  # the system CA store, which every registry command would parse
 
     def run(self, argv: list[str]) -> int:
         """`dfc ARGV` in this process; its exit code is returned instead of exiting."""

@@ -216,3 +216,24 @@ def test_a_client_certificate_from_certs_d(mtls_registry, pki: Pki, image_store:
 
     _put(certs_dirs[0], host, client_cert=pki.client_cert)
     _round_trip(run_dfc, image_store, empty_store, name)
+
+
+def test_a_command_the_daemon_serves_honours_its_own_ssl_cert_file(
+        tls_registry, pki: Pki, image_store: Store, docker_config, certs_dirs,
+        dfc_daemon, dfc_cmd: list[str]) -> None:
+    """The daemon parses the system CA store once, before it forks; a command whose
+    environment names another CA file (SSL_CERT_FILE, as OpenSSL reads it) trusts that
+    file, as a process of its own would, and the next command without it does not."""
+    name = f"{tls_registry.host}/env-ca/app:1"
+    image_store.tag(name, image_store.resolve("app:1").manifest)
+    env = {**dfc_daemon.env, "DOCKER_CONFIG": str(docker_config),
+           "DFC_DAEMON_CONFIG": str(docker_config / "no-daemon.json"),
+           "DFC_CERTS_DIRS": ":".join(map(str, certs_dirs))}
+    push = [*dfc_cmd, "push", name, "--root", str(image_store.root)]
+    trusted = subprocess.run(push, env={**env, "SSL_CERT_FILE": str(pki.ca_file)},
+                             capture_output=True, text=True)
+    assert trusted.returncode == 0, trusted.stderr
+    refused = subprocess.run(push, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "certificate verify failed" in refused.stderr
+    assert dfc_daemon.served() == 2  # both were the daemon's children

@@ -40,8 +40,11 @@ from dfc.version import VERSION
 
 _UCRED = struct.Struct("3i")
 _SKIP_PRELOAD = frozenset({"dfc.__main__"})  # the daemon runs as `python -m dfc`: no 2nd copy
-# Libraries dfc imports lazily on some paths (help and tty progress render with rich).
-_PRELOAD_LIBRARIES = ("typer.rich_utils", "rich.progress", "rich.live")
+# Libraries dfc imports lazily on some paths (help and tty progress render with rich;
+# httpx loads its transport, httpcore with h11, on its first client, and certifi and the
+# IDNA codec on its first request: ~40 ms of every registry command otherwise).
+_PRELOAD_LIBRARIES = ("typer.rich_utils", "rich.progress", "rich.live", "httpcore", "h11",
+                      "certifi", "encodings.idna")
 
 
 class CommandRunner(Protocol):
@@ -73,9 +76,24 @@ def preload(runner: CommandRunner) -> int:
             count += 1
     for name in _PRELOAD_LIBRARIES:
         importlib.import_module(name)
+    _warm_structs()
     runner.warm()
     dfc.parse("FROM scratch\n")
     return count
+
+
+def _warm_structs() -> None:
+    """Resolve every dfc msgspec Struct's annotations now (~20 ms once): msgspec does it
+    on a type's first decode, so each command's child would pay for the types it reads
+    (a registry pull: ~5-25 ms, compiling annotation strings)."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("dfc."):
+            continue
+        for value in list(vars(module).values()):
+            if (isinstance(value, type) and issubclass(value, msgspec.Struct)
+                    and value.__module__ == name):
+                with contextlib.suppress(Exception):  # a TYPE_CHECKING-only name: later
+                    msgspec.json.Decoder(value)
 
 
 class Daemon:
@@ -236,6 +254,7 @@ class Daemon:
         self.wake_read.close()
         self.wake_write.close()
         self.selector.close()
+        self.watch.close()
 
     def _reap(self, session: Session) -> None:
         _pid, status = os.waitpid(session.pid, 0)
