@@ -39,7 +39,7 @@ def test_a_command_runs_in_the_daemon_as_in_process(dfc_cmd: list[str], dfc_daem
 def test_errors_exit_codes_and_stdin_are_the_clients(dfc_cmd: list[str], dfc_daemon: DfcDaemon,
                                                      tmp_path: Path) -> None:
     cases = [(["parse", "missing"], None), (["parse", "--no-such-flag"], None),
-             (["parse", "-"], "FROM busybox\nRUNX\n")]
+             (["compile", "-"], "FROM busybox\nRUNX\n")]
     for argv, stdin in cases:
         here = run([*dfc_cmd, *argv], cwd=tmp_path, stdin=stdin)
         there = run([*dfc_cmd, *argv], env=dfc_daemon.env, cwd=tmp_path, stdin=stdin)
