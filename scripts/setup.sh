@@ -64,14 +64,20 @@ fi
 # the environment lets Python write __pycache__ later (PYTHONDONTWRITEBYTECODE).
 .venv/bin/python -m compileall -q build/__editable__.* >/dev/null
 # pip's `dfc` launcher imports `re` (and enum, functools) only to strip a Windows suffix
-# from argv[0]: ~7 ms of every command, a quarter of a command the daemon serves. The
-# same launcher without it (same interpreter line); pip writes its own on every install,
-# so this follows it. (A path too long for a `#!` line gets pip's /bin/sh trampoline:
-# that one is left alone.)
+# from argv[0] (~7 ms of every command), and Python's `site` (the venv's .pth files) costs
+# ~4 ms more: the client needs neither, only dfc's own folder. So the launcher runs
+# Python with -S and puts that folder first; the client calls `site.main()` itself when
+# it runs a command here instead of in the daemon. pip writes its own launcher on every
+# install, so this follows it. (A path too long for a `#!` line gets pip's /bin/sh
+# trampoline: that one is left alone.)
 case "$(head -n 1 .venv/bin/dfc)" in
   '#!/'*python*)
-    { head -n 1 .venv/bin/dfc
-      printf '%s\n' 'import sys' 'from dfc.client import main' 'sys.exit(main())'
+    venv_python="$PWD/.venv/bin/python"
+    package_root=$(cd / && "$venv_python" -c \
+      'import dfc, os; print(os.path.dirname(os.path.dirname(os.path.abspath(dfc.__file__))))')
+    { head -n 1 .venv/bin/dfc | sed 's/[[:space:]].*$//; s/$/ -S/'
+      printf '%s\n' 'import sys' "sys.path.insert(0, '$package_root')" \
+        'from dfc.client import main' 'sys.exit(main())'
     } > .venv/bin/dfc.lean && chmod 755 .venv/bin/dfc.lean && mv .venv/bin/dfc.lean .venv/bin/dfc
     ;;
 esac

@@ -43,6 +43,7 @@ def main() -> None:
     """Console entry point. Run under the name `hadolint` (a symlink to `dfc` in a CI
     image), it is `dfc-hadolint`: hadolint's command line over dfc's linter."""
     if os.path.basename(sys.argv[0]) == "hadolint":
+        _with_site()
         from dfc.lint.hadolint.main import main as hadolint
 
         hadolint()
@@ -50,6 +51,7 @@ def main() -> None:
     argv = sys.argv[1:]
     code = forward(argv) if wants_daemon(argv) else None
     if code is None:
+        _with_site()
         from dfc.cli import main as run_here
 
         try:
@@ -63,6 +65,16 @@ def main() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _with_site() -> None:
+    """The installed launcher starts Python without `site` (-S: the client needs only
+    dfc's folder, which it puts first); a command run here needs the environment's
+    packages, which `site` adds."""
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
 
 
 def wants_daemon(argv: list[str]) -> bool:
