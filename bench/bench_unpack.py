@@ -1,0 +1,138 @@
+"""Unpacking a base layer: dfc's `extract_layer` against `tar -xzf` of the same blob.
+
+Run: `.venv/bin/pytest bench/bench_unpack.py -s` (root; debootstrap is installed with
+apt-get when missing). Two layers, made once and kept under /var/cache/dfc-bench/:
+
+- debian: a `debootstrap --variant=minbase bookworm` root filesystem (~50 MB gzip);
+- small-files: this machine's /usr/lib/python3* and /usr/share/perl trees (many small
+  files, the per-member cost).
+
+Each round unpacks the blob into a fresh directory with dfc (overlay mode into an empty
+directory, as a snapshot is built) and with `tar -xzf BLOB -C DIR` as a subprocess, in
+alternating order, after a `sync` so neither pays for the other's writeback; the blob is in
+the page cache for both. The bar (issue #18): dfc / tar <= 1.5, by min and by median.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from dfc.runtime.fs.snapshots import extract_layer
+
+CACHE = Path("/var/cache/dfc-bench")
+ROUNDS = int(os.environ.get("DFC_BENCH_ROUNDS", "5"))
+MIRROR = "http://deb.debian.org/debian"
+
+
+def _tar_gz(root: str, members: list[str], out: Path) -> None:
+    """A reproducible tar.gz of `members` under `root` (sorted, numeric owners, no gzip
+    name or time), written to a temp name and renamed so a cut-short run leaves nothing."""
+    tmp = out.with_suffix(".part")
+    with open(tmp, "wb") as f:
+        tar = subprocess.Popen(
+            ["tar", "--sort=name", "--numeric-owner", "--format=pax",
+             "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime",
+             "-C", root, "-cf", "-", *members], stdout=subprocess.PIPE)
+        subprocess.run(["gzip", "-n", "-6"], stdin=tar.stdout, stdout=f, check=True)
+        assert tar.stdout is not None
+        tar.stdout.close()
+        if tar.wait() != 0:
+            raise RuntimeError(f"tar of {root} failed")
+    tmp.rename(out)
+
+
+def debian_layer() -> Path:
+    """The minbase bookworm rootfs as one gzip layer, built on first use."""
+    out = CACHE / "debian-bookworm-minbase.tar.gz"
+    if out.exists():
+        return out
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if shutil.which("debootstrap") is None:
+        subprocess.run(["apt-get", "install", "-y", "-q", "debootstrap"], check=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        root = Path(tmp) / "rootfs"
+        subprocess.run(["debootstrap", "--variant=minbase", "bookworm", str(root), MIRROR],
+                       check=True, capture_output=True)
+        _slim(root)
+        _tar_gz(str(root), ["."], out)
+    return out
+
+
+def _slim(root: Path) -> None:
+    """Drop the downloaded .debs and package lists, as Debian's published images do."""
+    for pattern in ("var/cache/apt/archives/*.deb", "var/lib/apt/lists/*"):
+        for path in root.glob(pattern):
+            if path.is_file():
+                path.unlink()
+
+
+def small_files_layer() -> Path:
+    """Python's and Perl's library trees from this machine: many small files."""
+    out = CACHE / "small-files.tar.gz"
+    if out.exists():
+        return out
+    CACHE.mkdir(parents=True, exist_ok=True)
+    trees = sorted(glob.glob("/usr/lib/python3*")) + ["/usr/share/perl"]
+    _tar_gz("/", [t.lstrip("/") for t in trees if os.path.isdir(t)], out)
+    return out
+
+
+def _timed(run: Callable[[Path], object], scratch: Path, name: str) -> float:
+    dest = scratch / name
+    dest.mkdir()
+    os.chmod(dest, 0o755)
+    os.sync()
+    start = time.perf_counter()
+    run(dest)
+    took = time.perf_counter() - start
+    shutil.rmtree(dest)
+    return took
+
+
+def compare(blob: Path, scratch: Path, rounds: int = ROUNDS) -> dict[str, list[float]]:
+    """Seconds per round for dfc and tar, alternating which goes first."""
+    def dfc(dest: Path) -> None:
+        with open(blob, "rb") as f:
+            extract_layer(f, dest, mode="overlay", empty=True)
+
+    def tar(dest: Path) -> None:
+        subprocess.run(["tar", "-xzf", str(blob), "-C", str(dest)], check=True)
+
+    blob.read_bytes()  # into the page cache for both
+    times: dict[str, list[float]] = {"dfc": [], "tar": []}
+    tools = {"dfc": dfc, "tar": tar}
+    for n in range(rounds):
+        order = ("dfc", "tar") if n % 2 == 0 else ("tar", "dfc")
+        for tool in order:
+            times[tool].append(_timed(tools[tool], scratch, f"{tool}-{n}"))
+    return times
+
+
+def report(label: str, blob: Path, times: dict[str, list[float]]) -> tuple[float, float]:
+    d, t = times["dfc"], times["tar"]
+    ratio_min = min(d) / min(t)
+    ratio_med = statistics.median(d) / statistics.median(t)
+    print(f"\n{label}: {blob.stat().st_size / 1e6:.1f} MB gzip, {len(d)} rounds")
+    print(f"  dfc  min {min(d):.2f} s  median {statistics.median(d):.2f} s")
+    print(f"  tar  min {min(t):.2f} s  median {statistics.median(t):.2f} s")
+    print(f"  dfc/tar  min {ratio_min:.2f}  median {ratio_med:.2f}  (bar 1.5)")
+    print(f"  raw dfc {[round(x, 2) for x in d]} tar {[round(x, 2) for x in t]}")
+    return ratio_min, ratio_med
+
+
+def bench_unpack_debian_base(tmp_path: Path) -> None:
+    blob = debian_layer()
+    report("debian bookworm minbase", blob, compare(blob, tmp_path))
+
+
+def bench_unpack_small_files(tmp_path: Path) -> None:
+    blob = small_files_layer()
+    report("python3 + perl libraries", blob, compare(blob, tmp_path))
