@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import shutil
 import stat
@@ -29,10 +28,10 @@ from dfc.runtime.fs.layer import (
     Entry,
     clean_path,
     content,
-    decompressed,
     prepare,
     tarinfo,
 )
+from dfc.runtime.fs.tarstream import TarStream
 
 Mode = Literal["overlay", "apply"]
 _CHUNK = 1 << 20
@@ -41,22 +40,9 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class _Contents(Protocol):
-    """Where the extractor reads file contents: a tarfile, or layer entries directly."""
+    """Where the extractor reads file contents: a layer's tar, or layer entries directly."""
 
-    def extractfile(self, m: tarfile.TarInfo, /) -> IO[bytes] | None: ...
-
-
-class _HashingReader:
-    """Hashes the decompressed tar as tarfile reads it, to check the diff_id."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self.hash = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.hash.update(data)
-        return data
+    def write_to(self, m: tarfile.TarInfo, fd: int, /) -> None: ...
 
 
 def _open_child(fd: int, part: str, *, create: bool, path: str,
@@ -222,15 +208,9 @@ class _Extractor:
         """Create, fill and finish a regular file through its own fd: no path lookups
         after the create."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        source = tar.source(m) if isinstance(tar, _EntryContents) else None
         fd = os.open(base, flags, 0o600, dir_fd=pfd)
         try:
-            if source is not None:
-                _copy_in_kernel(source, fd, m.size)
-            else:
-                src = tar.extractfile(m)
-                assert src is not None
-                _copy_stream(src, fd, m.size)
+            tar.write_to(m, fd)
             os.fchown(fd, m.uid, m.gid)
             os.fchmod(fd, m.mode)  # after chown, which clears setuid
             for name, value in _xattrs(m):
@@ -278,18 +258,17 @@ def extract_layer(stream: BinaryIO, dest: Path, *, mode: Mode, empty: bool = Fal
 
     `overlay` keeps deletions as overlayfs reads them (char 0/0, opaque xattr); `apply`
     performs them, giving the plain result of stacking this layer on what `dest` holds."""
-    reader = _HashingReader(decompressed(stream))
-    extractor = _Extractor(dest, mode, empty=empty)
+    tar = TarStream(stream)
     try:
-        # typeshed wants a seekable, writable fileobj; stream mode "r|" only reads.
-        with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
+        extractor = _Extractor(dest, mode, empty=empty)
+        try:
             for m in tar:
                 extractor.member(tar, m)
-        while reader.read(_CHUNK):
-            pass  # the diff_id covers the padding after the end-of-archive blocks
+        finally:
+            extractor.finish()
+        return tar.digest()
     finally:
-        extractor.finish()
-    return "sha256:" + reader.hash.hexdigest()
+        tar.close()
 
 
 def snapshot_dirs(store: Store, layers: Sequence[Descriptor],
@@ -332,12 +311,12 @@ class _EntryContents:
     def __init__(self, by_path: dict[str, Entry]):
         self.by_path = by_path
 
-    def extractfile(self, m: tarfile.TarInfo) -> BinaryIO:
-        return content(self.by_path[m.name])
-
-    def source(self, m: tarfile.TarInfo) -> str | None:
-        """The file an entry's bytes come from, when they are a file's (COPY, ADD)."""
-        return self.by_path[m.name].source
+    def write_to(self, m: tarfile.TarInfo, fd: int) -> None:
+        entry = self.by_path[m.name]
+        if entry.source is not None:  # a file's bytes (COPY, ADD): copied in the kernel
+            _copy_in_kernel(entry.source, fd, m.size)
+        else:
+            _copy_stream(content(entry), fd, m.size)
 
 
 def _copy_stream(src: IO[bytes], fd: int, size: int) -> None:
