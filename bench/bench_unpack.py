@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -85,20 +86,29 @@ def small_files_layer() -> Path:
     return out
 
 
-def _timed(run: Callable[[Path], object], scratch: Path, name: str) -> float:
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process's threads and of waited-for children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(run: Callable[[Path], object], scratch: Path, name: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one unpack into a fresh directory."""
     dest = scratch / name
     dest.mkdir()
     os.chmod(dest, 0o755)
     os.sync()
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     run(dest)
-    took = time.perf_counter() - start
+    took, used = time.perf_counter() - start, _cpu() - cpu
     shutil.rmtree(dest)
-    return took
+    return took, used
 
 
 def compare(blob: Path, scratch: Path, rounds: int = ROUNDS) -> dict[str, list[float]]:
-    """Seconds per round for dfc and tar, alternating which goes first."""
+    """Wall seconds per round for dfc and tar (alternating which goes first), and CPU
+    seconds ("dfc cpu", "tar cpu": less at the mercy of other jobs on the machine)."""
     def dfc(dest: Path) -> None:
         with open(blob, "rb") as f:
             extract_layer(f, dest, mode="overlay", empty=True)
@@ -107,12 +117,14 @@ def compare(blob: Path, scratch: Path, rounds: int = ROUNDS) -> dict[str, list[f
         subprocess.run(["tar", "-xzf", str(blob), "-C", str(dest)], check=True)
 
     blob.read_bytes()  # into the page cache for both
-    times: dict[str, list[float]] = {"dfc": [], "tar": []}
+    times: dict[str, list[float]] = {"dfc": [], "tar": [], "dfc cpu": [], "tar cpu": []}
     tools = {"dfc": dfc, "tar": tar}
     for n in range(rounds):
         order = ("dfc", "tar") if n % 2 == 0 else ("tar", "dfc")
         for tool in order:
-            times[tool].append(_timed(tools[tool], scratch, f"{tool}-{n}"))
+            wall, cpu = _timed(tools[tool], scratch, f"{tool}-{n}")
+            times[tool].append(wall)
+            times[f"{tool} cpu"].append(cpu)
     return times
 
 
@@ -124,6 +136,8 @@ def report(label: str, blob: Path, times: dict[str, list[float]]) -> tuple[float
     print(f"  dfc  min {min(d):.2f} s  median {statistics.median(d):.2f} s")
     print(f"  tar  min {min(t):.2f} s  median {statistics.median(t):.2f} s")
     print(f"  dfc/tar  min {ratio_min:.2f}  median {ratio_med:.2f}  (bar 1.5)")
+    dc, tc = statistics.median(times["dfc cpu"]), statistics.median(times["tar cpu"])
+    print(f"  cpu (median)  dfc {dc:.2f} s  tar {tc:.2f} s  dfc/tar {dc / tc:.2f}")
     print(f"  raw dfc {[round(x, 2) for x in d]} tar {[round(x, 2) for x in t]}")
     return ratio_min, ratio_med
 

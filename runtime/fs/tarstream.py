@@ -43,6 +43,7 @@ class _Chunks:
         self.hash = hashlib.sha256()
         self._queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_QUEUED)
         self._stop = threading.Event()
+        self._last: bytes | BaseException | None = None
         self._thread = threading.Thread(target=self._pump, args=(stream,),
                                         name="dfc-unpack", daemon=True)
         self._thread.start()
@@ -69,13 +70,17 @@ class _Chunks:
                 continue
 
     def next(self) -> bytes:
-        """The next chunk; b"" at the end of the stream."""
-        item = self._queue.get()
+        """The next chunk; b"" at the end of the stream (and on every call after it)."""
+        if self._last is None:
+            self._last = self._queue.get()
+        item = self._last
         if isinstance(item, BaseException):
             if isinstance(item, DfcError):
                 raise item
             detail = str(item) or type(item).__name__
             raise DfcError(f"layer is corrupt or truncated: {detail}") from None
+        if item:
+            self._last = None  # the end and an error are kept: the thread has stopped
         return item
 
     def drain(self) -> None:
@@ -164,10 +169,10 @@ class TarStream:
                 return  # end of archive (or a stream cut at a member boundary, as tar reads it)
             if len(block) < _BLOCK:
                 raise DfcError("layer is truncated: it ends inside a header")
+            _check(block)
             kind = block[156:157]
             size = _number(block[124:136])
             if kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK):
-                _check(block)
                 text = _text(self._data(size).split(b"\0", 1)[0])
                 if kind == tarfile.GNUTYPE_LONGNAME:
                     long_name = text
@@ -175,7 +180,6 @@ class TarStream:
                     long_link = text
                 continue
             if kind in (tarfile.XHDTYPE, tarfile.XGLTYPE, b"X"):
-                _check(block)
                 raw = self._data(size)
                 records = _pax_records(raw)
                 if kind == tarfile.XGLTYPE:
@@ -300,7 +304,6 @@ def _text(raw: bytes) -> str:
 
 
 def _member(block: bytes, size: int) -> tarfile.TarInfo:
-    _check(block)
     name = block[:100].split(b"\0", 1)[0]
     kind = block[156:157]
     if block[257:263] == b"ustar\0" and kind not in (b"L", b"K"):
