@@ -133,6 +133,13 @@ class _Extractor:
         # Directories this extraction made (the root too when `dest` starts empty): a name
         # in one that this layer has not created yet cannot exist, so no lstat is needed.
         self.made_dirs: set[str] = {""} if empty else set()
+        # Directories whose new files get this process's gid (no setgid bit: known for the
+        # root and for those this extraction made and chmodded), so a file owned by this
+        # process's uid and gid needs no fchown there.
+        self.own_ids = (os.geteuid(), os.getegid())
+        self.plain_dirs: set[str] = set()
+        if not os.fstat(self.root_fd).st_mode & stat.S_ISGID:
+            self.plain_dirs.add("")
         self.dir_times: list[tuple[str, int]] = []
 
     def member(self, tar: _Contents, m: tarfile.TarInfo) -> None:
@@ -160,12 +167,14 @@ class _Extractor:
         pfd = self.dirs.get(parent, create=False)
         for name in stale:
             _remove(pfd, name)
+        self.plain_dirs &= {""}  # a path removed may come back made another way
 
     def _whiteout(self, pfd: int, parent: str, name: str) -> None:
         if self.mode == "overlay":
             os.mknod(name, stat.S_IFCHR, os.makedev(0, 0), dir_fd=pfd)
         elif f"{parent}/{name}".lstrip("/") not in self.created:
             self.dirs.remove(pfd, name)  # whiteouts hide lower layers only
+            self.plain_dirs &= {""}
 
     def _create(self, pfd: int, path: str, base: str, tar: _Contents,
                 m: tarfile.TarInfo) -> None:
@@ -176,6 +185,7 @@ class _Extractor:
                 old = os.lstat(base, dir_fd=pfd)
         if old is not None and not (m.isdir() and stat.S_ISDIR(old.st_mode)):
             self.dirs.remove(pfd, base)
+            self.plain_dirs &= {""}
             pfd = self.dirs.get(path.rpartition("/")[0], create=True)
         if m.islnk():
             target = clean_path(m.linkname)
@@ -187,7 +197,8 @@ class _Extractor:
                 raise DfcError(f"hardlink /{path} points at missing /{target}") from None
             return  # same inode as its target: its attributes are the target's
         if m.isreg():
-            self._write_file(pfd, base, tar, m)
+            plain = path.rpartition("/")[0] in self.plain_dirs
+            self._write_file(pfd, base, tar, m, plain=plain)
             return
         if m.isdir():
             if old is None or not stat.S_ISDIR(old.st_mode):
@@ -204,14 +215,16 @@ class _Extractor:
             raise DfcError(f"unsupported tar entry type {m.type!r} at /{path}")
         self._attributes(pfd, path, base, m)
 
-    def _write_file(self, pfd: int, base: str, tar: _Contents, m: tarfile.TarInfo) -> None:
+    def _write_file(self, pfd: int, base: str, tar: _Contents, m: tarfile.TarInfo, *,
+                    plain: bool) -> None:
         """Create, fill and finish a regular file through its own fd: no path lookups
         after the create."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         fd = os.open(base, flags, 0o600, dir_fd=pfd)
         try:
             tar.write_to(m, fd)
-            os.fchown(fd, m.uid, m.gid)
+            if not plain or (m.uid, m.gid) != self.own_ids:
+                os.fchown(fd, m.uid, m.gid)
             os.fchmod(fd, m.mode)  # after chown, which clears setuid
             for name, value in _xattrs(m):
                 os.setxattr(fd, name, value)
@@ -231,6 +244,10 @@ class _Extractor:
             os.setxattr(f"/proc/self/fd/{pfd}/{base}", name, value, follow_symlinks=False)
         if m.isdir():
             self.dir_times.append((path, int(m.mtime)))  # children would change it
+            if m.mode & stat.S_ISGID or path not in self.made_dirs:
+                self.plain_dirs.discard(path)
+            else:
+                self.plain_dirs.add(path)
         else:
             os.utime(base, (m.mtime, m.mtime), dir_fd=pfd, follow_symlinks=False)
 
