@@ -9,8 +9,10 @@ apt-get when missing). Two layers, made once and kept under /var/cache/dfc-bench
 
 Each round unpacks the blob into a fresh directory with dfc (overlay mode into an empty
 directory, as a snapshot is built) and with `tar -xzf BLOB -C DIR` as a subprocess, in
-alternating order, after a `sync` so neither pays for the other's writeback; the blob is in
+rotating order, after a `sync` so neither pays for the other's writeback; the blob is in
 the page cache for both. The bar (issue #18): dfc / tar <= 1.5, by min and by median.
+`DFC_BENCH_BEFORE=REV` times `extract_layer` as it was at git revision REV too;
+`DFC_BENCH_ROUNDS` sets the rounds (5).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +33,8 @@ from dfc.runtime.fs.snapshots import extract_layer
 
 CACHE = Path("/var/cache/dfc-bench")
 ROUNDS = int(os.environ.get("DFC_BENCH_ROUNDS", "5"))
+BEFORE = os.environ.get("DFC_BENCH_BEFORE", "")  # a git revision to time as well
+ROOT = Path(__file__).resolve().parent.parent
 MIRROR = "http://deb.debian.org/debian"
 
 
@@ -106,40 +111,55 @@ def _timed(run: Callable[[Path], object], scratch: Path, name: str) -> tuple[flo
     return took, used
 
 
+def _extractor_at(rev: str) -> Callable[..., str]:
+    """`extract_layer` as it was at git revision `rev` (runtime/fs/snapshots.py loaded from
+    that commit next to today's other modules), for a before/after table in one run."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:runtime/fs/snapshots.py"],
+                            capture_output=True, text=True, check=True).stdout
+    module = types.ModuleType(f"dfc_snapshots_{rev}")
+    exec(compile(source, f"{rev}:runtime/fs/snapshots.py", "exec"), module.__dict__)
+    extract: Callable[..., str] = module.extract_layer
+    return extract
+
+
 def compare(blob: Path, scratch: Path, rounds: int = ROUNDS) -> dict[str, list[float]]:
-    """Wall seconds per round for dfc and tar (alternating which goes first), and CPU
-    seconds ("dfc cpu", "tar cpu": less at the mercy of other jobs on the machine)."""
-    def dfc(dest: Path) -> None:
-        with open(blob, "rb") as f:
-            extract_layer(f, dest, mode="overlay", empty=True)
+    """Wall seconds per round for each tool (the order rotating from round to round), and
+    CPU seconds ("TOOL cpu": less at the mercy of other jobs on the machine)."""
+    def dfc_with(extract: Callable[..., str]) -> Callable[[Path], None]:
+        def run(dest: Path) -> None:
+            with open(blob, "rb") as f:
+                extract(f, dest, mode="overlay", empty=True)
+        return run
 
     def tar(dest: Path) -> None:
         subprocess.run(["tar", "-xzf", str(blob), "-C", str(dest)], check=True)
 
-    blob.read_bytes()  # into the page cache for both
-    times: dict[str, list[float]] = {"dfc": [], "tar": [], "dfc cpu": [], "tar cpu": []}
-    tools = {"dfc": dfc, "tar": tar}
+    tools = {"dfc": dfc_with(extract_layer), "tar": tar}
+    if BEFORE:
+        tools[f"dfc@{BEFORE}"] = dfc_with(_extractor_at(BEFORE))
+    blob.read_bytes()  # into the page cache for all
+    times: dict[str, list[float]] = {}
+    names = list(tools)
     for n in range(rounds):
-        order = ("dfc", "tar") if n % 2 == 0 else ("tar", "dfc")
-        for tool in order:
+        for tool in names[n % len(names):] + names[:n % len(names)]:
             wall, cpu = _timed(tools[tool], scratch, f"{tool}-{n}")
-            times[tool].append(wall)
-            times[f"{tool} cpu"].append(cpu)
+            times.setdefault(tool, []).append(wall)
+            times.setdefault(f"{tool} cpu", []).append(cpu)
     return times
 
 
-def report(label: str, blob: Path, times: dict[str, list[float]]) -> tuple[float, float]:
-    d, t = times["dfc"], times["tar"]
-    ratio_min = min(d) / min(t)
-    ratio_med = statistics.median(d) / statistics.median(t)
-    print(f"\n{label}: {blob.stat().st_size / 1e6:.1f} MB gzip, {len(d)} rounds")
-    print(f"  dfc  min {min(d):.2f} s  median {statistics.median(d):.2f} s")
-    print(f"  tar  min {min(t):.2f} s  median {statistics.median(t):.2f} s")
-    print(f"  dfc/tar  min {ratio_min:.2f}  median {ratio_med:.2f}  (bar 1.5)")
-    dc, tc = statistics.median(times["dfc cpu"]), statistics.median(times["tar cpu"])
-    print(f"  cpu (median)  dfc {dc:.2f} s  tar {tc:.2f} s  dfc/tar {dc / tc:.2f}")
-    print(f"  raw dfc {[round(x, 2) for x in d]} tar {[round(x, 2) for x in t]}")
-    return ratio_min, ratio_med
+def report(label: str, blob: Path, times: dict[str, list[float]]) -> None:
+    print(f"\n{label}: {blob.stat().st_size / 1e6:.1f} MB gzip, {len(times['tar'])} rounds")
+    tools = [k for k in times if not k.endswith(" cpu")]
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for tool in tools:
+        print(f"  {tool:<14} min {min(times[tool]):.2f} s  median {med[tool]:.2f} s  "
+              f"cpu median {med[tool + ' cpu']:.2f} s  raw {[round(x, 2) for x in times[tool]]}")
+    for tool in tools:
+        if tool != "tar":
+            print(f"  {tool}/tar  min {min(times[tool]) / min(times['tar']):.2f}  "
+                  f"median {med[tool] / med['tar']:.2f}  "
+                  f"cpu {med[tool + ' cpu'] / med['tar cpu']:.2f}  (bar 1.5)")
 
 
 def bench_unpack_debian_base(tmp_path: Path) -> None:
