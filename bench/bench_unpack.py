@@ -91,24 +91,25 @@ def small_files_layer() -> Path:
     return out
 
 
-def _cpu() -> float:
-    """CPU seconds (user + system) of this process's threads and of waited-for children."""
+def _cpu() -> tuple[float, float]:
+    """User and system CPU seconds of this process's threads and of waited-for children."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
         resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + kids.ru_utime, own.ru_stime + kids.ru_stime
 
 
-def _timed(run: Callable[[Path], object], scratch: Path, name: str) -> tuple[float, float]:
-    """Wall and CPU seconds of one unpack into a fresh directory."""
+def _timed(run: Callable[[Path], object], scratch: Path,
+           name: str) -> tuple[float, float, float]:
+    """Wall, user CPU and system CPU seconds of one unpack into a fresh directory."""
     dest = scratch / name
     dest.mkdir()
     os.chmod(dest, 0o755)
     os.sync()
     cpu, start = _cpu(), time.perf_counter()
     run(dest)
-    took, used = time.perf_counter() - start, _cpu() - cpu
+    took, (user, system) = time.perf_counter() - start, _cpu()
     shutil.rmtree(dest)
-    return took, used
+    return took, user - cpu[0], system - cpu[1]
 
 
 def _extractor_at(rev: str) -> Callable[..., str]:
@@ -124,7 +125,8 @@ def _extractor_at(rev: str) -> Callable[..., str]:
 
 def compare(blob: Path, scratch: Path, rounds: int = ROUNDS) -> dict[str, list[float]]:
     """Wall seconds per round for each tool (the order rotating from round to round), and
-    CPU seconds ("TOOL cpu": less at the mercy of other jobs on the machine)."""
+    user and system CPU seconds ("TOOL user", "TOOL sys": less at the mercy of other jobs
+    on the machine; the system time is mostly the filesystem's cost of creating files)."""
     def dfc_with(extract: Callable[..., str]) -> Callable[[Path], None]:
         def run(dest: Path) -> None:
             with open(blob, "rb") as f:
@@ -142,24 +144,27 @@ def compare(blob: Path, scratch: Path, rounds: int = ROUNDS) -> dict[str, list[f
     names = list(tools)
     for n in range(rounds):
         for tool in names[n % len(names):] + names[:n % len(names)]:
-            wall, cpu = _timed(tools[tool], scratch, f"{tool}-{n}")
+            wall, user, system = _timed(tools[tool], scratch, f"{tool}-{n}")
             times.setdefault(tool, []).append(wall)
-            times.setdefault(f"{tool} cpu", []).append(cpu)
+            times.setdefault(f"{tool} user", []).append(user)
+            times.setdefault(f"{tool} sys", []).append(system)
     return times
 
 
 def report(label: str, blob: Path, times: dict[str, list[float]]) -> None:
     print(f"\n{label}: {blob.stat().st_size / 1e6:.1f} MB gzip, {len(times['tar'])} rounds")
-    tools = [k for k in times if not k.endswith(" cpu")]
+    tools = [k for k in times if " " not in k]
     med = {k: statistics.median(v) for k, v in times.items()}
     for tool in tools:
         print(f"  {tool:<14} min {min(times[tool]):.2f} s  median {med[tool]:.2f} s  "
-              f"cpu median {med[tool + ' cpu']:.2f} s  raw {[round(x, 2) for x in times[tool]]}")
+              f"user {med[tool + ' user']:.2f} s  sys {med[tool + ' sys']:.2f} s (medians)  "
+              f"raw {[round(x, 2) for x in times[tool]]}")
     for tool in tools:
         if tool != "tar":
+            cpu = med[tool + " user"] + med[tool + " sys"]
             print(f"  {tool}/tar  min {min(times[tool]) / min(times['tar']):.2f}  "
                   f"median {med[tool] / med['tar']:.2f}  "
-                  f"cpu {med[tool + ' cpu'] / med['tar cpu']:.2f}  (bar 1.5)")
+                  f"cpu {cpu / (med['tar user'] + med['tar sys']):.2f}  (bar 1.5)")
 
 
 def bench_unpack_debian_base(tmp_path: Path) -> None:
