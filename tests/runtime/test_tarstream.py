@@ -216,3 +216,12 @@ def test_a_layer_cut_at_a_member_boundary_reads_as_tar_reads_it(tmp_path: Path) 
     assert extract_layer(io.BytesIO(cut), tmp_path, mode="apply") == (
         "sha256:" + hashlib.sha256(cut).hexdigest())
     assert os.listdir(tmp_path) == ["a"]
+
+
+def test_a_signed_header_checksum_is_accepted(tmp_path: Path) -> None:
+    header = bytearray(make_tar([member("caf\u00e9", data=b"x")], tarfile.USTAR_FORMAT))
+    signed = sum(b - 256 if b > 127 else b for b in header[:148] + b" " * 8 + header[156:512])
+    assert signed != sum(header[:148] + b" " * 8 + header[156:512])  # the name has high bytes
+    header[148:156] = b"%06o\0 " % signed
+    extract_layer(io.BytesIO(bytes(header)), tmp_path, mode="apply")
+    assert (tmp_path / "caf\u00e9").read_bytes() == b"x"
