@@ -12,7 +12,9 @@ directory, as a snapshot is built) and with `tar -xzf BLOB -C DIR` as a subproce
 rotating order, after a `sync` so neither pays for the other's writeback; the blob is in
 the page cache for both. The bar (issue #18): dfc / tar <= 1.5, by min and by median.
 `DFC_BENCH_BEFORE=REV` times `extract_layer` as it was at git revision REV too;
-`DFC_BENCH_ROUNDS` sets the rounds (5).
+`DFC_BENCH_ROUNDS` sets the rounds (5); `DFC_BENCH_DEST=DIR` unpacks under DIR instead
+of pytest's tmp_path (a tmpfs such as /dev/shm leaves out the disk filesystem's cost of
+creating files, which both tools pay alike, to show each one's own).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from dfc.runtime.fs.snapshots import extract_layer
 CACHE = Path("/var/cache/dfc-bench")
 ROUNDS = int(os.environ.get("DFC_BENCH_ROUNDS", "5"))
 BEFORE = os.environ.get("DFC_BENCH_BEFORE", "")  # a git revision to time as well
+DEST = os.environ.get("DFC_BENCH_DEST", "")  # where to unpack (default: pytest's tmp_path)
 ROOT = Path(__file__).resolve().parent.parent
 MIRROR = "http://deb.debian.org/debian"
 
@@ -167,11 +170,23 @@ def report(label: str, blob: Path, times: dict[str, list[float]]) -> None:
                   f"cpu {cpu / (med['tar user'] + med['tar sys']):.2f}  (bar 1.5)")
 
 
+def _scratch(tmp_path: Path) -> Path:
+    return Path(tempfile.mkdtemp(prefix="dfc-bench-unpack-", dir=DEST)) if DEST else tmp_path
+
+
 def bench_unpack_debian_base(tmp_path: Path) -> None:
-    blob = debian_layer()
-    report("debian bookworm minbase", blob, compare(blob, tmp_path))
+    blob, scratch = debian_layer(), _scratch(tmp_path)
+    try:
+        report("debian bookworm minbase", blob, compare(blob, scratch))
+    finally:
+        if DEST:
+            shutil.rmtree(scratch)
 
 
 def bench_unpack_small_files(tmp_path: Path) -> None:
-    blob = small_files_layer()
-    report("python3 + perl libraries", blob, compare(blob, tmp_path))
+    blob, scratch = small_files_layer(), _scratch(tmp_path)
+    try:
+        report("python3 + perl libraries", blob, compare(blob, scratch))
+    finally:
+        if DEST:
+            shutil.rmtree(scratch)
