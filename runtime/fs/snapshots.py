@@ -133,12 +133,14 @@ class _Extractor:
         # Directories this extraction made (the root too when `dest` starts empty): a name
         # in one that this layer has not created yet cannot exist, so no lstat is needed.
         self.made_dirs: set[str] = {""} if empty else set()
-        # Directories whose new files get this process's gid (no setgid bit: known for the
-        # root and for those this extraction made and chmodded), so a file owned by this
-        # process's uid and gid needs no fchown there.
+        # Directories whose new files get this process's gid, so a file owned by this
+        # process's uid and gid needs no fchown there: known for the root and those this
+        # extraction made and chowned, when of our gid without the setgid bit (then a new
+        # file gets our gid whether the filesystem gives the creator's or the folder's).
         self.own_ids = (os.geteuid(), os.getegid())
         self.plain_dirs: set[str] = set()
-        if not os.fstat(self.root_fd).st_mode & stat.S_ISGID:
+        root = os.fstat(self.root_fd)
+        if not root.st_mode & stat.S_ISGID and root.st_gid == self.own_ids[1]:
             self.plain_dirs.add("")
         self.dir_times: list[tuple[str, int]] = []
 
@@ -244,10 +246,11 @@ class _Extractor:
             os.setxattr(f"/proc/self/fd/{pfd}/{base}", name, value, follow_symlinks=False)
         if m.isdir():
             self.dir_times.append((path, int(m.mtime)))  # children would change it
-            if m.mode & stat.S_ISGID or path not in self.made_dirs:
-                self.plain_dirs.discard(path)
-            else:
+            if (path in self.made_dirs and not m.mode & stat.S_ISGID
+                    and m.gid == self.own_ids[1]):
                 self.plain_dirs.add(path)
+            else:
+                self.plain_dirs.discard(path)
         else:
             os.utime(base, (m.mtime, m.mtime), dir_fd=pfd, follow_symlinks=False)
 
