@@ -203,7 +203,11 @@ class TarStream:
                 self._sparse, m.size = self._gnu_sparse(block)
                 m.type = tarfile.REGTYPE
             elif any(k.startswith("GNU.sparse.") for k in headers):
-                self._sparse, m.size, stored = self._pax_sparse(m, headers, sparse_00)
+                try:
+                    self._sparse, m.size, stored = self._pax_sparse(m, headers, sparse_00)
+                except ValueError:
+                    raise DfcError(f"layer is not a valid tar: the sparse map of {m.name!r}"
+                                   " is malformed") from None
             if m.type in _NO_DATA:
                 stored = 0
             self._left, self._skip = stored, -stored % _BLOCK

@@ -225,3 +225,11 @@ def test_a_signed_header_checksum_is_accepted(tmp_path: Path) -> None:
     header[148:156] = b"%06o\0 " % signed
     extract_layer(io.BytesIO(bytes(header)), tmp_path, mode="apply")
     assert (tmp_path / "caf\u00e9").read_bytes() == b"x"
+
+
+def test_a_malformed_sparse_map_is_one_clear_error(tmp_path: Path) -> None:
+    pax = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.realsize": "10"}
+    tar = make_tar([member("s", data=b"zz\n" + bytes(509), pax=pax)], tarfile.PAX_FORMAT)
+    with pytest.raises(DfcError) as error:
+        extract_layer(io.BytesIO(tar), tmp_path, mode="apply")
+    assert error.value.message == "layer is not a valid tar: the sparse map of 's' is malformed"
