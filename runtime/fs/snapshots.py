@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import shutil
 import stat
@@ -29,10 +28,10 @@ from dfc.runtime.fs.layer import (
     Entry,
     clean_path,
     content,
-    decompressed,
     prepare,
     tarinfo,
 )
+from dfc.runtime.fs.tarstream import TarStream
 
 Mode = Literal["overlay", "apply"]
 _CHUNK = 1 << 20
@@ -41,22 +40,9 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class _Contents(Protocol):
-    """Where the extractor reads file contents: a tarfile, or layer entries directly."""
+    """Where the extractor reads file contents: a layer's tar, or layer entries directly."""
 
-    def extractfile(self, m: tarfile.TarInfo, /) -> IO[bytes] | None: ...
-
-
-class _HashingReader:
-    """Hashes the decompressed tar as tarfile reads it, to check the diff_id."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self.hash = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.hash.update(data)
-        return data
+    def write_to(self, m: tarfile.TarInfo, fd: int, /) -> None: ...
 
 
 def _open_child(fd: int, part: str, *, create: bool, path: str,
@@ -147,6 +133,15 @@ class _Extractor:
         # Directories this extraction made (the root too when `dest` starts empty): a name
         # in one that this layer has not created yet cannot exist, so no lstat is needed.
         self.made_dirs: set[str] = {""} if empty else set()
+        # Directories whose new files get this process's gid, so a file owned by this
+        # process's uid and gid needs no fchown there: known for the root and those this
+        # extraction made and chowned, when of our gid without the setgid bit (then a new
+        # file gets our gid whether the filesystem gives the creator's or the folder's).
+        self.own_ids = (os.geteuid(), os.getegid())
+        self.plain_dirs: set[str] = set()
+        root = os.fstat(self.root_fd)
+        if not root.st_mode & stat.S_ISGID and root.st_gid == self.own_ids[1]:
+            self.plain_dirs.add("")
         self.dir_times: list[tuple[str, int]] = []
 
     def member(self, tar: _Contents, m: tarfile.TarInfo) -> None:
@@ -174,12 +169,14 @@ class _Extractor:
         pfd = self.dirs.get(parent, create=False)
         for name in stale:
             _remove(pfd, name)
+        self.plain_dirs &= {""}  # a path removed may come back made another way
 
     def _whiteout(self, pfd: int, parent: str, name: str) -> None:
         if self.mode == "overlay":
             os.mknod(name, stat.S_IFCHR, os.makedev(0, 0), dir_fd=pfd)
         elif f"{parent}/{name}".lstrip("/") not in self.created:
             self.dirs.remove(pfd, name)  # whiteouts hide lower layers only
+            self.plain_dirs &= {""}
 
     def _create(self, pfd: int, path: str, base: str, tar: _Contents,
                 m: tarfile.TarInfo) -> None:
@@ -190,6 +187,7 @@ class _Extractor:
                 old = os.lstat(base, dir_fd=pfd)
         if old is not None and not (m.isdir() and stat.S_ISDIR(old.st_mode)):
             self.dirs.remove(pfd, base)
+            self.plain_dirs &= {""}
             pfd = self.dirs.get(path.rpartition("/")[0], create=True)
         if m.islnk():
             target = clean_path(m.linkname)
@@ -201,7 +199,8 @@ class _Extractor:
                 raise DfcError(f"hardlink /{path} points at missing /{target}") from None
             return  # same inode as its target: its attributes are the target's
         if m.isreg():
-            self._write_file(pfd, base, tar, m)
+            plain = path.rpartition("/")[0] in self.plain_dirs
+            self._write_file(pfd, base, tar, m, plain=plain)
             return
         if m.isdir():
             if old is None or not stat.S_ISDIR(old.st_mode):
@@ -218,20 +217,16 @@ class _Extractor:
             raise DfcError(f"unsupported tar entry type {m.type!r} at /{path}")
         self._attributes(pfd, path, base, m)
 
-    def _write_file(self, pfd: int, base: str, tar: _Contents, m: tarfile.TarInfo) -> None:
+    def _write_file(self, pfd: int, base: str, tar: _Contents, m: tarfile.TarInfo, *,
+                    plain: bool) -> None:
         """Create, fill and finish a regular file through its own fd: no path lookups
         after the create."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        source = tar.source(m) if isinstance(tar, _EntryContents) else None
         fd = os.open(base, flags, 0o600, dir_fd=pfd)
         try:
-            if source is not None:
-                _copy_in_kernel(source, fd, m.size)
-            else:
-                src = tar.extractfile(m)
-                assert src is not None
-                _copy_stream(src, fd, m.size)
-            os.fchown(fd, m.uid, m.gid)
+            tar.write_to(m, fd)
+            if not plain or (m.uid, m.gid) != self.own_ids:
+                os.fchown(fd, m.uid, m.gid)
             os.fchmod(fd, m.mode)  # after chown, which clears setuid
             for name, value in _xattrs(m):
                 os.setxattr(fd, name, value)
@@ -251,6 +246,11 @@ class _Extractor:
             os.setxattr(f"/proc/self/fd/{pfd}/{base}", name, value, follow_symlinks=False)
         if m.isdir():
             self.dir_times.append((path, int(m.mtime)))  # children would change it
+            if (path in self.made_dirs and not m.mode & stat.S_ISGID
+                    and m.gid == self.own_ids[1]):
+                self.plain_dirs.add(path)
+            else:
+                self.plain_dirs.discard(path)
         else:
             os.utime(base, (m.mtime, m.mtime), dir_fd=pfd, follow_symlinks=False)
 
@@ -278,18 +278,17 @@ def extract_layer(stream: BinaryIO, dest: Path, *, mode: Mode, empty: bool = Fal
 
     `overlay` keeps deletions as overlayfs reads them (char 0/0, opaque xattr); `apply`
     performs them, giving the plain result of stacking this layer on what `dest` holds."""
-    reader = _HashingReader(decompressed(stream))
-    extractor = _Extractor(dest, mode, empty=empty)
+    tar = TarStream(stream)
     try:
-        # typeshed wants a seekable, writable fileobj; stream mode "r|" only reads.
-        with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
+        extractor = _Extractor(dest, mode, empty=empty)
+        try:
             for m in tar:
                 extractor.member(tar, m)
-        while reader.read(_CHUNK):
-            pass  # the diff_id covers the padding after the end-of-archive blocks
+        finally:
+            extractor.finish()
+        return tar.digest()
     finally:
-        extractor.finish()
-    return "sha256:" + reader.hash.hexdigest()
+        tar.close()
 
 
 def snapshot_dirs(store: Store, layers: Sequence[Descriptor],
@@ -332,12 +331,12 @@ class _EntryContents:
     def __init__(self, by_path: dict[str, Entry]):
         self.by_path = by_path
 
-    def extractfile(self, m: tarfile.TarInfo) -> BinaryIO:
-        return content(self.by_path[m.name])
-
-    def source(self, m: tarfile.TarInfo) -> str | None:
-        """The file an entry's bytes come from, when they are a file's (COPY, ADD)."""
-        return self.by_path[m.name].source
+    def write_to(self, m: tarfile.TarInfo, fd: int) -> None:
+        entry = self.by_path[m.name]
+        if entry.source is not None:  # a file's bytes (COPY, ADD): copied in the kernel
+            _copy_in_kernel(entry.source, fd, m.size)
+        else:
+            _copy_stream(content(entry), fd, m.size)
 
 
 def _copy_stream(src: IO[bytes], fd: int, size: int) -> None:
