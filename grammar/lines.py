@@ -93,11 +93,16 @@ def split_lines(text: str) -> list[str]:
 
 
 def strip_newline(line: str) -> str:
-    if line.endswith("\r\n"):
-        return line[:-2]
+    """The line without its `\n` and one `\r` before it; a last line without `\n` loses
+    a final `\r` too (Go's bufio.ScanLines, which BuildKit's scanner uses, drops it at
+    the end of input as well).
+
+    >>> strip_newline("a\\r\\n"), strip_newline("a\\r"), strip_newline("a\\r\\r\\n")
+    ('a', 'a', 'a\\r')
+    """
     if line.endswith("\n"):
-        return line[:-1]
-    return line
+        line = line[:-1]
+    return line[:-1] if line.endswith("\r") else line
 
 
 def check_length(line: str, number: int) -> None:

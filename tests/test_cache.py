@@ -60,9 +60,9 @@ def rebuild(store: Store, context: Path, **options: object) -> Run:
     return Run(recorded)
 
 
-ALL = ["WORKDIR /app", "COPY manifest.txt ./", "RUN /bin/sh -c cat manifest.txt > installed.txt",
-       "COPY src/ ./src/", "RUN /bin/sh -c ls src > listing.txt",
-       "RUN |1 LATE= /bin/sh -c echo late > late.txt", "COPY last.txt ./"]
+ALL = ["WORKDIR /app", "COPY manifest.txt ./", "RUN cat manifest.txt > installed.txt",
+       "COPY src/ ./src/", "RUN ls src > listing.txt",
+       "RUN echo late > late.txt", "COPY last.txt ./"]
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_undeclared_build_arg_hits_with_the_classic_warning(warm: Store, context
 
 def test_declared_build_arg_reruns_every_run_after_it(warm: Store, context: Path) -> None:
     again = rebuild(warm, context, build_args={"LATE": "2"})
-    assert again.executed == ["RUN |1 LATE=2 /bin/sh -c echo late > late.txt",
+    assert again.executed == ["RUN echo late > late.txt",
                               "COPY last.txt ./"]
 
 

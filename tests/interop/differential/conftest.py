@@ -282,10 +282,19 @@ def docker_build(case: Case, work: Path) -> DockerBuild:
         args += ["--target", case.target]
     for key, value in case.build_args.items():
         args += ["--build-arg", f"{key}={value}"]
-    done = docker(*args, str(case.context), check=False)
+    for _ in range(3):
+        done = docker(*args, str(case.context), check=False)
+        if done.returncode == 0 or not any(flake in done.stderr for flake in DOCKERD_FLAKES):
+            break
     if done.returncode != 0:
         return DockerBuild(None, done.stderr)
     return DockerBuild(iid.read_text().strip(), "")
+
+
+DOCKERD_FLAKES = ("stat /bin/sh: no such file or directory", "failed to create shim task")
+"""dockerd 20.10 now and then starts a build step's container over a base whose files it
+cannot find (while other builds and removals run beside it); that build is tried again
+(a real failure repeats itself, and the last answer counts)."""
 
 
 def docker_result(image: str, work: Path) -> Result:
