@@ -161,8 +161,36 @@ def dfc_daemon(dfc_cmd: list[str]) -> Iterator[DfcDaemon]:
     try:
         yield DfcDaemon(folder / "daemon.sock", env, dfc_cmd)
     finally:
-        subprocess.run([*dfc_cmd, "daemon", "stop"], env=env, capture_output=True)
+        stop_daemons(dfc_cmd, env)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def daemons_on(socket: str) -> list[int]:
+    """The pids of processes serving `socket` (or about to: started, not yet listening)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"daemon" in argv and socket.encode() in argv:
+                found.append(int(entry))
+    return found
+
+
+def stop_daemons(dfc_cmd: list[str], env: dict[str, str]) -> None:
+    """`daemon stop`, then end any daemon on the same socket a test's last command started
+    in the background after it (one not yet listening when `stop` asked): nothing a test
+    started outlives it."""
+    subprocess.run([*dfc_cmd, "daemon", "stop"], env=env, capture_output=True)
+    for pid in daemons_on(env["DFC_DAEMON_SOCKET"]):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    if not wait_until(lambda: daemons_on(env["DFC_DAEMON_SOCKET"]) == [], 10):
+        for pid in daemons_on(env["DFC_DAEMON_SOCKET"]):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager

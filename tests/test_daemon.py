@@ -15,7 +15,7 @@ import dfc.version
 from dfc.cache.store import Store
 from dfc.daemon import wire
 
-from .conftest import DfcDaemon, build_until_started, wait_until
+from .conftest import DfcDaemon, build_until_started, daemons_on, stop_daemons, wait_until
 
 # slow: every test starts a dfc daemon and runs the console script
 pytestmark = pytest.mark.slow
@@ -199,7 +199,7 @@ def first_use(dfc_cmd: list[str]):  # type: ignore[no-untyped-def]
     try:
         yield folder, env
     finally:
-        run([*dfc_cmd, "daemon", "stop"], env=env)
+        stop_daemons(dfc_cmd, env)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -220,22 +220,8 @@ def test_the_first_command_starts_a_daemon_that_serves_the_next(
     assert log.count("listening on") == 1 and "error" not in log, log
     assert run([*dfc_cmd, "daemon", "stop"], env=env).returncode == 0
     # The commands run while it loaded started no second daemon that would outlive it.
-    assert wait_until(lambda: _daemons_on(env["DFC_DAEMON_SOCKET"]) == [], 10), \
-        _daemons_on(env["DFC_DAEMON_SOCKET"])
-
-
-def _daemons_on(socket: str) -> list[int]:
-    """The pids of processes serving `socket`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"daemon" in argv and socket.encode() in argv:
-                found.append(int(entry))
-    return found
+    assert wait_until(lambda: daemons_on(env["DFC_DAEMON_SOCKET"]) == [], 10), \
+        daemons_on(env["DFC_DAEMON_SOCKET"])
 
 
 def test_an_idle_daemon_stops_by_itself(dfc_cmd: list[str], first_use) -> None:  # type: ignore[no-untyped-def]
