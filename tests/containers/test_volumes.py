@@ -129,7 +129,8 @@ def test_mounts_in_inspect_like_docker(dfc: Any, docker: Any, volume_image: str,
                 if mount["Name"] != name:
                     assert re.fullmatch(r"[0-9a-f]{64}", mount["Name"])
                     mount["Name"] = "<anonymous>"
-        shapes.append((mounts, data["HostConfig"]["Binds"], data["HostConfig"]["Tmpfs"],
+        # docker's CLI collects the binds from a Go map: their order is random
+        shapes.append((mounts, sorted(data["HostConfig"]["Binds"]), data["HostConfig"]["Tmpfs"],
                        data["Config"]["Volumes"]))
         run("rm", "-v", cname)
     assert shapes[0] == shapes[1]
