@@ -31,6 +31,8 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from dfc.runtime.fs.snapshots import extract_layer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -123,19 +125,17 @@ def _scratch(tmp_path: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="dfc-bench-unpack-", dir=DEST)) if DEST else tmp_path
 
 
-def bench_unpack_debian_base(tmp_path: Path) -> None:
-    blob, scratch = debian_layer(), _scratch(tmp_path)
-    try:
-        report("debian bookworm minbase", blob, compare(blob, scratch))
-    finally:
-        if DEST:
-            shutil.rmtree(scratch)
+LAYERS: dict[str, Callable[[], Path]] = {
+    "debian bookworm minbase": debian_layer,
+    "python3 + perl libraries": small_files_layer,
+}
 
 
-def bench_unpack_small_files(tmp_path: Path) -> None:
-    blob, scratch = small_files_layer(), _scratch(tmp_path)
+@pytest.mark.parametrize("name", list(LAYERS))
+def bench_unpack(name: str, tmp_path: Path) -> None:
+    blob, scratch = LAYERS[name](), _scratch(tmp_path)
     try:
-        report("python3 + perl libraries", blob, compare(blob, scratch))
+        report(name, blob, compare(blob, scratch))
     finally:
         if DEST:
             shutil.rmtree(scratch)
