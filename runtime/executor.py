@@ -36,6 +36,7 @@ from dfc.runtime.images import config as image
 from dfc.runtime.secrets import Secret, SshAgent
 from dfc.runtime.steps.execute import RunLimits, StepRunner
 from dfc.runtime.titles import StepTitles
+from dfc.runtime.waiting import result_of
 from dfc.source import Span
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ class Executor:
             for index_, resolved in needed.items():
                 futures[index_] = pool.submit(self._stage, resolved, futures)
             try:
-                result = futures[self.plan.target].result()
+                result = result_of(futures[self.plan.target])
             except KeyboardInterrupt:
                 # Ctrl-C reaches this (main) thread only: stop the steps running in the
                 # workers too, so no container outlives the build.

@@ -12,6 +12,8 @@ from typing import TypeVar
 
 import msgspec
 
+from dfc.runtime.waiting import wait_for_all
+
 T = TypeVar("T")
 
 
@@ -63,6 +65,11 @@ def in_parallel(items: Sequence[T], work: Callable[[T, threading.Event], None],
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(one, item) for item in items]
+        try:
+            wait_for_all(futures)
+        except BaseException:  # Ctrl-C: the transfers stop at their next chunk
+            stop.set()
+            raise
         errors = [e for f in futures if (e := f.exception()) is not None]
     if errors:
         raise next((e for e in errors if not isinstance(e, Cancelled)), errors[0])
