@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv busybox-static graphviz shellcheck git slirp4netns)
+APT_PACKAGES=(python3-venv busybox-static graphviz shellcheck git slirp4netns gcc libc6-dev)
 if [ "${DFC_SETUP_FULL:-0}" = 1 ]; then
   # Interop peers: only the test suite needs them.
   APT_PACKAGES+=(crun runc skopeo umoci docker.io docker-registry qemu-user-static)
@@ -81,3 +81,9 @@ case "$(head -n 1 .venv/bin/dfc)" in
     } > .venv/bin/dfc.lean && chmod 755 .venv/bin/dfc.lean && mv .venv/bin/dfc.lean .venv/bin/dfc
     ;;
 esac
+# Then the compiled client (src/dfc/daemon/client.c) takes the launcher's place: it hands
+# a command to the running daemon in ~1 ms where starting Python takes ~14 ms, and gives
+# every command it does not forward to the Python client. Without a C compiler the
+# Python launcher above stays (every command still works, ~13 ms slower in the daemon).
+.venv/bin/python -m dfc.daemon.native_client .venv/bin/dfc \
+  || echo "setup: keeping the Python launcher of dfc" >&2

@@ -111,6 +111,13 @@ def dfc_cmd() -> list[str]:
     return [str(script)]
 
 
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+             "-m", "dfc"]
+"""`dfc` as another user: the Python client, executed by setpriv itself. (The compiled
+client would exec the venv's interpreter, which that user cannot reach on a machine whose
+Python lives under /root, as pyenv's does here.)"""
+
+
 def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
     """Poll `condition` until it holds (True) or `seconds` pass (False)."""
     deadline = time.monotonic() + seconds

@@ -35,6 +35,7 @@ TERMINAL_COMMANDS = frozenset({"run", "exec", "attach", "start", "container"})
 NOT_WORTH_A_DAEMON = frozenset({"version", "completion", "help", "logout"})
 HELP_FLAGS = frozenset({"--help", "-h", "--version"})
 FORWARDED_SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
+LOST_MESSAGE = "error: the dfc daemon closed the connection before the command finished"
 _answered: list[bool] = []
 """Not empty once a daemon took this command's connection (it declined it, or restarts)."""
 
@@ -161,8 +162,7 @@ def forward(argv: list[str]) -> int | None:
         return None
     if tag == wire.EXIT and isinstance(value, int):
         return value
-    print("error: the dfc daemon closed the connection before the command finished",
-          file=sys.stderr)
+    print(LOST_MESSAGE, file=sys.stderr)
     return 1
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from dfc.cache.store import Store
 
-from ..conftest import BusyboxImage, busybox_store_copy, debris, small_disk  # noqa: TID252 - tests/ is no package (importlib mode)
+from ..conftest import AS_NOBODY, BusyboxImage, busybox_store_copy, debris, small_disk  # noqa: TID252 - tests/ is no package (importlib mode)
 
 # slow: each test runs the console script many times
 pytestmark = pytest.mark.slow
@@ -42,9 +42,8 @@ READERS: list[tuple[str, ...]] = [
 
 def dfc(dfc_cmd: list[str], root: Path, *args: str, user: bool = False
         ) -> subprocess.CompletedProcess[str]:
-    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if user else []
-    return subprocess.run([*prefix, *dfc_cmd, *args], capture_output=True, text=True,
-                          env={**os.environ, "DFC_ROOT": str(root)}, timeout=300)
+    return subprocess.run([*(AS_NOBODY if user else dfc_cmd), *args], capture_output=True,
+                          text=True, env={**os.environ, "DFC_ROOT": str(root)}, timeout=300)
 
 
 def ok(dfc_cmd: list[str], root: Path, *args: str) -> str:

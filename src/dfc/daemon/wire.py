@@ -104,15 +104,20 @@ def socket_path() -> str:
     under /run/dfc for root, else under the user's runtime folder."""
     if chosen := os.environ.get(SOCKET_ENV):
         return chosen
-    import zlib  # a C module: cheap
-
-    # One daemon per user and installation: two checkouts never take each other's socket.
-    name = f"daemon-{zlib.crc32(INSTALLATION):08x}.sock"
+    name = socket_name()
     uid = os.geteuid()
     if uid == 0:
         return os.path.join("/run/dfc", name)
     runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/dfc-{uid}"
     return os.path.join(runtime, "dfc", name)
+
+
+def socket_name() -> str:
+    """The socket's file name: one daemon per user and installation, so two checkouts
+    never take each other's socket."""
+    import zlib  # a C module: cheap
+
+    return f"daemon-{zlib.crc32(INSTALLATION):08x}.sock"
 
 
 def connect(path: str) -> Socket | None:
