@@ -58,6 +58,7 @@ CASES = [
     (["login", "--help"], {}),
     (["parse", "Dockerfile"], {"DFC_NO_DAEMON": "1"}),
     (["parse", "Dockerfile"], {"DFC_NO_DAEMON": ""}),
+    ([], {"_DFC_COMPLETE": "bash_complete", "COMP_WORDS": "dfc ima", "COMP_CWORD": "1"}),
 ]
 
 
