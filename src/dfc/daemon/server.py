@@ -200,7 +200,7 @@ class Daemon:
         elif isinstance(data, tuple):
             kind, pid = data
             if kind == "spare":
-                self._spare_exited()
+                self._spare_exited(pid)
                 return
             session = self.sessions.get(pid)
             if session is not None:
@@ -288,11 +288,12 @@ class Daemon:
         self.selector.register(ready.pidfd, selectors.EVENT_READ, ("spare", ready.pid))
         self.spare = ready
 
-    def _spare_exited(self) -> None:
+    def _spare_exited(self, pid: int) -> None:
         """The spare died without a command (killed, or it failed to get ready): reap it.
         The next command forks its own child, then a new spare (not now: a spare that
-        keeps failing must not make the daemon fork in a loop)."""
-        if self.spare is None:
+        keeps failing must not make the daemon fork in a loop). An event of an earlier
+        spare, read in the same wake-up as the request it was handed, is not this one's."""
+        if self.spare is None or self.spare.pid != pid:
             return
         self.selector.unregister(self.spare.pidfd)
         _pid, status = os.waitpid(self.spare.pid, 0)
