@@ -10,6 +10,7 @@ import socket
 import sys
 import traceback
 from collections.abc import Callable
+from typing import NoReturn
 
 from dfc.daemon import wire
 
@@ -18,7 +19,7 @@ RunCommand = Callable[[list[str]], int]
 
 
 def run_child(conn: socket.socket, request: wire.Request, fds: list[int],
-              run: RunCommand) -> None:
+              run: RunCommand) -> NoReturn:
     """In the forked child: become the client's command, `run` it, exit with its code.
 
     The child tells the client its exit code itself, before the interpreter and its
@@ -26,10 +27,7 @@ def run_child(conn: socket.socket, request: wire.Request, fds: list[int],
     still reports the status of a child that dies without a word."""
     code = 1
     try:
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.setpgid(0, 0)
+        prepare_child()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
@@ -47,6 +45,18 @@ def run_child(conn: socket.socket, request: wire.Request, fds: list[int],
         with contextlib.suppress(OSError):
             conn.sendall(wire.exit_message(code))
         os._exit(code)
+
+
+def prepare_child() -> None:
+    """What a command's child sets up whatever its command: the default signal
+    dispositions (the daemon's handlers only set the daemon's flags) and a process group
+    of its own, which the daemon signals as a whole. Done again costs nothing: a spare
+    child does it before its command arrives, and `run_child` does it for every child."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if os.getpgid(0) != os.getpid():
+        os.setpgid(0, 0)
 
 
 def _adopt(request: wire.Request) -> None:

@@ -32,8 +32,10 @@ from typing import Protocol
 import msgspec
 
 import dfc
-from dfc.daemon import wire
+from dfc.daemon import spare, wire
 from dfc.daemon.child import run_child
+from dfc.daemon.receive import receive_request
+from dfc.daemon.spare import Spare
 from dfc.daemon.watch import CodeWatch
 from dfc.errors import DfcError
 from dfc.version import VERSION
@@ -108,6 +110,7 @@ class Daemon:
         self.watch = watch
         self.selector = selectors.DefaultSelector()
         self.sessions: dict[int, Session] = {}
+        self.spare: Spare | None = None
         self.listener: socket.socket | None = None
         self.inode = 0
         self.restart = False
@@ -127,6 +130,7 @@ class Daemon:
         self.selector.register(self.wake_read, selectors.EVENT_READ, "wake")
         _log(f"listening on {self.path} (pid {os.getpid()}, dfc {VERSION})")
         gc.freeze()  # children share these pages instead of copying them on first GC
+        self._fork_spare()
         while self.listener is not None or self.sessions:
             for key, _events in self.selector.select(self._idle_left()):
                 self._dispatch(key.data)
@@ -168,6 +172,7 @@ class Daemon:
         self.selector.register(listener, selectors.EVENT_READ, "accept")
 
     def _stop_listening(self) -> None:
+        self._end_spare()
         if self.listener is None:
             return
         self.selector.unregister(self.listener)
@@ -189,8 +194,14 @@ class Daemon:
         elif data == "accept" and self.listener is not None:
             conn, _addr = self.listener.accept()
             self._handle(conn)
+            # The next spare, once the request's descriptors are closed (it must not
+            # hold the client's stdio) and off the client's critical path.
+            self._fork_spare()
         elif isinstance(data, tuple):
             kind, pid = data
+            if kind == "spare":
+                self._spare_exited(pid)
+                return
             session = self.sessions.get(pid)
             if session is not None:
                 (self._reap if kind == "exit" else self._relay)(session)
@@ -230,17 +241,71 @@ class Daemon:
 
     def _start(self, conn: socket.socket, request: wire.Request, fds: list[int]
                ) -> None:
+        """Run the request in the spare, or in a child forked now when there is none
+        (or it did not take the request)."""
+        session = self._hand_to_spare(conn, request, fds)
+        if session is None:
+            session = self._fork_child(conn, request, fds)
+        self.sessions[session.pid] = session
+        self.served += 1
+        self.selector.register(conn, selectors.EVENT_READ, ("client", session.pid))
+
+    def _hand_to_spare(self, conn: socket.socket, request: wire.Request, fds: list[int]
+                       ) -> Session | None:
+        ready, self.spare = self.spare, None  # whatever happens, never handed a second
+        if ready is None:
+            return None
+        if not spare.hand_off(ready, conn, request, fds):
+            _log(f"spare {ready.pid} did not take a command: forking one")
+            self.selector.unregister(ready.pidfd)
+            spare.end(ready)
+            return None
+        ready.channel.close()
+        self.selector.modify(ready.pidfd, selectors.EVENT_READ, ("exit", ready.pid))
+        return Session(conn, ready.pid, ready.pidfd)
+
+    def _fork_child(self, conn: socket.socket, request: wire.Request, fds: list[int]
+                    ) -> Session:
         _flush_own_stdio()
         pid = os.fork()
         if pid == 0:
             self._close_in_child()
             run_child(conn, request, fds, self.runner.run)
         pidfd = os.pidfd_open(pid)
-        session = Session(conn, pid, pidfd)
-        self.sessions[pid] = session
-        self.served += 1
         self.selector.register(pidfd, selectors.EVENT_READ, ("exit", pid))
-        self.selector.register(conn, selectors.EVENT_READ, ("client", pid))
+        return Session(conn, pid, pidfd)
+
+    def _fork_spare(self) -> None:
+        """Keep one spare while listening (not after: a stopping daemon ends its spare)."""
+        if self.spare is not None or self.listener is None:
+            return
+        _flush_own_stdio()
+        try:
+            ready = spare.fork_spare(self._close_in_child, self.runner.run)
+        except OSError as exc:  # out of processes or descriptors: commands fork their own
+            _log(f"cannot fork a spare: {exc}")
+            return
+        self.selector.register(ready.pidfd, selectors.EVENT_READ, ("spare", ready.pid))
+        self.spare = ready
+
+    def _spare_exited(self, pid: int) -> None:
+        """The spare died without a command (killed, or it failed to get ready): reap it.
+        The next command forks its own child, then a new spare (not now: a spare that
+        keeps failing must not make the daemon fork in a loop). An event of an earlier
+        spare, read in the same wake-up as the request it was handed, is not this one's."""
+        if self.spare is None or self.spare.pid != pid:
+            return
+        self.selector.unregister(self.spare.pidfd)
+        _pid, status = os.waitpid(self.spare.pid, 0)
+        _log(f"spare {self.spare.pid} exited ({os.waitstatus_to_exitcode(status)})")
+        spare.close(self.spare)
+        self.spare = None
+
+    def _end_spare(self) -> None:
+        if self.spare is not None:
+            self.selector.unregister(self.spare.pidfd)
+            spare.end(self.spare)
+            self.spare = None
 
     def _close_in_child(self) -> None:
         signal.set_wakeup_fd(-1)
@@ -249,6 +314,8 @@ class Daemon:
         for session in self.sessions.values():
             session.conn.close()
             os.close(session.pidfd)
+        if self.spare is not None:
+            spare.close(self.spare)
         if self.listener is not None:
             self.listener.close()
         self.wake_read.close()
@@ -292,30 +359,6 @@ class Daemon:
 
 
 _RELAYED = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
-
-
-def receive_request(conn: socket.socket) -> tuple[wire.Request, list[int]]:
-    """Read one request and the descriptors sent with it (ValueError when malformed; the
-    descriptors are closed then)."""
-    data, received, _flags, _addr = socket.recv_fds(conn, 65536, 3)
-    fds = list(received)
-    try:
-        if len(data) < 4:
-            raise ValueError("short request")
-        length = int.from_bytes(data[:4], "big")
-        if length > wire.MAX_REQUEST:
-            raise ValueError("request too large")
-        body = bytearray(data[4:])
-        while len(body) < length:
-            chunk = conn.recv(length - len(body))
-            if not chunk:
-                raise ValueError("truncated request")
-            body += chunk
-        return wire.Request.decode(bytes(body)), fds
-    except BaseException:
-        for fd in fds:
-            os.close(fd)
-        raise
 
 
 _lock_fd = -1
