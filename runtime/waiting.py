@@ -9,6 +9,7 @@ forever. Waiting in short slices lets the handler run (KeyboardInterrupt is rais
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, wait
 from typing import Any, TypeVar
@@ -23,6 +24,13 @@ def result_of(future: Future[T]) -> T:
     """`future.result()`, interruptible by a signal another thread received."""
     wait_for_all([future])
     return future.result()
+
+
+def join_all(threads: Iterable[threading.Thread]) -> None:
+    """Return once every thread has ended (or raise what a signal handler raised)."""
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(SLICE_SECONDS)
 
 
 def wait_for_all(futures: Iterable[Future[Any]]) -> None:

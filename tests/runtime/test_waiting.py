@@ -11,7 +11,7 @@ from types import FrameType
 
 import pytest
 
-from dfc.runtime.waiting import result_of, wait_for_all
+from dfc.runtime.waiting import join_all, result_of, wait_for_all
 
 
 class Interrupted(Exception):
@@ -64,3 +64,17 @@ def test_the_result_or_error_of_the_work_is_returned_as_is() -> None:
         assert result_of(pool.submit(lambda: 42)) == 42
         with pytest.raises(TimeoutError, match="the work's own timeout"):
             result_of(pool.submit(fails))
+
+
+def test_joining_threads_hears_a_signal_a_worker_took(interrupting_handler: None) -> None:
+    release = threading.Event()
+    worker = threading.Thread(target=_signal_own_thread_then_wait, args=(release,))
+    worker.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(Interrupted):
+            join_all([worker])
+    finally:
+        release.set()
+        worker.join()
+    assert time.monotonic() - started < 2
