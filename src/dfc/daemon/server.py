@@ -194,6 +194,10 @@ class Daemon:
         elif data == "accept" and self.listener is not None:
             conn, _addr = self.listener.accept()
             self._handle(conn)
+            # The next spare at once (the request's descriptors are closed by now: it must
+            # not hold the client's stdio), so that it has copied the daemon's memory by
+            # the next command even when that one follows at once.
+            self._fork_spare()
         elif isinstance(data, tuple):
             kind, pid = data
             if kind == "spare":
@@ -326,10 +330,7 @@ class Daemon:
         with contextlib.suppress(OSError):
             session.conn.sendall(wire.exit_message(code if code >= 0 else 128 - code))
         self._forget(session)
-        # The next spare once a command ended, not when one starts: its fork and its
-        # copying would compete with that command for the CPU (on 2 cores a present push
-        # took ~35 ms so against ~30 ms).
-        self._fork_spare()
+        self._fork_spare()  # (one that died while waiting is replaced here, not in a loop)
 
     def _relay(self, session: Session) -> None:
         """A signal the client received, or its disconnection (cancel, as Ctrl-C does)."""

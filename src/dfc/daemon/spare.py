@@ -6,9 +6,9 @@ one spare, forked ahead of time (after its preload and gc.freeze): the spare dro
 daemon's descriptors, takes a command child's signal dispositions and process group, copies
 its private memory at the lowest priority (`prefault`) and waits on a socketpair. The
 daemon accepts and checks a request itself, as for a directly forked child, then hands the
-spare the client's connection, stdio and the request, and forks the next spare once a
-command ends. The spare reads exactly one request and becomes that command; until then it
-dies with the daemon (PR_SET_PDEATHSIG, and the end of file of its socketpair).
+spare the client's connection, stdio and the request, and forks the next spare at once.
+The spare reads exactly one request and becomes that command; until then it dies with the
+daemon (PR_SET_PDEATHSIG, and the end of file of its socketpair).
 """
 
 from __future__ import annotations
