@@ -6,6 +6,7 @@ shows a traceback only with --debug.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -55,9 +56,11 @@ class Runner:
 
     def warm(self) -> None:
         list(command().commands.values())  # the lazy group builds (and keeps) every command
-        from dfc.runtime.registry import tls
+        from dfc.runtime.registry import rehearsal, tls
 
         tls.warm()  # the system CA store, which every registry command would parse
+        with contextlib.suppress(Exception):  # only a warm-up: commands do it themselves
+            rehearsal.rehearse()
 
     def run(self, argv: list[str]) -> int:
         """`dfc ARGV` in this process; its exit code is returned instead of exiting."""
