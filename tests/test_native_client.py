@@ -7,17 +7,20 @@ import os
 import pty
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 
 from dfc import client
 from dfc.cache.store import Store
-from dfc.daemon import native_client
+from dfc.daemon import native_client, wire
 
-from .conftest import DfcDaemon, build_until_started, wait_until
+from .conftest import DfcDaemon, build_until_started, daemons_on, stop_daemons, wait_until
 
 # slow: a daemon per test, and the client is compiled once
 pytestmark = pytest.mark.slow
@@ -167,3 +170,36 @@ def test_under_the_name_hadolint_it_is_the_hadolint_front_end(
                     "from dfc.client import main; main()", "-"], dfc_daemon.env, tmp_path,
                    text_in=dockerfile)
     assert (got.returncode, got.stdout) == (expected.returncode, expected.stdout)
+
+
+def test_a_declining_daemon_gets_no_second_daemon_beside_it(
+        compiled: Path, dfc_cmd: list[str], fresh_store: Store) -> None:
+    """A stale daemon answers "S" and stops listening to restart itself: the Python client
+    the command is handed to runs it here and must not start another daemon meanwhile."""
+    folder = Path(tempfile.mkdtemp(prefix="dfcd-"))
+    env = {key: value for key, value in os.environ.items() if key != "DFC_NO_DAEMON"}
+    env["DFC_DAEMON_SOCKET"] = str(folder / "daemon.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(env["DFC_DAEMON_SOCKET"])
+    listener.listen(1)
+
+    def answer_stale_once() -> None:
+        conn, _addr = listener.accept()
+        with conn:
+            conn.recv(1 << 20)
+            conn.sendall(wire.STALE)
+        listener.close()
+        os.unlink(env["DFC_DAEMON_SOCKET"])
+
+    stale = threading.Thread(target=answer_stale_once)
+    stale.start()
+    try:
+        done = run([str(compiled), "images", "--root", str(fresh_store.root)], env)
+        stale.join(30)
+        assert done.returncode == 0 and "busybox" in done.stdout, done.stderr
+        assert not (folder / "daemon.log").exists()  # written by a daemon started on use
+        assert daemons_on(env["DFC_DAEMON_SOCKET"]) == []
+    finally:
+        listener.close()
+        stop_daemons(dfc_cmd, env)
+        shutil.rmtree(folder, ignore_errors=True)

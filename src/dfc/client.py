@@ -40,9 +40,13 @@ _answered: list[bool] = []
 """Not empty once a daemon took this command's connection (it declined it, or restarts)."""
 
 
-def main() -> None:
+def main(declined: bool = False) -> None:
     """Console entry point. Run under the name `hadolint` (a symlink to `dfc` in a CI
-    image), it is `dfc-hadolint`: hadolint's command line over dfc's linter."""
+    image), it is `dfc-hadolint`: hadolint's command line over dfc's linter. `declined`:
+    the compiled client was answered by a daemon that did not take the command (stale
+    code, another installation), so this one must not start a second daemon beside it."""
+    if declined:
+        _answered.append(True)
     if os.path.basename(sys.argv[0]) == "hadolint":
         _with_site()
         from dfc.lint.hadolint.main import main as hadolint

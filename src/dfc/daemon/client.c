@@ -32,8 +32,9 @@ extern char **environ;
 
 static int daemon_conn = -1;
 
-/* Hand the whole command line to the Python client; never returns. */
-static void run_in_python(int argc, char **argv) {
+/* Hand the whole command line to the Python client (`entry`: whether a daemon declined
+ * it); never returns. */
+static void run_in_python(int argc, char **argv, const char *entry) {
     char **args = calloc((size_t)argc + 6, sizeof(char *));
     if (args == NULL) {
         perror("dfc");
@@ -45,7 +46,7 @@ static void run_in_python(int argc, char **argv) {
     args[1] = "-S";
     args[2] = "-P";
     args[3] = "-c";
-    args[4] = DFC_PYTHON_ENTRY; /* it takes argv[0] back from its first argument */
+    args[4] = (char *)entry; /* it takes argv[0] back from its first argument */
     for (int i = 0; i < argc; i++)
         args[5 + i] = argv[i];
     execv(DFC_PYTHON, args);
@@ -253,14 +254,14 @@ static size_t read_exact(int conn, unsigned char *out, size_t size) {
 
 int main(int argc, char **argv) {
     if (argc < 1 || !wants_daemon(argc, argv))
-        run_in_python(argc, argv);
+        run_in_python(argc, argv, DFC_PYTHON_ENTRY);
     int conn = connect_daemon();
     if (conn < 0)
-        run_in_python(argc, argv);
+        run_in_python(argc, argv, DFC_PYTHON_ENTRY);
     struct buffer request = {0};
     if (!encode_request(&request, argc, argv) || !send_request(conn, &request)) {
         close(conn);
-        run_in_python(argc, argv); /* it never reached the daemon */
+        run_in_python(argc, argv, DFC_PYTHON_ENTRY); /* it never reached the daemon */
     }
     free(request.data);
     daemon_conn = conn;
@@ -271,8 +272,8 @@ int main(int argc, char **argv) {
             _exit((int)(((uint32_t)code[0] << 24) | ((uint32_t)code[1] << 16) |
                         ((uint32_t)code[2] << 8) | code[3]));
         if (tag == DFC_STALE_TAG || tag == DFC_REFUSED_TAG) {
-            close(conn);
-            run_in_python(argc, argv);
+            close(conn); /* and no second daemon beside the one that answered */
+            run_in_python(argc, argv, DFC_PYTHON_ENTRY_DECLINED);
         }
     }
     fputs(DFC_LOST_MESSAGE "\n", stderr);

@@ -45,12 +45,13 @@ def c_string(text: str | bytes) -> str:
     return '"' + "".join(out) + '"'
 
 
-def python_entry() -> str:
+def python_entry(declined: bool = False) -> str:
     """The `-c` program the compiled client hands a command to: the Python client, with
-    the command's own argv[0] back in place (it arrives as the first argument)."""
+    the command's own argv[0] back in place (it arrives as the first argument), told
+    whether a daemon declined the command."""
     package_root = os.path.dirname(os.fsdecode(wire.INSTALLATION))
     return (f"import sys; del sys.argv[0]; sys.path.insert(0, {package_root!r}); "
-            "from dfc.client import main; sys.exit(main())")
+            f"from dfc.client import main; sys.exit(main(declined={declined}))")
 
 
 def config_header(python: str) -> str:
@@ -62,6 +63,7 @@ def config_header(python: str) -> str:
     defines = {
         "DFC_PYTHON": c_string(python),
         "DFC_PYTHON_ENTRY": c_string(python_entry()),
+        "DFC_PYTHON_ENTRY_DECLINED": c_string(python_entry(declined=True)),
         "DFC_INSTALLATION": c_string(wire.INSTALLATION),
         "DFC_SOCKET_NAME": c_string(wire.socket_name()),
         "DFC_SOCKET_ENV": c_string(wire.SOCKET_ENV),
