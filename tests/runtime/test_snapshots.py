@@ -84,7 +84,22 @@ def test_overlay_of_snapshots_equals_flatten(tmp_path: Path) -> None:
                               capture_output=True, text=True)
     finally:
         subprocess.run(["umount", str(merged)], check=True)
-    assert diff.returncode == 0, diff.stdout + diff.stderr
+    assert diff.returncode == 0, diff.stdout + diff.stderr + _special_files(merged, flat)
+
+
+def _special_files(*trees: Path) -> str:
+    """What diff compares of two special files besides their type (rdev, mode, owner,
+    links, mtime): for the message of a failure it reports only as "is a character
+    special file while ... is a character special file"."""
+    lines = []
+    for tree in trees:
+        for path in sorted(tree.rglob("*")):
+            st = os.lstat(path)
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+                lines.append(f"{path}: rdev={os.major(st.st_rdev)},{os.minor(st.st_rdev)} "
+                             f"mode={st.st_mode:o} owner={st.st_uid}:{st.st_gid} "
+                             f"nlink={st.st_nlink} mtime={st.st_mtime}")
+    return "\n" + "\n".join(lines)
 
 
 def hostile(store: Store, build: list[tuple[tarfile.TarInfo, bytes | None]]) -> Descriptor:
