@@ -84,7 +84,7 @@ def test_overlay_of_snapshots_equals_flatten(tmp_path: Path) -> None:
                               capture_output=True, text=True)
     finally:
         subprocess.run(["umount", str(merged)], check=True)
-    assert diff.returncode == 0, diff.stdout + diff.stderr + _special_files(merged, flat)
+    assert diff.returncode == 0, diff.stdout + diff.stderr + _special_files(*dirs, flat)
 
 
 def _special_files(*trees: Path) -> str:
