@@ -76,11 +76,8 @@ def hand_off(spare: Spare, conn: socket.socket, request: wire.Request, fds: list
              ) -> bool:
     """Give `spare` the client's connection, its stdio `fds` and the request; False when
     the spare did not take it (it died, or is stuck), and must then be ended."""
-    message = request.encode()
     try:
-        sent = socket.send_fds(spare.channel, [message], [conn.fileno(), *fds])
-        if sent < len(message):
-            spare.channel.sendall(message[sent:])
+        wire.send_request(spare.channel, request, [conn.fileno(), *fds])
     except OSError:
         return False
     return True
